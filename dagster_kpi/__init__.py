@@ -1,0 +1,1 @@
+"""dagster-kpi: a customer-service KPI warehouse."""

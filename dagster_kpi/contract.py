@@ -1,0 +1,118 @@
+"""The source-extract contract (`source_extracts.yml`), loaded into typed objects.
+
+The YAML file shipped inside this package is the single description of every
+source: ingestion, staging column lists and raw expectations all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+CONTRACT_FILE = "source_extracts.yml"
+
+# Contract type -> DuckDB type of the column in raw.<source>.
+# A `month` is stored as the DATE of its first day.
+DUCKDB_TYPES: dict[str, str] = {
+    "string": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "bool": "BOOLEAN",
+    "timestamp": "TIMESTAMP",
+    "date": "DATE",
+    "month": "DATE",
+}
+
+# Lineage columns appended to every raw table.
+LINEAGE_COLUMNS: dict[str, str] = {
+    "_source_file": "VARCHAR",  # file name inside the source's landing folder
+    "_source_row": "BIGINT",  # 1-based data row number (the header is not counted)
+    "_loaded_at": "TIMESTAMP",  # when the run loaded the row
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool = True
+    aliases: tuple[str, ...] = ()
+    values: tuple[str, ...] = ()
+    value_aliases: dict[str, str] = field(default_factory=dict)
+    min: float | None = None
+    max: float | None = None
+    pii: bool = False
+
+    @property
+    def duckdb_type(self) -> str:
+        return DUCKDB_TYPES[self.type]
+
+    @property
+    def header_names(self) -> tuple[str, ...]:
+        """Every header that names this column, canonical name first."""
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    description: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    required: bool = False
+    notes: str = ""
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(col.name for col in self.columns)
+
+
+def _column(name: str, spec: dict[str, Any]) -> Column:
+    if spec["type"] not in DUCKDB_TYPES:
+        raise ValueError(f"column {name}: unknown type {spec['type']!r}")
+    return Column(
+        name=name,
+        type=spec["type"],
+        nullable=bool(spec.get("nullable", True)),
+        aliases=tuple(str(a) for a in spec.get("aliases", ())),
+        values=tuple(str(v) for v in spec.get("values", ())),
+        value_aliases={str(k): str(v) for k, v in (spec.get("value_aliases") or {}).items()},
+        min=spec.get("min"),
+        max=spec.get("max"),
+        pii=bool(spec.get("pii", False)),
+    )
+
+
+def parse_contract(text: str) -> dict[str, Source]:
+    doc = yaml.safe_load(text)
+    sources: dict[str, Source] = {}
+    for name, spec in doc["sources"].items():
+        sources[name] = Source(
+            name=name,
+            description=str(spec.get("description", "")).strip(),
+            key=tuple(spec["key"]),
+            columns=tuple(_column(col, cs) for col, cs in spec["columns"].items()),
+            required=bool(spec.get("required", False)),
+            notes=" ".join(str(spec.get("notes", "")).split()),
+        )
+    return sources
+
+
+def contract_text() -> str:
+    return files("dagster_kpi").joinpath(CONTRACT_FILE).read_text(encoding="utf-8")
+
+
+@cache
+def load_contract() -> dict[str, Source]:
+    """All sources of the shipped contract, in contract order."""
+    return parse_contract(contract_text())

@@ -1,0 +1,54 @@
+"""Where things live: the project's folders and a warehouse's working files.
+
+The warehouse FILE is what readers open; it only ever changes by an atomic
+publish. All work in progress lives in a folder beside it:
+
+    data/warehouse.duckdb            published marts (readers open this)
+    data/warehouse.work/work.duckdb  raw, quarantine, staging ... (the run writes here)
+    data/warehouse.work/dagster/     Dagster's run storage
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+DEFAULT_LANDING = "data/landing"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+
+
+def landing_dir(value: str | os.PathLike[str] | None = None) -> Path:
+    return Path(value or os.environ.get("KPI_LANDING_DIR") or DEFAULT_LANDING).resolve()
+
+
+def warehouse_file(value: str | os.PathLike[str] | None = None) -> Path:
+    return Path(value or os.environ.get("KPI_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve()
+
+
+@dataclass(frozen=True)
+class WarehousePaths:
+    """The published file and the working files that belong to it."""
+
+    warehouse: Path
+
+    @property
+    def work_dir(self) -> Path:
+        return self.warehouse.with_name(self.warehouse.stem + ".work")
+
+    @property
+    def work_db(self) -> Path:
+        return self.work_dir / "work.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.work_dir / "dagster"
+
+    def ensure(self) -> None:
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.dagster_home.mkdir(parents=True, exist_ok=True)
