@@ -6,6 +6,7 @@ publish. All work in progress lives in a folder beside it:
     data/warehouse.duckdb            published marts (readers open this)
     data/warehouse.work/work.duckdb  raw, quarantine, staging ... (the run writes here)
     data/warehouse.work/dagster/     Dagster's run storage
+    data/warehouse.work/last_run.log the latest run's log
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ class WarehousePaths:
     @property
     def dagster_home(self) -> Path:
         return self.work_dir / "dagster"
+
+    @property
+    def log_file(self) -> Path:
+        """The log of the latest run (dbt's output among it)."""
+        return self.work_dir / "last_run.log"
 
     def ensure(self) -> None:
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)

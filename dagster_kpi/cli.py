@@ -1,0 +1,125 @@
+"""The `kpi` command line: generate, run, ui, show."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from dagster_kpi.paths import landing_dir, warehouse_file
+
+
+class UsageError(Exception):
+    """A problem the user can fix; printed as one line, no traceback."""
+
+
+def _existing_dir(path: Path, what: str) -> Path:
+    if not path.is_dir():
+        raise UsageError(f"{what} {path} is not a folder")
+    return path
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from dagster_kpi.generate import generate_landing
+
+    out = Path(args.out).resolve()
+    rows = generate_landing(out, months=args.months, agents=args.agents, scale=args.scale, seed=args.seed,
+                            start=args.start)
+    print(f"wrote {sum(rows.values()):,} rows for {len(rows)} sources to {out}")
+    for source, count in rows.items():
+        print(f"  {source:<24}{count:>12,}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from dagster_kpi.dbt_project import prepare_manifest
+    from dagster_kpi.runner import configure_environment, run_all
+
+    landing = _existing_dir(landing_dir(args.landing), "landing folder")
+    warehouse = warehouse_file(args.warehouse)
+    if warehouse.is_dir():
+        raise UsageError(f"warehouse {warehouse} is a folder, expected a DuckDB file path")
+    paths = configure_environment(landing, warehouse)
+    prepare_manifest()
+    outcome = run_all(paths)
+    if outcome.ingest:
+        print(f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}")
+        for source, stats in outcome.ingest.items():
+            print(f"{source:<24}{stats.get('rows_read', 0):>12,}{stats.get('rows_loaded', 0):>12,}"
+                  f"{stats.get('rows_quarantined', 0):>12,}")
+    if not outcome.success:
+        print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
+        return 1
+    print(f"published marts to {warehouse}")
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    from dagster_kpi.dbt_project import prepare_manifest
+    from dagster_kpi.runner import configure_environment
+
+    landing = landing_dir(args.landing)
+    configure_environment(landing, warehouse_file(args.warehouse))
+    prepare_manifest()
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "dagster_kpi.definitions", "-p", str(args.port)]
+    os.execv(sys.executable, command)
+    return 0  # not reached
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from dagster_kpi.report import headline_report
+
+    warehouse = warehouse_file(args.warehouse)
+    if not warehouse.is_file():
+        raise UsageError(f"warehouse {warehouse} does not exist yet: run `kpi run` first")
+    print(headline_report(warehouse, month=args.month))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kpi", description="Customer-service KPI warehouse.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write a synthetic landing folder")
+    generate.add_argument("--out", required=True, help="landing folder to write")
+    generate.add_argument("--months", type=int, default=12)
+    generate.add_argument("--agents", type=int, default=60)
+    generate.add_argument("--scale", type=float, default=1.0, help="volume factor; 1 is about 100k calls a month")
+    generate.add_argument("--seed", type=int, default=7)
+    generate.add_argument("--start", help="first month, YYYY-MM (default: so the last month is the last complete one)")
+    generate.set_defaults(handler=cmd_generate)
+
+    for name, handler, help_text in (
+        ("run", cmd_run, "ingest, build, validate and publish"),
+        ("ui", cmd_ui, "open the Dagster UI on the same definitions"),
+    ):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--landing", help="landing folder (default $KPI_LANDING_DIR or data/landing)")
+        sub.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
+        sub.set_defaults(handler=handler)
+        if name == "ui":
+            sub.add_argument("--port", type=int, default=3000)
+
+    show = commands.add_parser("show", help="print the headline KPIs of a month from the published marts")
+    show.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
+    show.add_argument("--month", help="YYYY-MM (default: the latest published month)")
+    show.set_defaults(handler=cmd_show)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except UsageError as error:
+        print(f"kpi {args.command}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"kpi {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

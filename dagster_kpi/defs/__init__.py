@@ -1,0 +1,1 @@
+"""Dagster definitions, one module per concern: ingest, dbt, validation, publish."""

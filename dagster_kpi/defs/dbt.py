@@ -1,0 +1,47 @@
+"""dbt models and seeds as Dagster assets. One rule everywhere: folder = schema = asset-key prefix = group."""
+
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from dagster_kpi.dbt_project import dbt_project
+from dagster_kpi.defs.resources import KpiWarehouse
+
+
+def dbt_schema(props: Mapping[str, Any]) -> str:
+    """The custom schema of a model or seed (its folder), the source name for sources."""
+    if props["resource_type"] == "source":
+        return props["source_name"]
+    return props.get("config", {}).get("schema") or props["schema"]
+
+
+class KpiDbtTranslator(DagsterDbtTranslator):
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return AssetKey([dbt_schema(dbt_resource_props), dbt_resource_props.get("alias") or dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_schema(dbt_resource_props)
+
+
+translator = KpiDbtTranslator()
+
+
+@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=translator)
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KpiWarehouse) -> Iterator[Any]:
+    """Builds and tests every selected seed and model in the work database."""
+    os.environ["KPI_WORK_DB"] = str(warehouse.paths.work_db)
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+def mart_asset_keys() -> list[AssetKey]:
+    """Every model in the `marts` schema: what a publish copies to the warehouse FILE."""
+    return sorted(
+        (key for key in dbt_models.keys if key.path[0] == "marts"),
+        key=lambda key: key.to_user_string(),
+    )

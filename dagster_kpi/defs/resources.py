@@ -1,0 +1,31 @@
+"""The one resource every asset shares: where the landing folder and the warehouse are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource
+
+from dagster_kpi.paths import WarehousePaths, landing_dir, warehouse_file
+
+
+class KpiWarehouse(ConfigurableResource):
+    """Landing folder of source extracts, and the published warehouse FILE (work files live beside it)."""
+
+    # Unset: $KPI_LANDING_DIR / $KPI_WAREHOUSE at run time, else data/landing / data/warehouse.duckdb.
+    landing_dir: str | None = None
+    warehouse: str | None = None
+
+    @property
+    def paths(self) -> WarehousePaths:
+        return WarehousePaths(warehouse_file(self.warehouse))
+
+    @property
+    def landing(self) -> Path:
+        return landing_dir(self.landing_dir)
+
+    def connect_work(self) -> duckdb.DuckDBPyConnection:
+        """A read-write connection to the work database; close it before the step ends."""
+        self.paths.ensure()
+        return duckdb.connect(str(self.paths.work_db))

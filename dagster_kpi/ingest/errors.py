@@ -1,0 +1,12 @@
+"""The error ingestion raises for an extract it cannot read."""
+
+from __future__ import annotations
+
+
+class ExtractError(Exception):
+    """A source file cannot be loaded: "<source>/<file>: <what is wrong>", on one line."""
+
+
+def one_line(text: str) -> str:
+    """Collapse a (possibly multi-line) message to one line."""
+    return " ".join(str(text).split())

@@ -1,0 +1,180 @@
+"""One landing file -> its headers, then a temporary DuckDB table of VARCHAR columns c0..cN.
+
+Headers are read first, so a file with wrong headers fails before its rows are
+read. CSV and Parquet rows go through DuckDB's own readers, so large files
+never become Python rows; .xlsx files are small and are read with openpyxl.
+Loading returns the SQL giving each table row's 1-based data row number in the
+file (the header is not counted; blank lines and blank sheet rows are not
+records). Readers raise ValueError or duckdb.Error; the loader names the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import openpyxl
+import pyarrow as pa
+
+from .encoding import UTF8, detect_encoding, transcode
+from .sql import ident, lit
+
+ROW_COLUMN = "__row"
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    headers: tuple[str, ...]  # the file's header texts, of columns c0..cN
+    load: Callable[[duckdb.DuckDBPyConnection, str], str]  # creates the table; returns its row-number SQL
+
+
+def _varchar_columns(n: int) -> str:
+    return "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
+
+
+def _csv_header(path: Path) -> tuple[str, ...]:
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        try:
+            return tuple(next(csv.reader(f), ()))
+        except csv.Error as exc:
+            raise ValueError(f"unreadable header row ({exc})") from exc
+
+
+def _csv_error(exc: duckdb.Error) -> str:
+    """DuckDB's multi-line CSV error reduced to its line number and cause."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if line and found:
+        return f"line {line[1]}: expected {found[1]} fields, found {found[2]}"
+    if line and "unterminated quote" in text:
+        return f"line {line[1]}: unterminated quoted value"
+    first = text.splitlines()[0] if text else type(exc).__name__
+    return f"line {line[1]}: {first}" if line else first
+
+
+def open_csv(path: Path, tmp: Path) -> OpenedFile:
+    encoding = detect_encoding(path)
+    if encoding != UTF8:
+        path = transcode(path, tmp / f"{path.stem}.utf8.csv", encoding)
+    headers = _csv_header(path)
+    if not headers:
+        raise ValueError("empty file (no header row)")
+
+    def load(con: duckdb.DuckDBPyConnection, table: str) -> str:
+        try:
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT * FROM read_csv({lit(str(path))}, "
+                f"columns = {_varchar_columns(len(headers))}, header = true, auto_detect = false, "
+                "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
+                "encoding = 'utf-8')"
+            )
+        except duckdb.Error as exc:
+            raise ValueError(_csv_error(exc)) from exc
+        # Insertion order is preserved (the loader ensures the setting), so rowid is the record index.
+        return "rowid + 1"
+
+    return OpenedFile(headers, load)
+
+
+def _parquet_text(column: str, type_: str) -> str:
+    if type_.startswith("TIMESTAMP_") or type_ == "TIMESTAMP":  # _S, _MS, _NS -> plain microseconds
+        return f"CAST(CAST({ident(column)} AS TIMESTAMP) AS VARCHAR)"
+    return f"CAST({ident(column)} AS VARCHAR)"
+
+
+def open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> OpenedFile:
+    source = f"read_parquet({lit(str(path))}, file_row_number = true)"
+    described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    fields = [(name, type_) for name, type_, *_ in described if name != "file_row_number"]
+    columns = [f"{_parquet_text(name, type_)} AS c{i}" for i, (name, type_) in enumerate(fields)]
+
+    def load(con: duckdb.DuckDBPyConnection, table: str) -> str:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS "
+            f"SELECT {', '.join([*columns, f'file_row_number + 1 AS {ROW_COLUMN}'])} FROM {source}"
+        )
+        return ROW_COLUMN
+
+    return OpenedFile(tuple(name for name, _ in fields), load)
+
+
+def cell_text(value: Any) -> str | None:
+    """An Excel cell value as the text a CSV export would hold."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):  # Excel stores fractions of a day: round to the second
+        return (value + timedelta(microseconds=500_000)).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return str(value)
+
+
+def _blank(row: tuple[Any, ...]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+def _sheet_rows(path: Path) -> list[tuple[Any, ...]]:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zip, XML and key errors for damaged files
+        raise ValueError(f"unreadable .xlsx file ({type(exc).__name__}: {exc})") from exc
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()  # stored dimensions may be wrong; read every cell
+        return list(sheet.iter_rows(values_only=True))
+    except Exception as exc:
+        raise ValueError(f"unreadable .xlsx file ({type(exc).__name__}: {exc})") from exc
+    finally:
+        book.close()
+
+
+def open_xlsx(path: Path) -> OpenedFile:
+    rows = _sheet_rows(path)
+    start = next((i for i, row in enumerate(rows) if not _blank(row)), None)
+    if start is None:
+        raise ValueError("empty first sheet (no header row)")
+    width = max(len(row) for row in rows[start:])
+    header = [cell_text(v) or "" for v in rows[start]] + [""] * (width - len(rows[start]))
+    data = [(n, row) for n, row in enumerate(rows[start + 1 :], start=1) if not _blank(row)]
+    cells = [[cell_text(row[i]) if i < len(row) else None for _, row in data] for i in range(width)]
+    # Unnamed columns without any value are sheet formatting, not data.
+    keep = [i for i in range(width) if header[i].strip() or any(v is not None for v in cells[i])]
+    arrays = {f"c{j}": pa.array(cells[i], pa.string()) for j, i in enumerate(keep)}
+    arrays[ROW_COLUMN] = pa.array([n for n, _ in data], pa.int64())
+
+    def load(con: duckdb.DuckDBPyConnection, table: str) -> str:
+        view = f"{table}_arrow"
+        con.register(view, pa.table(arrays))
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT * FROM {ident(view)}")
+        finally:
+            con.unregister(view)
+        return ROW_COLUMN
+
+    return OpenedFile(tuple(header[i] for i in keep), load)
+
+
+SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
+def open_file(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> OpenedFile:
+    """Read `path`'s headers (`tmp` receives a transcoded copy if needed); `load` reads its rows."""
+    match path.suffix.lower():
+        case ".csv":
+            return open_csv(path, tmp)
+        case ".xlsx":
+            return open_xlsx(path)
+        case ".parquet":
+            return open_parquet(con, path)
+    raise ValueError(f"unsupported file type (expected {', '.join(SUFFIXES)})")

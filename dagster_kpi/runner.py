@@ -1,0 +1,88 @@
+"""Runs the whole asset graph in process through the Dagster definitions and explains the outcome in one line."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+
+from dagster_kpi.paths import WarehousePaths
+
+# The console stays quiet: the outcome is reported in one line, and every event is in Dagster's run storage.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    reason: str = ""
+    # Per ingested source: rows_read, rows_loaded, rows_quarantined, ...
+    ingest: dict[str, dict[str, object]] = field(default_factory=dict)
+
+
+def configure_environment(landing: Path, warehouse: Path) -> WarehousePaths:
+    """Point every part of the product (Dagster resource, dbt profile, Dagster home) at one warehouse."""
+    paths = WarehousePaths(warehouse)
+    paths.ensure()
+    instance_yaml = paths.dagster_home / "dagster.yaml"
+    if not instance_yaml.exists():
+        instance_yaml.write_text(INSTANCE_CONFIG, encoding="utf-8")
+    os.environ.update(
+        KPI_LANDING_DIR=str(landing),
+        KPI_WAREHOUSE=str(warehouse),
+        KPI_WORK_DB=str(paths.work_db),
+        DAGSTER_HOME=str(paths.dagster_home),
+    )
+    return paths
+
+
+def run_all(paths: WarehousePaths) -> RunOutcome:
+    """Materialise every asset and run every check; the definitions must be importable (manifest prepared)."""
+    from dagster_kpi.definitions import defs
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    paths.log_file.parent.mkdir(parents=True, exist_ok=True)
+    # dbt's log lines are echoed to stdout by dagster-dbt; they go to the run log instead.
+    with (DagsterInstance.from_config(str(paths.dagster_home)) as instance,
+          paths.log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log)):
+        result = job.execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False)
+    return RunOutcome(success=result.success, reason="" if result.success else blocking_reason(result),
+                      ingest=ingest_summary(result))
+
+
+def blocking_reason(result: ExecuteInProcessResult) -> str:
+    """The first failed check, else the first failed step, as one line."""
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            if not evaluation.passed:
+                detail = _first_line(evaluation.description or "")
+                return f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed: {detail}"
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            failure = event.step_failure_data
+            if failure.user_failure_data and failure.user_failure_data.description:
+                return _first_line(failure.user_failure_data.description)
+            message = failure.error.message if failure.error else "unknown error"
+            return f"step {event.step_key} failed: {_first_line(message)}"
+    return "the run did not complete"
+
+
+def ingest_summary(result: ExecuteInProcessResult) -> dict[str, dict[str, object]]:
+    summary: dict[str, dict[str, object]] = {}
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.step_materialization_data.materialization
+            key = materialization.asset_key
+            if key.path[0] == "raw":
+                summary[key.path[-1]] = {name: value.value for name, value in materialization.metadata.items()}
+    return summary
+
+
+def _first_line(text: str) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else ""

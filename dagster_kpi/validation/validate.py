@@ -1,0 +1,30 @@
+"""Run an expectation suite against one table of a DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster_kpi.paths import EXPECTATIONS_DIR
+from dagster_kpi.validation.result import ValidationResult, failure_lines
+from dagster_kpi.validation.suites import read_suite
+
+
+def validate_table(
+    db_path: Path, table: str, suite_name: str, directory: Path = EXPECTATIONS_DIR
+) -> ValidationResult:
+    """Validate `schema.table` in `db_path` with `<directory>/<suite_name>.json`.
+
+    Expectations are computed inside DuckDB; no handle on the file remains afterwards.
+    """
+    schema, _, name = table.partition(".")
+    if not schema or not name or "." in name:
+        raise ValueError(f"table must be given as 'schema.table', got {table!r}")
+    doc = read_suite(suite_name, directory)
+    # Great Expectations takes seconds to import: only validation runs pay for it.
+    from dagster_kpi.validation.gx_duckdb import build_suite, duckdb_batch
+
+    suite = build_suite(doc)
+    with duckdb_batch(Path(db_path), schema, name) as batch:
+        outcome = batch.validate(suite, result_format="SUMMARY")
+    failures = failure_lines(suite_name, outcome)
+    return ValidationResult(suite=suite_name, table=table, success=bool(outcome.success), failures=failures)

@@ -1,0 +1,101 @@
+{#
+  Re-aggregates a KPI's event-level facts to every period grain and level.
+
+  `facts` names a CTE with: event_date (date), agent_id, numerator, denominator
+  and, for method 'distinct', distinct_key. Emits (period_grain, period_start,
+  level, entity_id, numerator, denominator):
+    level center: every fact; team: the current roster team of the fact's agent;
+    agent: the fact's agent when on the roster. Facts without a rostered agent
+    count at center level only.
+  Methods:
+    sum              Σnumerator, Σdenominator (ratios, means, counts, nps)
+    distinct         numerator = distinct keys with any numerator > 0,
+                     denominator = distinct keys (e.g. customers, not calls)
+    per_person_mean  each agent's Σnumerator / Σdenominator over the whole period,
+                     then Σ of those means and the number of agents
+  Every period re-aggregates the facts; no grain is built from another.
+  Usage: `with facts as (...) {{ aggregate_kpi('facts', method='sum') }}`; the
+  macro continues the WITH list and ends with the final select.
+#}
+{% macro aggregate_kpi(facts, method='sum') %}
+{%- if method not in ('sum', 'distinct', 'per_person_mean') -%}
+    {{ exceptions.raise_compiler_error("aggregate_kpi: unknown method '" ~ method ~ "'") }}
+{%- endif -%}
+{%- set key = ', f.distinct_key' if method == 'distinct' else '' -%}
+{%- set key_column = ', distinct_key' if method == 'distinct' else '' -%}
+, kpi_attributed as (
+    select
+        f.event_date,
+        f.agent_id,
+        roster.team,
+        roster.agent_id as roster_agent_id,
+        cast(f.numerator as {{ type_double() }}) as numerator,
+        cast(f.denominator as {{ type_double() }}) as denominator{{ key }}
+    from {{ facts }} as f
+    left join {{ ref('int_agents') }} as roster
+        on roster.agent_id = f.agent_id
+    where f.event_date is not null
+),
+kpi_placed as (
+    {%- for grain in ['month', 'quarter', 'year'] %}
+    select
+        '{{ grain }}' as period_grain,
+        cast({{ dbt.date_trunc(grain, 'f.event_date') }} as date) as period_start,
+        f.agent_id,
+        f.team,
+        f.roster_agent_id,
+        f.numerator,
+        f.denominator{{ key }}
+    from kpi_attributed as f
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+{%- if method == 'per_person_mean' %}
+kpi_units as (
+    select
+        period_grain,
+        period_start,
+        team,
+        roster_agent_id,
+        sum(numerator) / sum(denominator) as numerator,
+        cast(1 as {{ type_double() }}) as denominator
+    from kpi_placed
+    where agent_id is not null
+    group by period_grain, period_start, agent_id, team, roster_agent_id
+    having sum(denominator) > 0
+),
+{%- else %}
+kpi_units as (
+    select * from kpi_placed
+),
+{%- endif %}
+kpi_leveled as (
+    select period_grain, period_start, 'center' as level, 'center' as entity_id,
+        numerator, denominator{{ key_column }}
+    from kpi_units
+    union all
+    select period_grain, period_start, 'team' as level, team as entity_id,
+        numerator, denominator{{ key_column }}
+    from kpi_units
+    where team is not null
+    union all
+    select period_grain, period_start, 'agent' as level, roster_agent_id as entity_id,
+        numerator, denominator{{ key_column }}
+    from kpi_units
+    where roster_agent_id is not null
+)
+select
+    period_grain,
+    period_start,
+    level,
+    entity_id,
+    {%- if method == 'distinct' %}
+    cast(count(distinct case when numerator > 0 then distinct_key end) as {{ type_double() }}) as numerator,
+    cast(count(distinct distinct_key) as {{ type_double() }}) as denominator
+    {%- else %}
+    sum(numerator) as numerator,
+    sum(denominator) as denominator
+    {%- endif %}
+from kpi_leveled
+group by period_grain, period_start, level, entity_id
+{% endmacro %}

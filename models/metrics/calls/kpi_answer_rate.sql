@@ -1,0 +1,12 @@
+-- 受话业务接通率: valid inbound calls offered in the period (by offered_at);
+-- numerator: outcome = answered.
+with facts as (
+    select
+        offered_date as event_date,
+        agent_id,
+        case when outcome = 'answered' then 1 else 0 end as numerator,
+        1 as denominator
+    from {{ ref('stg_calls') }}
+    where is_valid and direction = 'inbound'
+)
+{{ aggregate_kpi('facts', method='sum') }}

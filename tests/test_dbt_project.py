@@ -1,0 +1,106 @@
+"""The dbt project's shape: every model file is parsed, every KPI model is catalogued and published."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+
+MODELS_DIR = PROJECT_ROOT / "models"
+CATALOG_SEED = PROJECT_ROOT / "seeds" / "kpi_catalog.csv"
+
+
+def run_dbt(args: list[str], work_db: Path, tmp: Path) -> None:
+    """Run dbt in a child process (it keeps DuckDB files open while it lives) against `work_db`.
+
+    Any warning, deprecations included, fails the run.
+    """
+    argv = [
+        sys.executable, "-c", "from dbt.cli.main import cli; cli()",
+        "--warn-error",
+        *args,
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(tmp / "target"),
+        "--log-path", str(tmp / "logs"),
+    ]
+    env = {**os.environ, "KPI_WORK_DB": str(work_db)}
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"dbt {args[0]} failed:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp = tmp_path_factory.mktemp("dbt_parse")
+    run_dbt(["parse"], tmp / "work.duckdb", tmp)
+    return json.loads((tmp / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _models(manifest: dict) -> dict[str, dict]:
+    return {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+
+
+def test_models_and_seeds_are_linked_into_the_project() -> None:
+    assert os.readlink(DBT_PROJECT_DIR / "models") == "../models"
+    assert os.readlink(DBT_PROJECT_DIR / "seeds") == "../seeds"
+
+
+def test_every_sql_file_is_a_parsed_model(manifest: dict) -> None:
+    files = {p.relative_to(MODELS_DIR).as_posix() for p in MODELS_DIR.rglob("*.sql")}
+    parsed = {n["original_file_path"].removeprefix("models/") for n in _models(manifest).values()}
+    assert files == parsed
+    assert len(files) >= 12 + 4 + 8 + 2
+
+
+def test_every_model_is_documented_with_columns(manifest: dict) -> None:
+    undocumented = [name for name, node in _models(manifest).items() if not node["description"] or not node["columns"]]
+    assert undocumented == []
+
+
+def test_every_kpi_model_is_catalogued_and_published(manifest: dict) -> None:
+    models = _models(manifest)
+    kpi_models = {name for name in models if name.startswith("kpi_") and name != "kpi_values"}
+    with CATALOG_SEED.open(encoding="utf-8") as f:
+        catalog = {row["kpi_code"] for row in csv.DictReader(f)}
+    assert {m.removeprefix("kpi_") for m in kpi_models} <= catalog
+    published = {
+        uid.split(".")[-1]
+        for uid in models["kpi_values"]["depends_on"]["nodes"]
+        if uid.split(".")[-1].startswith("kpi_") and uid.startswith("model.")
+    }
+    assert published == kpi_models
+    # Every KPI model sits in a concern folder under metrics/.
+    for name in kpi_models:
+        parts = Path(models[name]["original_file_path"]).parts
+        assert parts[:2] == ("models", "metrics") and len(parts) == 4, name
+
+
+def test_catalogue_has_every_kpi_of_the_spec() -> None:
+    with CATALOG_SEED.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 36
+    by_code = {r["kpi_code"]: r for r in rows}
+    assert by_code["callback_rate"]["name_zh"] == "客户回访率"
+    assert by_code["service_level"]["name_zh"] == "服务水平 (X 秒接通率)"
+    assert by_code["nps"]["value_min"] == "-100" and by_code["nps"]["unit"] == "nps"
+    assert by_code["call_volume"]["direction"] == "none"
+    assert by_code["staff_turnover_rate"]["levels"] == "center|team"
+    assert by_code["business_plan_completion_rate"]["value_max"] == ""
+
+
+def test_schemas_are_the_folder_names(manifest: dict) -> None:
+    schemas = {name: node["schema"] for name, node in _models(manifest).items()}
+    assert schemas["stg_calls"] == "staging"
+    assert schemas["int_periods"] == "intermediate"
+    assert schemas["kpi_callback_rate"] == "metrics"
+    assert schemas["kpi_values"] == "marts"
+    catalog = _models(manifest)["mart_kpi_catalog"]
+    assert (catalog["schema"], catalog["alias"]) == ("marts", "kpi_catalog")

@@ -1,0 +1,114 @@
+"""The `kpi` command end to end on generated data: run, show, and runs that must not publish."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_kpi.generate import generate_landing
+
+HEADLINE = {
+    "answer_rate", "callback_rate", "complaint_resolution_satisfaction_rate", "complaint_resolution_hours",
+    "big_client_churn_count", "big_client_churn_rate", "big_client_callback_count", "csat_score",
+}
+
+
+def kpi(*args: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dagster_kpi.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=600)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("pipeline")
+    landing = root / "landing"
+    generate_landing(landing, months=3, agents=12, scale=0.02, seed=3, start="2026-01")
+    warehouse = root / "out" / "warehouse.duckdb"
+    result = kpi("run", "--landing", landing, "--warehouse", warehouse)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "published marts" in result.stdout
+    return landing, warehouse
+
+
+def test_run_publishes_every_headline_kpi_for_every_grain(published):
+    _, warehouse = published
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert {r[0] for r in con.execute("SELECT DISTINCT kpi_code FROM marts.kpi_values").fetchall()} >= HEADLINE
+        grains = con.execute(
+            "SELECT period_grain, min(period_start), max(period_start) FROM marts.kpi_values GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        assert [(g, str(a), str(b)) for g, a, b in grains] == [
+            ("month", "2026-01-01", "2026-03-01"), ("quarter", "2026-01-01", "2026-01-01"),
+            ("year", "2026-01-01", "2026-01-01"),
+        ]
+        levels = {r[0] for r in con.execute("SELECT DISTINCT level FROM marts.kpi_values").fetchall()}
+        assert levels == {"center", "team", "agent"}
+        assert con.execute("SELECT count(*) FROM marts.kpi_catalog").fetchone()[0] >= len(HEADLINE)
+        schemas = {r[0] for r in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
+        assert schemas == {"marts"}, "only marts are published; work in progress stays in the work file"
+
+
+def test_centre_answer_rate_reconciles_with_raw_calls(published):
+    _, warehouse = published
+    work_db = warehouse.with_name("warehouse.work") / "work.duckdb"
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        expected = dict(con.execute(
+            """SELECT date_trunc('month', offered_at)::DATE,
+                      count(*) FILTER (WHERE outcome = 'answered') / count(*)
+               FROM raw.calls WHERE direction = 'inbound' AND coalesce(is_valid, true) GROUP BY 1"""
+        ).fetchall())
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        published_rates = dict(con.execute(
+            """SELECT period_start, value FROM marts.kpi_values
+               WHERE kpi_code = 'answer_rate' AND level = 'center' AND period_grain = 'month'"""
+        ).fetchall())
+    assert len(expected) == 3
+    assert published_rates == pytest.approx(expected)
+
+
+def test_show_prints_the_latest_month(published):
+    _, warehouse = published
+    result = kpi("show", "--warehouse", warehouse)
+    assert result.returncode == 0, result.stderr
+    assert "2026-03" in result.stdout
+    assert "受话业务接通率" in result.stdout and "center" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda landing: (landing / "calls" / "broken.csv").write_bytes(b"\x00\xff\x00PK\x03\x04" * 50),
+         "calls/broken.csv"),
+        (lambda landing: (landing / "surveys" / "no_score.csv").write_text(
+            "survey_id,responded_at\nS-X1,2026-01-05 10:00:00\n", encoding="utf-8"), "csat_score"),
+    ],
+    ids=["unreadable-file", "missing-required-column"],
+)
+def test_bad_extract_blocks_publishing_and_keeps_the_marts(published, tmp_path, damage, message):
+    landing, warehouse = published
+    bad_landing = tmp_path / "landing"
+    shutil.copytree(landing, bad_landing)
+    damage(bad_landing)
+    before = digest(warehouse)
+    result = kpi("run", "--landing", bad_landing, "--warehouse", warehouse)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    reason = result.stderr.strip().splitlines()[-1]
+    assert reason.startswith("kpi run: not published:") and message in reason
+    assert digest(warehouse) == before
+
+
+def test_missing_landing_folder_is_a_one_line_usage_error(tmp_path):
+    result = kpi("run", "--landing", tmp_path / "nowhere", "--warehouse", tmp_path / "w.duckdb")
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"kpi run: landing folder {tmp_path / 'nowhere'} is not a folder"
