@@ -34,7 +34,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from dagster_kpi.dbt_project import prepare_manifest
+    from dagster_kpi.dbt_project import DbtParseError, prepare_manifest
     from dagster_kpi.runner import configure_environment, run_all
 
     landing = _existing_dir(landing_dir(args.landing), "landing folder")
@@ -42,7 +42,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     if warehouse.is_dir():
         raise UsageError(f"warehouse {warehouse} is a folder, expected a DuckDB file path")
     paths = configure_environment(landing, warehouse)
-    prepare_manifest()
+    try:
+        prepare_manifest()
+    except DbtParseError as error:
+        print(f"kpi run: not published: {error}", file=sys.stderr)
+        return 1
     outcome = run_all(paths)
     if outcome.ingest:
         print(f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}")
@@ -50,6 +54,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"{source:<24}{stats.get('rows_read', 0):>12,}{stats.get('rows_loaded', 0):>12,}"
                   f"{stats.get('rows_quarantined', 0):>12,}")
     if not outcome.success:
+        print(f"details: {paths.log_file} and the run in `kpi ui`", file=sys.stderr)
         print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
         return 1
     print(f"published marts to {warehouse}")
@@ -121,5 +126,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def entry_point() -> None:
+    """Console-script entry: exits without interpreter teardown, where native extensions print leak noise."""
+    # os._exit skips the multiprocessing clean-up too; keep its helper process from warning about it.
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry_point()

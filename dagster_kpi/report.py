@@ -52,7 +52,7 @@ def headline_report(warehouse: Path, month: str | None = None) -> str:
     entities = ["center", *sorted({r[5] for r in rows if r[4] == "team"})]
     values = {(r[0], r[5] if r[4] == "team" else "center"): r[6] for r in rows}
     names = {r[0]: (r[1], r[2], r[3]) for r in rows}
-    label_width = 52
+    label_width = 2 + max((_display_width(f"{r[1]} {r[2]}") for r in rows), default=0)
     lines = [f"Headline KPIs, {period:%Y-%m}", f"{'KPI':<{label_width}}" + "".join(f"{e:>12}" for e in entities)]
     for code in HEADLINE_KPIS:
         if code not in names:

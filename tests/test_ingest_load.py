@@ -431,3 +431,18 @@ def test_row_order_does_not_depend_on_the_insertion_order_setting(tmp_path, con)
         (f"C{i}", i) for i in range(1, 6)
     ]
     assert rows(con, "SELECT current_setting('preserve_insertion_order')") == [(False,)]
+
+
+def test_file_names_with_glob_characters_are_read_literally(tmp_path, con):
+    put(tmp_path, "calls", "calls*.csv", csv_bytes([CALL]), mtime=1_700_000_000)
+    put(tmp_path, "calls", "calls?.csv", csv_bytes([CALL | {"call_id": "C2"}]), mtime=1_700_000_001)
+    put(tmp_path, "calls", "calls[1].csv", csv_bytes([CN_HEADER, cn_call("C3", "Q", "呼入", "放弃", "否")], "gbk"),
+        mtime=1_700_000_002)  # fmt: skip
+    pq.write_table(pa.table({"call_id": ["C4"], "direction": ["inbound"], "offered_at": ["2024-03-05 08:00"],
+                             "outcome": ["abandoned"]}), tmp_path / "calls" / "calls{a,b}.parquet")  # fmt: skip
+    os.utime(tmp_path / "calls" / "calls{a,b}.parquet", (1_700_000_003, 1_700_000_003))
+    report = ingest(con, tmp_path, "calls")
+    assert report.rows_read == 4
+    assert rows(con, "SELECT call_id, _source_file FROM raw.calls ORDER BY call_id") == [
+        ("C1", "calls*.csv"), ("C2", "calls?.csv"), ("C3", "calls[1].csv"), ("C4", "calls{a,b}.parquet")
+    ]  # fmt: skip

@@ -7,6 +7,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, AssetChecksDefinition,
 from dagster_kpi.contract import load_contract
 from dagster_kpi.defs.ingest import raw_asset_key
 from dagster_kpi.defs.resources import KpiWarehouse
+from dagster_kpi.paths import EXPECTATIONS_DIR
 from dagster_kpi.validation import validate_table
 
 MAX_LISTED_FAILURES = 20
@@ -31,7 +32,14 @@ def build_suite_check(asset_key: AssetKey, table: str, suite: str) -> AssetCheck
     return suite_check
 
 
+RAW_SUITE_PREFIX = "raw_"
+
 raw_checks = [
-    build_suite_check(raw_asset_key(name), f"raw.{name}", f"raw_{name}") for name in load_contract()
+    build_suite_check(raw_asset_key(name), f"raw.{name}", f"{RAW_SUITE_PREFIX}{name}") for name in load_contract()
 ]
-mart_checks = [build_suite_check(AssetKey(["marts", "kpi_values"]), "marts.kpi_values", "kpi_values")]
+# Every other suite file is named after the mart it validates: expectations/<mart>.json -> marts.<mart>.
+mart_checks = [
+    build_suite_check(AssetKey(["marts", path.stem]), f"marts.{path.stem}", path.stem)
+    for path in sorted(EXPECTATIONS_DIR.glob("*.json"))
+    if not path.stem.startswith(RAW_SUITE_PREFIX)
+]

@@ -53,7 +53,8 @@ def build_exams(rng: np.random.Generator, period: Period, roster: Roster) -> pa.
     """One exam a month for agents and team leads at work that day; a few miss it."""
     starts = period.month_starts[: period.active_months]
     exam_day = starts + EXAM_DAY
-    exam_day = exam_day + np.select([weekday(exam_day) == 5, weekday(exam_day) == 6], [2, 1], 0).astype("timedelta64[D]")
+    weekend = np.select([weekday(exam_day) == 5, weekday(exam_day) == 6], [2, 1], 0)
+    exam_day = exam_day + weekend.astype("timedelta64[D]")
     exam_day = exam_day[exam_day < period.cutoff]
     present = roster.employed(exam_day) & (roster.role < 2)[None, :] & (rng.random((len(exam_day), len(roster))) < 0.92)
     month, person = np.nonzero(present)

@@ -28,7 +28,6 @@ class CallMonth:
     table: pa.Table  # contract columns in offered_at order
     surveyed: Contacts  # answered calls whose customer was asked for a survey
     complained: Contacts  # calls that led to a complaint
-    valid_answered_inbound: int
 
 
 def call_month(rng: np.random.Generator, period: Period, month: int, roster: Roster, customers: Customers,
@@ -69,7 +68,6 @@ def call_month(rng: np.random.Generator, period: Period, month: int, roster: Ros
 
     transferred = answered & (rng.random(n) < roster.traits.transfer[staff])
     v = rng.random(n)
-    valid = v >= 0.015
     customer = np.where(rng.random(n) < 0.85, customers.pick(rng, n), -1)
     queue = np.where(outbound, OUTBOUND_QUEUE, np.searchsorted(np.cumsum(INBOUND_QUEUES)[:-1], rng.random(n)))
     unknown = np.where(rng.random(n) < 0.02, -1, rng.integers(0, UNKNOWN_CALLERS, n))  # -1: number withheld
@@ -93,7 +91,7 @@ def call_month(rng: np.random.Generator, period: Period, month: int, roster: Ros
         "wrap_seconds": col.ints(wrap, answered & part_known[1]),
         "outcome": col.labels(OUTCOMES, outcome),
         "transferred": col.flags(transferred, rng.random(n) >= 0.01),
-        "is_valid": col.flags(valid, (v < 0.015) | (v >= 0.055)),  # 4% unknown (means valid)
+        "is_valid": col.flags(v >= 0.015, (v < 0.015) | (v >= 0.055)),  # 1.5% invalid, 4% unknown
     })
     inbound_answered = answered & ~outbound
     contacts = Contacts("call", ids, customer, agent, ended)
@@ -103,7 +101,6 @@ def call_month(rng: np.random.Generator, period: Period, month: int, roster: Ros
         table=table,
         surveyed=contacts.take(inbound_answered & (rng.random(n) < 0.035)),
         complained=contacts.take(rng.random(n) < complaint_p),
-        valid_answered_inbound=int((inbound_answered & valid).sum()),
     )
 
 

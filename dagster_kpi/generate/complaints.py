@@ -12,12 +12,13 @@ from .contacts import Contacts
 from .customers import Customers
 from .patterns import OFFICE_HOURS, daily_counts, times_on
 from .people import Roster
-from .timeline import HOUR, Period
+from .timeline import HOUR, Period, to_days
 
 SEVERITIES = ("major", "serious", "general")
 RESOLVE_HOURS = np.array([72.0, 40.0, 18.0])  # median, by severity
 SOURCES = ("电话", "工单", "12315转办", "上级转办", "微博")
 REMARKS = ("客户要求回电", "已致歉", "需跟进赔付", "已升级处理")
+MAJOR_PER_MONTH = 2.5
 REFERRALS_PER_MONTH = 40  # at scale 1, complaints that arrive without a contact of ours
 
 
@@ -25,6 +26,16 @@ REFERRALS_PER_MONTH = 40  # at scale 1, complaints that arrive without a contact
 class Complaints:
     table: pa.Table  # contract columns (+ the export's 备注 remark) in received_at order
     resolved: Contacts  # resolved complaints (follow-up callbacks, surveys)
+
+
+def _major(rng: np.random.Generator, period: Period, received: np.ndarray) -> np.ndarray:
+    """A few major complaints (serious incidents) a month, whatever the volume."""
+    month = period.month_of(to_days(received))
+    wanted = rng.poisson(MAJOR_PER_MONTH, period.months)
+    order = np.lexsort((rng.random(len(received)), month))  # random order within each month
+    first = np.searchsorted(month[order], month[order])
+    rank = np.arange(len(order)) - first
+    return order[rank < wanted[month[order]]]
 
 
 def build_complaints(rng: np.random.Generator, period: Period, roster: Roster, customers: Customers,
@@ -45,8 +56,8 @@ def build_complaints(rng: np.random.Generator, period: Period, roster: Roster, c
     received, customer, agent, ticket, source = (a[order] for a in (received, customer, agent, ticket, source))
     n = len(received)
 
-    u = rng.random(n)
-    severity = np.where(u < 0.004, 0, np.where(u < 0.154, 1, 2))
+    severity = np.where(rng.random(n) < 0.15, 1, 2)
+    severity[_major(rng, period, received)] = 0
     r = rng.random(n)
     responsible = np.where(severity == 0, r < 0.75, r < 0.65)
     responsible_known = np.where(severity == 0, (r < 0.75) | (r >= 0.95), (r < 0.65) | (r >= 0.90))

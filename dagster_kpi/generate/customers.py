@@ -91,7 +91,8 @@ def build_customers(rng: np.random.Generator, period: Period, scale: float) -> C
     """About 2,000 + 40,000 x scale customers, 2.5% of them big clients.
 
     Big clients churn with a hazard of about 1.2% a month from the period start
-    (or from becoming big), so a year loses roughly one in eight.
+    (or from becoming big), so a year loses roughly one in eight. Every churn
+    date lies inside the period.
     """
     n = round(2_000 + 40_000 * scale)
     start, cutoff = period.start, period.cutoff
@@ -110,17 +111,15 @@ def build_customers(rng: np.random.Generator, period: Period, scale: float) -> C
     since = np.where(~np.isnat(signed) & ~np.isnat(since), np.maximum(since, signed), since)
     since = np.where(big, since, NAT)
 
-    # Churn: big clients by a monthly hazard, a few before the period; others rarely.
+    # Churn inside the period only (the master holds current and recently lost customers):
+    # big clients by a monthly hazard, other customers now and then.
     big_from = np.where(np.isnat(since), signed, since)
     origin = np.where(np.isnat(big_from), start, np.maximum(big_from, start))
     churn_at = origin + (rng.exponential(30.44 / 0.012, n)).astype("timedelta64[D]")
     churned = np.where(big & (churn_at < cutoff), churn_at, NAT)
-    early = big & ~np.isnat(big_from) & (big_from < start - 60) & (rng.random(n) < 0.04)
-    churned = np.where(early, _days(rng, big_from + 30, np.maximum((start - big_from - 30).astype(np.int64), 1), n),
-                       churned)
-    lost = ~big & ~np.isnat(signed) & (rng.random(n) < 0.05)
-    churned = np.where(lost, _days(rng, signed + 30, np.maximum((cutoff - signed - 30).astype(np.int64), 1), n),
-                       churned)
+    known = np.where(np.isnat(signed), start, np.maximum(signed + 30, start))
+    lost = ~big & (rng.random(n) < 0.03)
+    churned = np.where(lost, _days(rng, known, np.maximum((cutoff - known).astype(np.int64), 1), n), churned)
     churned = np.where(churned < cutoff, churned, NAT)
 
     weight = rng.pareto(2.5, n) + 0.2

@@ -5,27 +5,62 @@ from __future__ import annotations
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
-from dagster_kpi.contract import load_contract
+from dagster_kpi.contract import Source, load_contract
 
 from . import write
 from .assessments import build_exams, build_qa_reviews
 from .callbacks import build_callbacks
 from .calls import CALLS_PER_MONTH, call_month, reextract
 from .complaints import build_complaints
-from .contacts import concat
-from .customers import build_customers
+from .contacts import Contacts, concat
+from .customers import Customers, build_customers
 from .management import build_collaboration, build_plans, build_report_issues
-from .people import build_roster
+from .people import Roster, build_roster
 from .streams import stream
 from .surveys import build_surveys
 from .tickets import TICKETS_PER_MONTH, build_tickets
 from .timeline import Period, resolve_period
+
+
+@dataclass(frozen=True)
+class Export:
+    """Where and how one run writes its files."""
+
+    con: duckdb.DuckDBPyConnection
+    contract: dict[str, Source]
+    folders: dict[str, Path]
+    seed: int
+    stamp: datetime  # the extract time, also recorded inside .xlsx files
+
+    def csv(self, source: str, table: pa.Table, name: str, *, chinese: bool = False, encoding: str = "utf-8",
+            slashed: float = 0.0) -> int:
+        """`slashed`: share of rows whose dates are written YYYY/MM/DD."""
+        slash = stream(self.seed, f"slash-{source}").random(table.num_rows) < slashed if slashed else None
+        return write.write_csv(self.con, table, self.folders[source] / name, self.contract[source],
+                               chinese=chinese, encoding=encoding, slash=slash)
+
+    def xlsx(self, source: str, table: pa.Table, name: str) -> int:
+        return write.write_xlsx(self.con, table, self.folders[source] / name, self.contract[source],
+                                chinese=True, stamp=self.stamp)
+
+    def parquet(self, source: str, table: pa.Table, name: str) -> int:
+        return write.write_parquet(table, self.folders[source] / name)
+
+
+@dataclass(frozen=True)
+class CallsWritten:
+    rows: int
+    per_month: np.ndarray
+    surveyed: Contacts
+    complained: Contacts
 
 
 def _check(months: int, agents: int, scale: float, seed: int) -> None:
@@ -47,94 +82,30 @@ def _fresh(folder: Path) -> Path:
     return folder
 
 
-def _month_label(period: Period, month: int) -> str:
-    return str(period.month_starts[month].astype("datetime64[M]"))
-
-
-def generate_landing(out: Path, *, months: int = 12, agents: int = 60, scale: float = 1.0, seed: int = 7,
-                     start: str | None = None) -> dict[str, int]:
-    """Write `out/<source>/` for every source of the contract; returns the rows written per source.
-
-    The same arguments give byte-identical files (within one calendar day when
-    `start` is omitted: the default period ends with the last complete month).
-    """
-    _check(months, agents, scale, seed)
-    period = resolve_period(start, months, date.today())
-    contract = load_contract()
-    folders = {name: _fresh(Path(out) / name) for name in contract}
-    stamp = datetime.fromisoformat(str(period.cutoff))  # the extract time, also inside .xlsx files
-    rows = dict.fromkeys(contract, 0)
-    roster = build_roster(stream(seed, "agents"), agents, period)
-    customers = build_customers(stream(seed, "customers"), period, scale)
-    con = duckdb.connect()
-
-    # Calls: one file a month, written while the next month is drawn.
-    strain = stream(seed, "strain").uniform(0.85, 1.45, months)
+def _write_calls(export: Export, period: Period, roster: Roster, customers: Customers,
+                 scale: float) -> CallsWritten:
+    """One file a month, written while the next month is drawn, plus a re-extract of one month."""
+    folder, seed = export.folders["calls"], export.seed
+    strain = stream(seed, "strain").uniform(0.85, 1.45, period.months)
     redo = max(period.active_months - 2, 0)
-    volume = np.zeros(months, dtype=np.int64)
+    per_month = np.zeros(period.months, dtype=np.int64)
     surveyed, complained, pending = [], [], []
     with ThreadPoolExecutor(max_workers=1) as pool:
         for m in range(period.active_months):
             month = call_month(stream(seed, "calls", m), period, m, roster, customers, scale, strain[m])
-            label = _month_label(period, m)
-            pending.append(pool.submit(write.write_csv, con, month.table, folders["calls"] / f"calls_{label}.csv",
-                                       contract["calls"]))
+            label = str(period.month_starts[m].astype("datetime64[M]"))
+            pending.append(pool.submit(export.csv, "calls", month.table, f"calls_{label}.csv"))
             if m == redo:
                 again = reextract(stream(seed, "reextract"), month.table)
-                pending.append(pool.submit(write.write_csv, con, again,
-                                           folders["calls"] / f"calls_{label}_reextract.csv", contract["calls"],
+                pending.append(pool.submit(export.csv, "calls", again, f"calls_{label}_reextract.csv",
                                            chinese=True, encoding="utf-8-sig"))
+                redo_name = f"calls_{label}"
             surveyed.append(month.surveyed)
             complained.append(month.complained)
-            volume[m] = month.table.num_rows
-        rows["calls"] = sum(f.result() for f in pending)
-    _later_than(folders["calls"] / f"calls_{_month_label(period, redo)}_reextract.csv",
-                folders["calls"] / f"calls_{_month_label(period, redo)}.csv")
-
-    tickets = build_tickets(stream(seed, "tickets"), period, roster, customers, scale)
-    complaints = build_complaints(stream(seed, "complaints"), period, roster, customers, concat(complained),
-                                  tickets.complained, scale)
-    callbacks = build_callbacks(stream(seed, "callbacks"), period, roster, customers, complaints.resolved,
-                                tickets.resolved, scale)
-    surveys = build_surveys(stream(seed, "surveys"), period, roster, customers,
-                            [concat(surveyed), tickets.resolved, complaints.resolved, callbacks.completed])
-    responded = surveys.column("responded_at").to_numpy().astype("datetime64[D]")
-    survey_months = np.bincount(period.month_of(responded), minlength=months)
-    volume += tickets.per_month
-
-    def slashed(source: str, n: int, share: float) -> np.ndarray:
-        """Rows of a Chinese export whose dates are written YYYY/MM/DD."""
-        return stream(seed, f"slash-{source}").random(n) < share
-
-    rows["tickets"] = write.write_csv(con, tickets.table, folders["tickets"] / "tickets.csv", contract["tickets"])
-    rows["complaints"] = write.write_csv(
-        con, complaints.table, folders["complaints"] / "投诉明细.csv", contract["complaints"], chinese=True,
-        encoding="gbk", slash=slashed("complaints", complaints.table.num_rows, 0.05))
-    rows["callbacks"] = write.write_csv(
-        con, callbacks.table, folders["callbacks"] / "回访记录.csv", contract["callbacks"], chinese=True,
-        encoding="gbk", slash=slashed("callbacks", callbacks.table.num_rows, 0.1))
-    rows["surveys"] = write.write_parquet(surveys, folders["surveys"] / "surveys.parquet")
-    mid = period.start + (period.cutoff - period.start) // 2
-    for as_of in (mid, period.cutoff - 1):
-        name = f"crm_customers_{str(as_of).replace('-', '')}.csv"
-        rows["customers"] += write.write_csv(con, customers.snapshot(as_of), folders["customers"] / name,
-                                             contract["customers"])
-    rows["agents"] = write.write_xlsx(con, roster.table(), folders["agents"] / "人员档案.xlsx", contract["agents"],
-                                      chinese=True, stamp=stamp)
-    rows["qa_reviews"] = write.write_csv(con, build_qa_reviews(stream(seed, "qa"), period, roster),
-                                         folders["qa_reviews"] / "qa_reviews.csv", contract["qa_reviews"])
-    rows["exams"] = write.write_xlsx(con, build_exams(stream(seed, "exams"), period, roster),
-                                     folders["exams"] / "业务考试成绩.xlsx", contract["exams"], chinese=True, stamp=stamp)
-    rows["collaboration_surveys"] = write.write_csv(
-        con, build_collaboration(stream(seed, "collaboration"), period),
-        folders["collaboration_surveys"] / "部门协作满意度.csv", contract["collaboration_surveys"], chinese=True)
-    rows["report_issues"] = write.write_csv(con, build_report_issues(stream(seed, "report_issues"), period),
-                                            folders["report_issues"] / "report_issues.csv", contract["report_issues"])
-    plans = build_plans(stream(seed, "plans"), period, scale, volume, survey_months,
-                        CALLS_PER_MONTH + TICKETS_PER_MONTH)
-    rows["plans"] = write.write_csv(con, plans, folders["plans"] / "plans.csv", contract["plans"])
-    con.close()
-    return rows
+            per_month[m] = month.table.num_rows
+        rows = sum(f.result() for f in pending)
+    _later_than(folder / f"{redo_name}_reextract.csv", folder / f"{redo_name}.csv")
+    return CallsWritten(rows, per_month, concat(surveyed), concat(complained))
 
 
 def _later_than(newer: Path, older: Path) -> None:
@@ -143,3 +114,56 @@ def _later_than(newer: Path, older: Path) -> None:
     if newer.stat().st_mtime_ns <= before:
         os.utime(newer, ns=(before + 1_000_000, before + 1_000_000))
 
+
+def generate_landing(out: Path, *, months: int = 12, agents: int = 60, scale: float = 1.0, seed: int = 7,
+                     start: str | None = None) -> dict[str, int]:
+    """Write `out/<source>/` for every source of the contract; returns the rows written per source.
+
+    Each source folder is replaced. The same arguments give byte-identical
+    files (when `start` is omitted, within one calendar month: the period then
+    ends with the last complete month).
+    """
+    _check(months, agents, scale, seed)
+    period = resolve_period(start, months, date.today())
+    contract = load_contract()
+    folders = {name: _fresh(Path(out) / name) for name in contract}
+    roster = build_roster(stream(seed, "agents"), agents, period)
+    customers = build_customers(stream(seed, "customers"), period, scale)
+    with duckdb.connect() as con:
+        export = Export(con, contract, folders, seed, datetime.fromisoformat(str(period.cutoff)))
+        calls = _write_calls(export, period, roster, customers, scale)
+        tickets = build_tickets(stream(seed, "tickets"), period, roster, customers, scale)
+        complaints = build_complaints(stream(seed, "complaints"), period, roster, customers, calls.complained,
+                                      tickets.complained, scale)
+        callbacks = build_callbacks(stream(seed, "callbacks"), period, roster, customers, complaints.resolved,
+                                    tickets.resolved, scale)
+        surveys = build_surveys(stream(seed, "surveys"), period, roster, customers,
+                                [calls.surveyed, tickets.resolved, complaints.resolved, callbacks.completed])
+        responded = surveys.column("responded_at").to_numpy().astype("datetime64[D]")
+        plans = build_plans(stream(seed, "plans"), period, scale, calls.per_month + tickets.per_month,
+                            np.bincount(period.month_of(responded), minlength=period.months),
+                            CALLS_PER_MONTH + TICKETS_PER_MONTH)
+        mid = period.start + (period.cutoff - period.start) // 2
+        rows = {
+            "calls": calls.rows,
+            "tickets": export.csv("tickets", tickets.table, "tickets.csv"),
+            "complaints": export.csv("complaints", complaints.table, "投诉明细.csv", chinese=True,
+                                     encoding="gbk", slashed=0.05),
+            "callbacks": export.csv("callbacks", callbacks.table, "回访记录.csv", chinese=True,
+                                    encoding="gbk", slashed=0.1),
+            "surveys": export.parquet("surveys", surveys, "surveys.parquet"),
+            "customers": sum(  # an older snapshot, then the current one
+                export.csv("customers", customers.snapshot(day), f"crm_customers_{str(day).replace('-', '')}.csv")
+                for day in (mid, period.cutoff - 1)),
+            "agents": export.xlsx("agents", roster.table(), "人员档案.xlsx"),
+            "qa_reviews": export.csv("qa_reviews", build_qa_reviews(stream(seed, "qa"), period, roster),
+                                     "qa_reviews.csv"),
+            "exams": export.xlsx("exams", build_exams(stream(seed, "exams"), period, roster), "业务考试成绩.xlsx"),
+            "collaboration_surveys": export.csv("collaboration_surveys",
+                                                build_collaboration(stream(seed, "collaboration"), period),
+                                                "部门协作满意度.csv", chinese=True),
+            "report_issues": export.csv("report_issues", build_report_issues(stream(seed, "report_issues"), period),
+                                        "report_issues.csv"),
+            "plans": export.csv("plans", plans, "plans.csv"),
+        }
+    return {name: rows[name] for name in contract}

@@ -10,7 +10,8 @@ import pyarrow as pa
 from . import columns as col
 from .timeline import Period
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万武钱戴严莫孔汤")
+SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余杜叶程魏苏吕丁"
+                "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万武钱戴严莫孔汤")
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
          "秀英", "霞", "平", "刚", "桂英", "丹", "玲", "萍", "鹏", "华", "红", "宇", "浩", "婷", "雪", "琳", "晨",
          "欣怡", "子涵", "思远", "佳琪", "梓萱", "一鸣", "雨桐", "俊杰", "晓东", "海燕", "文博", "嘉怡", "志强",
@@ -130,7 +131,10 @@ def _names(rng: np.random.Generator, count: int) -> np.ndarray:
 
 
 def build_roster(rng: np.random.Generator, agents: int, period: Period) -> Roster:
-    """About `agents` people in teams of ~10; some leave during the period and are replaced."""
+    """About `agents` people in teams of ~10; some leave during the period and are replaced.
+
+    Every date that places a record (a leaving date) lies inside the period.
+    """
     n_teams = max(1, round(agents / 10))
     team_names, profiles = _team_names(n_teams)
     start, span = period.start, int((period.cutoff - period.start).astype(np.int64))
@@ -149,6 +153,8 @@ def build_roster(rng: np.random.Generator, agents: int, period: Period) -> Roste
     hired[rng.random(agents) < 0.03] = np.datetime64("NaT")
     left = np.full(agents, np.datetime64("NaT"), dtype="datetime64[D]")
     leaves = (role == 0) & (rng.random(agents) < 1 - (1 - 0.018) ** period.months)
+    if not leaves.any() and (role == 0).any():  # at least one leaver, even in a short period
+        leaves[rng.choice(np.flatnonzero(role == 0))] = True
     left[leaves] = start + rng.integers(0, span, leaves.sum()).astype("timedelta64[D]")
 
     # Replacements join 10-45 days after a leaver, in the same team.
@@ -156,19 +162,16 @@ def build_roster(rng: np.random.Generator, agents: int, period: Period) -> Roste
     keep = rep_hired < period.cutoff
     rep_team = team[leaves][keep]
     rep_hired = rep_hired[keep]
-    # Growth hires during the period, and a few people who left before it.
-    n_new = round(agents * 0.04 * period.months / 12)
+    # Growth hires during the period.
+    n_new = max(1, round(agents * 0.04 * period.months / 12))
     new_hired = start + rng.integers(0, span, n_new).astype("timedelta64[D]")
-    n_old = max(1, round(agents * 0.05))
-    old_left = start - rng.integers(10, 300, n_old).astype("timedelta64[D]")
-    old_hired = old_left - rng.integers(120, 1500, n_old).astype("timedelta64[D]")
 
     n_rep, nat = len(rep_hired), np.datetime64("NaT")
-    team = np.concatenate([team, rep_team, rng.integers(0, n_teams, n_new), rng.integers(0, n_teams, n_old)])
-    role = np.concatenate([role, np.zeros(n_rep + n_new + n_old, dtype=np.int64)])
-    hired = np.concatenate([hired, rep_hired, new_hired, old_hired])
-    left = np.concatenate([left, np.full(n_rep + n_new, nat, dtype="datetime64[D]"), old_left])
-    joiner = np.concatenate([np.zeros(agents, bool), np.ones(n_rep + n_new, bool), np.zeros(n_old, bool)])
+    team = np.concatenate([team, rep_team, rng.integers(0, n_teams, n_new)])
+    role = np.concatenate([role, np.zeros(n_rep + n_new, dtype=np.int64)])
+    hired = np.concatenate([hired, rep_hired, new_hired])
+    left = np.concatenate([left, np.full(n_rep + n_new, nat, dtype="datetime64[D]")])
+    joiner = np.concatenate([np.zeros(agents, bool), np.ones(n_rep + n_new, bool)])
 
     # Staff numbers follow the hire date (unknown dates first).
     order = np.argsort(np.where(np.isnat(hired), -FAR, hired.astype(np.int64)), kind="stable")

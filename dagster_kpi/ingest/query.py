@@ -1,10 +1,11 @@
-"""The set-based query that unions a source's files and parses and checks every row.
+"""The set-based SQL of one source's load: union the files, parse and check, then split.
 
-Its result has, per record: `__file`, `__order` (file load order), `__row`,
-the raw text `__t<i>` of each canonical column, the cleaned text `__x<j>` of
-each extra column, every canonical column parsed to its type (under its own
-name), and `__check`, the 1-based index into `checks` of the first check the
-row fails (NULL for a valid row).
+- `union`: per record `__file`, `__order` (file load order), `__row`, the raw
+  text `__t<i>` of each canonical column and `__x<j>` of each extra column.
+- `parse`: per record `__file`, `__order`, `__row`, the cleaned extras, every
+  canonical column parsed to its type (under its own name), and `__check`, the
+  1-based index into `checks` of the first check the record fails (NULL: valid).
+- `raw_sql` / `quarantine_sql` write the two tables from the materialized parse.
 """
 
 from __future__ import annotations
@@ -29,8 +30,17 @@ class FilePlan:
     headers: HeaderMap
 
 
+@dataclass(frozen=True)
+class SourceQuery:
+    source: Source
+    extras: list[str]  # extra column names, in raw's order
+    checks: list[Check]
+    union: str
+    parse: str
+
+
 def extra_columns(files: Sequence[FilePlan]) -> list[str]:
-    """Extra headers over all files, first spelling wins, case-insensitively, in order of appearance."""
+    """Extra headers over all files in order of appearance; case-insensitive, the first spelling wins."""
     names: dict[str, str] = {}
     for plan in files:
         for header, _ in plan.headers.extras:
@@ -40,13 +50,12 @@ def extra_columns(files: Sequence[FilePlan]) -> list[str]:
 
 def _file_select(source: Source, plan: FilePlan, order: int, extras: Sequence[str]) -> str:
     mapped = plan.headers.columns
-    cols = [f"{lit(plan.name)} AS __file", f"{order} AS __order", f"CAST({plan.row_expr} AS BIGINT) AS __row"]
-    for i, col in enumerate(source.columns):
-        cols.append(f"{'c' + str(mapped[col.name]) if col.name in mapped else 'NULL::VARCHAR'} AS __t{i}")
     positions = {header.casefold(): pos for header, pos in plan.headers.extras}
-    for j, name in enumerate(extras):
-        pos = positions.get(name.casefold())
-        cols.append(f"{'NULL::VARCHAR' if pos is None else f'c{pos}'} AS __x{j}")
+    cols = [f"{lit(plan.name)} AS __file", f"{order} AS __order", f"CAST({plan.row_expr} AS BIGINT) AS __row"]
+    cols += [f"{f'c{mapped[c.name]}' if c.name in mapped else 'NULL::VARCHAR'} AS __t{i}"
+             for i, c in enumerate(source.columns)]  # fmt: skip
+    cols += [f"{f'c{positions[x.casefold()]}' if x.casefold() in positions else 'NULL::VARCHAR'} AS __x{j}"
+             for j, x in enumerate(extras)]  # fmt: skip
     return f"SELECT {', '.join(cols)} FROM {ident(plan.table)}"
 
 
@@ -63,23 +72,66 @@ def source_checks(source: Source, now: datetime) -> list[Check]:
     return checks
 
 
-def parse_query(source: Source, files: Sequence[FilePlan], now: datetime) -> tuple[str, list[Check]]:
-    """The query described above, and the checks `__check` indexes."""
+def source_query(source: Source, files: Sequence[FilePlan], now: datetime) -> SourceQuery:
     extras = extra_columns(files)
     union = " UNION ALL ".join(_file_select(source, p, n, extras) for n, p in enumerate(files))
-    n = len(source.columns)
-    cleaned = ", ".join(f"{clean(f'__t{i}')} AS __v{i}" for i in range(n))
-    parsed = ", ".join(f"{parse_expr(col, f'__v{i}')} AS {ident(col.name)}" for i, col in enumerate(source.columns))
+    union = union or _empty_select(source, extras)
+    columns = source.columns
+    cleaned = ", ".join(f"{clean(f'__t{i}')} AS __v{i}" for i in range(len(columns)))
+    parsed = ", ".join(f"{parse_expr(col, f'__v{i}')} AS {ident(col.name)}" for i, col in enumerate(columns))
     checks = source_checks(source, now)
     first_failure = " ".join(f"WHEN ({c.condition}) THEN {k}" for k, c in enumerate(checks, start=1))
-    keep = ["__file", "__order", "__row", *(f"__t{i}" for i in range(n))]
-    keep += [f"{clean(f'__x{j}')} AS __x{j}" for j in range(len(extras))]
-    keep += [ident(col.name) for col in source.columns]
+    keep = ["__file", "__order", "__row", *(f"{clean(f'__x{j}')} AS __x{j}" for j in range(len(extras)))]
+    keep += [ident(col.name) for col in columns]
     keep.append(f"CASE {first_failure} END AS __check" if checks else "NULL::INTEGER AS __check")
-    query = (
-        f"WITH src AS ({union or _empty_select(source, extras)}), "
-        f"cleaned AS (SELECT *, {cleaned} FROM src), "
-        f"parsed AS (SELECT *, {parsed} FROM cleaned) "
-        f"SELECT {', '.join(keep)} FROM parsed"
+    parse = (
+        f"WITH src AS ({union}), cleaned AS (SELECT *, {cleaned} FROM src), "
+        f"parsed AS (SELECT *, {parsed} FROM cleaned) SELECT {', '.join(keep)} FROM parsed"
     )
-    return query, checks
+    return SourceQuery(source, extras, checks, union, parse)
+
+
+def _position(alias: str) -> str:
+    """A row's place in load order: file order, then data row (a file holds fewer than 2**40 rows)."""
+    return f"((CAST({alias}.__order AS BIGINT) << 40) + {alias}.__row)"
+
+
+def raw_sql(q: SourceQuery, parsed: str, loaded: str) -> str:
+    """Valid rows; of a key that occurs more than once, only the row latest in load order."""
+    source = q.source
+    cols = [f"CAST({ident(c.name)} AS {c.duckdb_type}) AS {ident(c.name)}" for c in source.columns]
+    cols += [f"__x{j} AS {ident(name)}" for j, name in enumerate(q.extras)]
+    cols += ["__file AS _source_file", "__row AS _source_row", f"{loaded} AS _loaded_at"]
+    key = ", ".join(ident(k) for k in source.key)
+    same_key = " AND ".join(f"latest.{ident(k)} = valid.{ident(k)}" for k in source.key)
+    return (
+        f"CREATE OR REPLACE TABLE raw.{ident(source.name)} AS "
+        f"WITH valid AS (SELECT * FROM {ident(parsed)} WHERE __check IS NULL), "
+        f"latest AS (SELECT {key}, max({_position('valid')}) AS __latest FROM valid GROUP BY {key} "
+        f"HAVING count(*) > 1) "
+        f"SELECT {', '.join(cols)} FROM valid "
+        f"WHERE NOT EXISTS (SELECT 1 FROM latest WHERE {same_key} AND latest.__latest <> {_position('valid')})"
+    )
+
+
+def quarantine_sql(q: SourceQuery, parsed: str, loaded: str) -> str:
+    """Rejected rows with the file's text, joined back from the (not materialized) union."""
+    source, checks = q.source, q.checks
+    position = {col.name: i for i, col in enumerate(source.columns)}
+    if checks:
+        column = f"[{', '.join(lit(c.column) for c in checks)}][bad.__check]"
+        reason = f"[{', '.join(lit(c.reason) for c in checks)}][bad.__check]"
+        whens = " ".join(f"WHEN {k} THEN src.__t{position[c.column]}" for k, c in enumerate(checks, start=1))
+        value = f"CASE bad.__check {whens} END"
+    else:
+        column = reason = value = "NULL::VARCHAR"
+    cols = ["src.__file AS _source_file", "src.__row AS _source_row", f"{column} AS _column",
+            f"{reason} AS _reason", f"{value} AS _value"]  # fmt: skip
+    cols += [f"src.__t{i} AS {ident(col.name)}" for i, col in enumerate(source.columns)]
+    cols.append(f"{loaded} AS _loaded_at")
+    return (
+        f"CREATE OR REPLACE TABLE quarantine.{ident(source.name)} AS "
+        f"WITH src AS ({q.union}), "
+        f"bad AS (SELECT __order, __row, __check FROM {ident(parsed)} WHERE __check IS NOT NULL) "
+        f"SELECT {', '.join(cols)} FROM bad JOIN src USING (__order, __row) ORDER BY src.__order, src.__row"
+    )

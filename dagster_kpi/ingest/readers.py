@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import re
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -26,12 +27,27 @@ from .encoding import UTF8, detect_encoding, transcode
 from .sql import ident, lit
 
 ROW_COLUMN = "__row"
+GLOB_CHARACTERS = frozenset("*?[]{}")
 
 
 @dataclass(frozen=True)
 class OpenedFile:
     headers: tuple[str, ...]  # the file's header texts, of columns c0..cN
     load: Callable[[duckdb.DuckDBPyConnection, str], str]  # creates the table; returns its row-number SQL
+
+
+def _scratch(tmp: Path, name: str) -> Path:
+    """A fresh path in `tmp`, whatever files were created there before."""
+    return Path(tempfile.mkdtemp(dir=tmp)) / name
+
+
+def _literal(path: Path, tmp: Path) -> Path:
+    """DuckDB expands glob characters in paths: read such a file through a plainly named link."""
+    if GLOB_CHARACTERS.isdisjoint(str(path)):
+        return path
+    link = _scratch(tmp, f"extract{path.suffix.lower()}")
+    link.symlink_to(path.resolve())
+    return link
 
 
 def _varchar_columns(n: int) -> str:
@@ -47,22 +63,23 @@ def _csv_header(path: Path) -> tuple[str, ...]:
 
 
 def _csv_error(exc: duckdb.Error) -> str:
-    """DuckDB's multi-line CSV error reduced to its line number and cause."""
-    text = str(exc)
-    line = re.search(r"CSV Error on Line: (\d+)", text)
-    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
-    if line and found:
-        return f"line {line[1]}: expected {found[1]} fields, found {found[2]}"
-    if line and "unterminated quote" in text:
-        return f"line {line[1]}: unterminated quoted value"
-    first = text.splitlines()[0] if text else type(exc).__name__
-    return f"line {line[1]}: {first}" if line else first
+    """DuckDB's multi-line CSV error reduced to its line number and cause (never the line's data)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    number = re.search(r"CSV Error on Line: (\d+)", str(exc))
+    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", str(exc))
+    if found:
+        cause = f"expected {found[1]} fields, found {found[2]}"
+    elif "unterminated quote" in str(exc):
+        cause = "unterminated quoted value"
+    else:
+        details = [line for line in lines[1:] if not line.startswith(("Original Line", "Possible"))]
+        cause = details[0] if number and details else (lines[0] if lines else type(exc).__name__)
+    return f"line {number[1]}: {cause}" if number else cause
 
 
 def open_csv(path: Path, tmp: Path) -> OpenedFile:
     encoding = detect_encoding(path)
-    if encoding != UTF8:
-        path = transcode(path, tmp / f"{path.stem}.utf8.csv", encoding)
+    path = _literal(path, tmp) if encoding == UTF8 else transcode(path, _scratch(tmp, "utf8.csv"), encoding)
     headers = _csv_header(path)
     if not headers:
         raise ValueError("empty file (no header row)")
@@ -89,8 +106,8 @@ def _parquet_text(column: str, type_: str) -> str:
     return f"CAST({ident(column)} AS VARCHAR)"
 
 
-def open_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> OpenedFile:
-    source = f"read_parquet({lit(str(path))}, file_row_number = true)"
+def open_parquet(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> OpenedFile:
+    source = f"read_parquet({lit(str(_literal(path, tmp)))}, file_row_number = true)"
     described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     fields = [(name, type_) for name, type_, *_ in described if name != "file_row_number"]
     columns = [f"{_parquet_text(name, type_)} AS c{i}" for i, (name, type_) in enumerate(fields)]
@@ -176,5 +193,5 @@ def open_file(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> OpenedFi
         case ".xlsx":
             return open_xlsx(path)
         case ".parquet":
-            return open_parquet(con, path)
+            return open_parquet(con, path, tmp)
     raise ValueError(f"unsupported file type (expected {', '.join(SUFFIXES)})")

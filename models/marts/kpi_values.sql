@@ -1,20 +1,10 @@
 -- One row per (period, level, entity, KPI of that level): the entity spine
 -- (int_kpi_entities) x the catalogue codes whose levels contain the level,
--- limited to the KPIs listed below, with each KPI model's sums attached.
+-- limited to the KPIs listed in the kpi_models() macro, with each KPI model's sums attached.
 -- Count KPIs publish NULL numerator/denominator and the count (0 without
 -- records); a ratio or mean with denominator 0 publishes 0, 0 and value NULL;
 -- nps = 100 x numerator / denominator.
-{#- The implemented KPIs: one model kpi_<kpi_code> each. Adding a KPI = its model + one entry here. -#}
-{%- set kpi_models = [
-    'kpi_answer_rate',
-    'kpi_big_client_callback_count',
-    'kpi_big_client_churn_count',
-    'kpi_big_client_churn_rate',
-    'kpi_callback_rate',
-    'kpi_complaint_resolution_hours',
-    'kpi_complaint_resolution_satisfaction_rate',
-    'kpi_csat_score',
-] %}
+{%- set kpi_models = kpi_models() %}
 
 with catalog as (
     select kpi_code, unit, levels
