@@ -124,6 +124,8 @@ def generate_landing(out: Path, *, months: int = 12, agents: int = 60, scale: fl
     ends with the last complete month).
     """
     _check(months, agents, scale, seed)
+    if Path(out).exists() and not Path(out).is_dir():
+        raise ValueError(f"landing folder {out} is a file")
     period = resolve_period(start, months, date.today())
     contract = load_contract()
     folders = {name: _fresh(Path(out) / name) for name in contract}

@@ -83,6 +83,8 @@ def open_csv(path: Path, tmp: Path) -> OpenedFile:
     headers = _csv_header(path)
     if not headers:
         raise ValueError("empty file (no header row)")
+    if len(headers) == 1 and any(sep in headers[0] for sep in ";\t|"):
+        raise ValueError("the header has a single column: the file is not comma-separated")
 
     def load(con: duckdb.DuckDBPyConnection, table: str) -> str:
         try:
