@@ -1,8 +1,28 @@
 """Ingestion of the landing folder's source extracts into DuckDB.
 
-`ingest_source` reads every file of one source (.csv in UTF-8/GBK/GB18030,
-.xlsx, .parquet), parses it against the contract and writes `raw.<source>`
-(valid rows, latest per key) and `quarantine.<source>` (rejected rows).
+`ingest_source` reads every file of one source, parses it against the contract
+(`source_extracts.yml`) and replaces `raw.<source>` (valid rows, the latest per
+key) and `quarantine.<source>` (rejected rows, with the first failing column and
+a reason code) in one transaction.
+
+Rules beyond the contract's header comment:
+- Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030), `.xlsx` (first sheet),
+  `.parquet`. Hidden files, `~$` Excel lock files, README files and sub-folders
+  are ignored; any other file is an error rather than silently skipped.
+- A file without a header row, a CSV that is not comma-separated, a row with the
+  wrong number of fields, and undecodable bytes are errors naming the file.
+- `_source_row`: CSV and Parquet, the n-th record after the header; .xlsx, the
+  sheet row below the header row (blank rows are skipped but keep their number).
+- Timestamps: date part `YYYY-MM-DD` or `YYYY/MM/DD` (one- or two-digit month
+  and day), a space or `T`, then `HH:MM`, `HH:MM:SS` or `HH:MM:SS.ffffff`; no
+  zone. Dates also accept a midnight time (Excel date cells). Months accept
+  `YYYY-MM`, `YYYY/MM` or the first day of the month as a date.
+- Ints accept `12` and `12.0`, not `12.5`, `1e3` or `0x10`; floats must be finite.
+- Quarantine reasons are fixed codes (`missing_value`, `unparsable_<type>`,
+  `not_in_values`, `below_min`, `above_max`, `timestamp_out_of_range`, and the
+  row rules in `rules.py`); `_column` and `_value` carry the detail.
+- Timestamps must lie in [2000-01-01, `now`]; dates are not range-checked
+  (planned dates may lie in the future, hire dates before 2000).
 """
 
 from .errors import ExtractError

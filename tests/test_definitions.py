@@ -1,0 +1,48 @@
+"""The Dagster asset graph: one rule names everything, checks sit on their assets, publish waits for all marts."""
+
+from __future__ import annotations
+
+import pytest
+from dagster import AssetKey
+
+from dagster_kpi.contract import load_contract
+from dagster_kpi.dbt_project import prepare_manifest
+
+
+@pytest.fixture(scope="module")
+def graph():
+    prepare_manifest()
+    from dagster_kpi.definitions import defs
+
+    return defs.resolve_asset_graph()
+
+
+def test_every_source_is_an_ingest_asset_with_a_blocking_suite(graph):
+    for source in load_contract():
+        node = graph.get(AssetKey(["raw", source]))
+        assert node.group_name == "ingest"
+        checks = {key.name: graph.get_check_spec(key) for key in graph.get_check_keys_for_assets({node.key})}
+        assert checks[f"raw_{source}_suite"].blocking
+
+
+def test_staging_reads_the_ingest_assets(graph):
+    for source in load_contract():
+        assert graph.get(AssetKey(["staging", f"stg_{source}"])).parent_keys == {AssetKey(["raw", source])}
+
+
+def test_group_and_key_prefix_are_the_dbt_folder(graph):
+    dbt_keys = [key for key in graph.get_all_asset_keys() if key.path[0] not in ("raw", "published")]
+    assert dbt_keys
+    for key in dbt_keys:
+        assert graph.get(key).group_name == key.path[0]
+    groups = {graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert {"ingest", "staging", "intermediate", "metrics", "marts", "seeds", "publish"} <= groups
+
+
+def test_publish_waits_for_every_mart_and_the_marts_are_validated(graph):
+    marts = {key for key in graph.get_all_asset_keys() if key.path[0] == "marts"}
+    assert {AssetKey(["marts", "kpi_values"]), AssetKey(["marts", "kpi_catalog"])} <= marts
+    assert graph.get(AssetKey(["published", "marts"])).parent_keys == marts
+    checks = {key.name for key in graph.get_check_keys_for_assets({AssetKey(["marts", "kpi_values"])})}
+    assert "kpi_values_suite" in checks
+    assert any(name.startswith("unique_combination") for name in checks), "dbt tests appear as asset checks"
