@@ -25,8 +25,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from dagster_kpi.generate import generate_landing
 
     out = Path(args.out).resolve()
-    rows = generate_landing(out, months=args.months, agents=args.agents, scale=args.scale, seed=args.seed,
-                            start=args.start)
+    try:
+        rows = generate_landing(out, months=args.months, agents=args.agents, scale=args.scale, seed=args.seed,
+                                start=args.start)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     print(f"wrote {sum(rows.values()):,} rows for {len(rows)} sources to {out}")
     for source, count in rows.items():
         print(f"  {source:<24}{count:>12,}")

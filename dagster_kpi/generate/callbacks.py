@@ -52,7 +52,8 @@ def _outcome(rng: np.random.Generator, planned: np.ndarray, cutoff: int) -> tupl
 
 def build_callbacks(rng: np.random.Generator, period: Period, roster: Roster, customers: Customers,
                     complaints: Contacts, tickets: Contacts, scale: float) -> Callbacks:
-    # Planned callbacks by reason: complaint follow-ups, after service, big clients, routine.
+    """Callbacks after every resolved complaint, some resolved tickets, most big clients
+    each month and a few routine ones; most failed attempts are retried once."""
     after = tickets.take((tickets.customer >= 0) & (rng.random(len(tickets)) < 0.06))
     followed = complaints.take(complaints.customer >= 0)
     big_day, big_customer = _big_client_plans(rng, period, customers)

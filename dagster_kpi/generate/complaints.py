@@ -40,6 +40,7 @@ def _major(rng: np.random.Generator, period: Period, received: np.ndarray) -> np
 
 def build_complaints(rng: np.random.Generator, period: Period, roster: Roster, customers: Customers,
                      calls: Contacts, tickets: Contacts, scale: float) -> Complaints:
+    """Complaints hours after the given calls and tickets, plus referrals from outside."""
     days = period.days
     referred = np.repeat(days, daily_counts(rng, days, REFERRALS_PER_MONTH, scale, 0.5, 0.4, noise=0.3))
     n_ref = len(referred)

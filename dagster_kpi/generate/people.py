@@ -9,6 +9,7 @@ import pyarrow as pa
 
 from . import columns as col
 from .timeline import Period
+from .traits import Traits, draw_traits
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余杜叶程魏苏吕丁"
                 "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万武钱戴严莫孔汤")
@@ -31,22 +32,6 @@ ROLES = ("agent", "team_lead", "manager")
 
 PICK_SLOTS = 4096  # resolution of the per-day work shares
 FAR = 10**9  # day number standing in for "no hire date" / "not left"
-
-
-@dataclass(frozen=True)
-class Traits:
-    """Per-person working style; drives how each person's KPIs come out."""
-
-    productivity: np.ndarray  # share of the work relative to colleagues
-    talk: np.ndarray  # talk-time multiplier
-    transfer: np.ndarray  # probability an answered call is transferred
-    csat: np.ndarray  # shift of the latent satisfaction score
-    fcr: np.ndarray  # probability of first-contact resolution
-    response: np.ndarray  # response-time multiplier
-    complaint: np.ndarray  # complaint-propensity multiplier
-    satisfied: np.ndarray  # shift of the complaint-resolution verdict
-    qa: np.ndarray  # mean QA score
-    exam: np.ndarray  # mean exam score
 
 
 @dataclass(frozen=True)
@@ -178,7 +163,7 @@ def build_roster(rng: np.random.Generator, agents: int, period: Period) -> Roste
     team, role, hired, left, joiner = team[order], role[order], hired[order], left[order], joiner[order]
     count = len(team)
     return Roster(
-        agent_id=col.ids("KF", 1001 + np.arange(count), 4),
+        agent_id=col.ids("KF", 1001 + np.arange(count), col.width(1000 + count, 4)),
         name=_names(rng, count),
         team=team,
         team_names=team_names,
@@ -186,23 +171,5 @@ def build_roster(rng: np.random.Generator, agents: int, period: Period) -> Roste
         role=role,
         hired=hired,
         left=left,
-        traits=_traits(rng, team, n_teams, joiner),
-    )
-
-
-def _traits(rng: np.random.Generator, team: np.ndarray, n_teams: int, joiner: np.ndarray) -> Traits:
-    n = len(team)
-    quality = rng.normal(0.0, 1.0, n_teams)[team]  # some teams are simply better run
-    z = lambda: rng.normal(0.0, 1.0, n)  # noqa: E731
-    return Traits(
-        productivity=rng.lognormal(0.0, 0.15, n),
-        talk=np.exp(0.12 * z() - 0.05 * quality) * np.where(joiner, 1.1, 1.0),
-        transfer=np.clip(0.05 * rng.lognormal(0.0, 0.35, n), 0.01, 0.2),
-        csat=0.3 * z() + 0.12 * quality,
-        fcr=np.clip(0.85 + 0.05 * z() + 0.02 * quality, 0.5, 0.98),
-        response=rng.lognormal(0.0, 0.3, n),
-        complaint=rng.lognormal(0.0, 0.4, n),
-        satisfied=0.05 * z() + 0.02 * quality,
-        qa=84 + 4 * z() + 1.5 * quality - 3 * joiner,
-        exam=83 + 5 * z() + 1.5 * quality - 4 * joiner,
+        traits=draw_traits(rng, team, n_teams, joiner),
     )

@@ -109,8 +109,13 @@ def _parquet_text(column: str, type_: str) -> str:
 
 
 def open_parquet(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> OpenedFile:
-    source = f"read_parquet({lit(str(_literal(path, tmp)))}, file_row_number = true)"
-    described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    literal = _literal(path, tmp)
+    source = f"read_parquet({lit(str(literal))}, file_row_number = true)"
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except duckdb.Error as exc:  # keep DuckDB's first line, without the SQL context or the full path
+        cause = str(exc).splitlines()[0].replace(f"'{literal}'", "").strip()
+        raise ValueError(f"unreadable .parquet file ({cause})") from exc
     fields = [(name, type_) for name, type_, *_ in described if name != "file_row_number"]
     columns = [f"{_parquet_text(name, type_)} AS c{i}" for i, (name, type_) in enumerate(fields)]
 

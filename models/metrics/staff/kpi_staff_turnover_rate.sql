@@ -1,0 +1,51 @@
+-- 员工流失率: roster agents whose left_on is in the period / roster agents active
+-- at the period start (the first day of the month, quarter or year): hired_on
+-- NULL or before the start, and left_on NULL or on/after the start. An agent
+-- hired and gone inside the period counts in the numerator only. Centre (every
+-- period of the spine) and team (by the agent's current team) levels.
+with periods as (
+    select period_grain, period_start, period_end from {{ ref('int_periods') }}
+),
+
+employed as (
+    select
+        periods.period_grain,
+        periods.period_start,
+        agents.team,
+        case
+            when agents.left_on between periods.period_start and periods.period_end then 1
+            else 0
+        end as has_left,
+        case
+            when (agents.hired_on is null or agents.hired_on < periods.period_start)
+                and (agents.left_on is null or agents.left_on >= periods.period_start) then 1
+            else 0
+        end as is_active_at_start
+    from periods
+    inner join {{ ref('int_agents') }} as agents
+        on (agents.hired_on is null or agents.hired_on <= periods.period_end)
+        and (agents.left_on is null or agents.left_on >= periods.period_start)
+)
+
+select
+    periods.period_grain,
+    periods.period_start,
+    'center' as level,
+    'center' as entity_id,
+    cast(coalesce(sum(employed.has_left), 0) as {{ type_double() }}) as numerator,
+    cast(coalesce(sum(employed.is_active_at_start), 0) as {{ type_double() }}) as denominator
+from periods
+left join employed
+    on employed.period_grain = periods.period_grain
+    and employed.period_start = periods.period_start
+group by periods.period_grain, periods.period_start
+union all
+select
+    period_grain,
+    period_start,
+    'team' as level,
+    team as entity_id,
+    cast(sum(has_left) as {{ type_double() }}) as numerator,
+    cast(sum(is_active_at_start) as {{ type_double() }}) as denominator
+from employed
+group by period_grain, period_start, team
