@@ -37,7 +37,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from dagster_kpi.dbt_project import DbtParseError, prepare_manifest
+    from dagster_kpi.dbt_project import prepare_manifest
     from dagster_kpi.runner import configure_environment, run_all
 
     landing = _existing_dir(landing_dir(args.landing), "landing folder")
@@ -45,11 +45,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if warehouse.is_dir():
         raise UsageError(f"warehouse {warehouse} is a folder, expected a DuckDB file path")
     paths = configure_environment(landing, warehouse)
-    try:
-        prepare_manifest()
-    except DbtParseError as error:
-        print(f"kpi run: not published: {error}", file=sys.stderr)
-        return 1
+    prepare_manifest()
     outcome = run_all(paths)
     if outcome.ingest:
         print(f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}")
@@ -118,12 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from dagster_kpi.dbt_project import DbtParseError
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except UsageError as error:
         print(f"kpi {args.command}: {error}", file=sys.stderr)
         return 2
+    except DbtParseError as error:
+        print(f"kpi {args.command}: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"kpi {args.command}: interrupted", file=sys.stderr)
         return 130

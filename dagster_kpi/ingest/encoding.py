@@ -1,6 +1,6 @@
 """Text encoding of CSV extracts: UTF-8 (with or without BOM), else GB18030 (a superset of GBK).
 
-Files are scanned and transcoded in chunks, never read whole into memory.
+Files are checked and transcoded in chunks, never read whole into memory.
 """
 
 from __future__ import annotations
@@ -13,17 +13,21 @@ UTF8 = "utf-8"
 GB18030 = "gb18030"
 
 
-def _decodes(path: Path, encoding: str) -> bool:
-    """Whether the whole file decodes; ValueError on a NUL byte (binary content)."""
-    decoder = codecs.getincrementaldecoder(encoding)()
+def _check_text(chunk: bytes, offset: int) -> None:
+    if (pos := chunk.find(b"\x00")) >= 0:
+        raise ValueError(f"not a text file (NUL byte at offset {offset + pos})")
+
+
+def is_utf8(path: Path) -> bool:
+    """Whether the whole file is UTF-8; ValueError on a NUL byte (binary content)."""
+    decoder = codecs.getincrementaldecoder(UTF8)()
     offset = 0
     with path.open("rb") as f:
         while chunk := f.read(CHUNK_BYTES):
-            if (pos := chunk.find(b"\x00")) >= 0:
-                raise ValueError(f"not a text file (NUL byte at offset {offset + pos})")
+            _check_text(chunk, offset)
             offset += len(chunk)
-            # A pure-ASCII chunk is valid UTF-8 unless a multi-byte sequence is pending.
-            if encoding == UTF8 and chunk.isascii() and not decoder.getstate()[0]:
+            # A pure-ASCII chunk is valid unless a multi-byte sequence is pending.
+            if chunk.isascii() and not decoder.getstate()[0]:
                 continue
             try:
                 decoder.decode(chunk)
@@ -36,19 +40,20 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-def detect_encoding(path: Path) -> str:
-    """`utf-8` or `gb18030`; ValueError when the file is neither (or binary)."""
-    for encoding in (UTF8, GB18030):
-        if _decodes(path, encoding):
-            return encoding
-    raise ValueError("not UTF-8, GBK or GB18030 text")
+def transcode(path: Path, dest: Path, encoding: str = GB18030) -> Path:
+    """Write `path` decoded from `encoding` to `dest` as UTF-8; returns `dest`.
 
-
-def transcode(path: Path, dest: Path, encoding: str) -> Path:
-    """Write `path` decoded from `encoding` to `dest` as UTF-8; returns `dest`."""
+    ValueError when the file holds a NUL byte or bytes that are not `encoding`.
+    """
     decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
     with path.open("rb") as src, dest.open("w", encoding=UTF8, newline="") as out:
-        while chunk := src.read(CHUNK_BYTES):
-            out.write(decoder.decode(chunk))
-        out.write(decoder.decode(b"", final=True))
+        try:
+            while chunk := src.read(CHUNK_BYTES):
+                _check_text(chunk, offset)
+                offset += len(chunk)
+                out.write(decoder.decode(chunk))
+            out.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise ValueError("not UTF-8, GBK or GB18030 text") from exc
     return dest

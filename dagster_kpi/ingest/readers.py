@@ -23,7 +23,7 @@ import duckdb
 import openpyxl
 import pyarrow as pa
 
-from .encoding import UTF8, detect_encoding, transcode
+from .encoding import is_utf8, transcode
 from .sql import ident, lit
 
 ROW_COLUMN = "__row"
@@ -78,8 +78,7 @@ def _csv_error(exc: duckdb.Error) -> str:
 
 
 def open_csv(path: Path, tmp: Path) -> OpenedFile:
-    encoding = detect_encoding(path)
-    path = _literal(path, tmp) if encoding == UTF8 else transcode(path, _scratch(tmp, "utf8.csv"), encoding)
+    path = _literal(path, tmp) if is_utf8(path) else transcode(path, _scratch(tmp, "utf8.csv"))
     headers = _csv_header(path)
     if not headers:
         raise ValueError("empty file (no header row)")
