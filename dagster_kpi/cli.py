@@ -8,11 +8,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import landing_dir, warehouse_file
-
-
-class UsageError(Exception):
-    """A problem the user can fix; printed as one line, no traceback."""
 
 
 def _existing_dir(path: Path, what: str) -> Path:
@@ -114,17 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from dagster_kpi.dbt_project import DbtParseError
-
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except UsageError as error:
+    except KpiError as error:
         print(f"kpi {args.command}: {error}", file=sys.stderr)
-        return 2
-    except DbtParseError as error:
-        print(f"kpi {args.command}: {error}", file=sys.stderr)
-        return 1
+        return error.exit_code
     except KeyboardInterrupt:
         print(f"kpi {args.command}: interrupted", file=sys.stderr)
         return 130

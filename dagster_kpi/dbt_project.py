@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
 
+from dagster_kpi.errors import KpiError
 from dagster_kpi.paths import DBT_PROJECT_DIR
 
 # The dbt installed beside this interpreter, whether or not the virtualenv is on PATH.
@@ -25,7 +26,7 @@ def dbt_cli() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(DBT_EXECUTABLE))
 
 
-class DbtParseError(Exception):
+class DbtParseError(KpiError):
     """The dbt project does not parse; the message is dbt's own error text."""
 
 

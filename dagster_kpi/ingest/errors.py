@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dagster_kpi.errors import KpiError
 
-class ExtractError(Exception):
+
+class ExtractError(KpiError):
     """A source file cannot be loaded: "<source>/<file>: <what is wrong>", on one line."""
 
 
