@@ -12,12 +12,6 @@ from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import landing_dir, warehouse_file
 
 
-def _existing_dir(path: Path, what: str) -> Path:
-    if not path.is_dir():
-        raise UsageError(f"{what} {path} is not a folder")
-    return path
-
-
 def cmd_generate(args: argparse.Namespace) -> int:
     from dagster_kpi.generate import generate_landing
 
@@ -35,12 +29,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi.dbt_project import prepare_manifest
-    from dagster_kpi.runner import configure_environment, run_all
+    from dagster_kpi.runner import check_run_paths, configure_environment, run_all
 
-    landing = _existing_dir(landing_dir(args.landing), "landing folder")
-    warehouse = warehouse_file(args.warehouse)
-    if warehouse.is_dir():
-        raise UsageError(f"warehouse {warehouse} is a folder, expected a DuckDB file path")
+    landing, warehouse = landing_dir(args.landing), warehouse_file(args.warehouse)
+    check_run_paths(landing, warehouse)
     paths = configure_environment(landing, warehouse)
     prepare_manifest()
     outcome = run_all(paths)

@@ -7,6 +7,7 @@ publish. All work in progress lives in a folder beside it:
     data/warehouse.work/work.duckdb  raw, quarantine, staging ... (the run writes here)
     data/warehouse.work/dagster/     Dagster's run storage
     data/warehouse.work/last_run.log the latest run's log
+    data/warehouse.serving/current/  Parquet copies of the published marts
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ class WarehousePaths:
     @property
     def dagster_home(self) -> Path:
         return self.work_dir / "dagster"
+
+    @property
+    def serving_dir(self) -> Path:
+        """Parquet copies of the marts for tools that prefer files: `<serving>/current/<mart>.parquet`."""
+        return self.warehouse.with_name(self.warehouse.stem + ".serving")
+
+    @property
+    def run_lock(self) -> Path:
+        return self.work_dir / "run.lock"
 
     @property
     def log_file(self) -> Path:

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
+from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import WarehousePaths
+
+WAREHOUSE_SUFFIXES = (".duckdb", ".db")
+DUCKDB_MAGIC = b"DUCK"
 
 # The console stays quiet: the outcome is reported in one line, and every event is in Dagster's run storage.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -40,8 +46,43 @@ def configure_environment(landing: Path, warehouse: Path) -> WarehousePaths:
     return paths
 
 
+def check_run_paths(landing: Path, warehouse: Path) -> None:
+    """Refuse paths that would make a run read or overwrite something it must not."""
+    if not landing.is_dir():
+        raise UsageError(f"landing folder {landing} is not a folder")
+    if warehouse.suffix not in WAREHOUSE_SUFFIXES:
+        raise UsageError(f"warehouse {warehouse} must be a {' or '.join(WAREHOUSE_SUFFIXES)} file")
+    if warehouse.exists() and not _is_duckdb_file(warehouse):
+        raise UsageError(f"warehouse {warehouse} exists and is not a DuckDB database; refusing to replace it")
+    if warehouse.is_relative_to(landing):
+        raise UsageError(f"warehouse {warehouse} must not be inside the landing folder {landing}")
+    if landing.is_relative_to(WarehousePaths(warehouse).work_dir):
+        raise UsageError(f"landing folder {landing} must not be inside the warehouse's work folder")
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    with path.open("rb") as file:
+        return file.read(12)[8:12] == DUCKDB_MAGIC
+
+
+@contextlib.contextmanager
+def exclusive_run(paths: WarehousePaths) -> Iterator[None]:
+    """One run per warehouse at a time; the lock goes away with the process, however it ends."""
+    with paths.run_lock.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise KpiError(f"another run is in progress on {paths.warehouse}") from None
+        yield
+
+
 def run_all(paths: WarehousePaths) -> RunOutcome:
     """Materialise every asset and run every check; the definitions must be importable (manifest prepared)."""
+    with exclusive_run(paths):
+        return _run_job(paths)
+
+
+def _run_job(paths: WarehousePaths) -> RunOutcome:
     from dagster_kpi.definitions import defs
 
     job = defs.resolve_implicit_global_asset_job_def()

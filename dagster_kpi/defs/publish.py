@@ -15,12 +15,19 @@ MART_KEYS = mart_asset_keys()
     key=["published", "marts"],
     group_name="publish",
     deps=MART_KEYS,
-    kinds={"duckdb"},
-    description="Copies the validated marts into the warehouse FILE that readers open, by one atomic rename.",
+    kinds={"duckdb", "parquet"},
+    description="Copies the validated marts into the warehouse FILE that readers open, and into Parquet "
+    "serving files, each by one atomic rename; unchanged marts are left as they are.",
 )
 def published_marts(warehouse: KpiWarehouse) -> MaterializeResult:
     paths = warehouse.paths
-    rows = publish_marts(paths.work_db, paths.warehouse, [key.path[-1] for key in MART_KEYS])
+    report = publish_marts(paths, [key.path[-1] for key in MART_KEYS])
     return MaterializeResult(
-        metadata={"warehouse": str(paths.warehouse), **{f"rows_{t}": MetadataValue.int(n) for t, n in rows.items()}}
+        metadata={
+            "warehouse": MetadataValue.path(str(paths.warehouse)),
+            "serving": MetadataValue.path(str(paths.serving_dir / "current")),
+            "changed": report.changed,
+            "fingerprint": report.fingerprint,
+            **{f"rows_{table}": MetadataValue.int(count) for table, count in report.rows.items()},
+        }
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -25,7 +26,17 @@ class KpiWarehouse(ConfigurableResource):
     def landing(self) -> Path:
         return landing_dir(self.landing_dir)
 
-    def connect_work(self) -> duckdb.DuckDBPyConnection:
-        """A read-write connection to the work database; close it before the step ends."""
+    def connect_work(self, wait_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
+        """A read-write connection to the work database; close it before the step ends.
+
+        Waits while another process holds the file, e.g. a dbt child of a killed run finishing.
+        """
         self.paths.ensure()
-        return duckdb.connect(str(self.paths.work_db))
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                return duckdb.connect(str(self.paths.work_db))
+            except duckdb.IOException as error:
+                if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
