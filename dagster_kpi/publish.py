@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_kpi.faults import fault_point
 from dagster_kpi.paths import WarehousePaths
 
 CURRENT_LINK = "current"
@@ -92,6 +93,7 @@ def _write_warehouse(paths: WarehousePaths, tables: Sequence[str]) -> None:
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    fault_point("publish")
     os.replace(new_file, paths.warehouse)
 
 

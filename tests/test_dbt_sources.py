@@ -24,8 +24,8 @@ def test_sources_cover_every_contract_column_with_type() -> None:
     assert list(calls)[-3:] == ["_source_file", "_source_row", "_loaded_at"]
     assert calls["talk_seconds"]["data_type"] == "bigint"
     assert calls["talk_seconds"]["description"] == "int, nullable. Min 0. Headers: 通话时长, 通话秒数."
-    assert calls["call_id"]["data_tests"] == ["not_null"]
-    assert "data_tests" not in calls["agent_id"]
+    # Raw tables are validated by the Great Expectations raw suites, not by dbt source tests.
+    assert not any("data_tests" in column for table in tables.values() for column in table["columns"])
     assert "A missing `is_valid` means true." in tables["calls"]["description"]
     assert tables["exams"]["description"].endswith("Key: exam_id, agent_id.")
 

@@ -10,6 +10,9 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_kpi.dbt_project import dbt_project
 from dagster_kpi.defs.resources import KpiWarehouse
+from dagster_kpi.faults import arm_fault
+
+DBT_FAULT_DELAY_SECONDS = 3.0
 
 
 def dbt_schema(props: Mapping[str, Any]) -> str:
@@ -36,6 +39,7 @@ translator = KpiDbtTranslator()
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KpiWarehouse) -> Iterator[Any]:
     """Builds and tests every selected seed and model in the work database."""
     os.environ["KPI_WORK_DB"] = str(warehouse.paths.work_db)
+    arm_fault("dbt", after_seconds=DBT_FAULT_DELAY_SECONDS)
     yield from dbt.cli(["build"], context=context).stream()
 
 

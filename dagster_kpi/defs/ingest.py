@@ -8,6 +8,7 @@ from dagster import AssetKey, AssetsDefinition, Failure, MaterializeResult, Meta
 
 from dagster_kpi.contract import Source, load_contract
 from dagster_kpi.defs.resources import KpiWarehouse
+from dagster_kpi.faults import fault_point
 from dagster_kpi.ingest import ExtractError, ingest_source
 
 INGEST_GROUP = "ingest"
@@ -31,6 +32,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
         con = warehouse.connect_work()
         try:
             report = ingest_source(con, source, warehouse.landing, loaded_at=datetime.now().replace(microsecond=0))
+            fault_point("ingest")
         except ExtractError as error:
             raise Failure(description=str(error), allow_retries=False) from None
         finally:

@@ -1,0 +1,107 @@
+"""Readers are never blocked, and a run killed at any stage leaves the published marts intact."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_kpi.faults import FAULT_ENV, STAGES
+from dagster_kpi.generate import generate_landing
+
+READER = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    import duckdb
+    import sqlalchemy
+
+    warehouse, stop = sys.argv[1], Path(sys.argv[2])
+    engine = sqlalchemy.create_engine(f"duckdb:///{warehouse}", connect_args={"read_only": True},
+                                      poolclass=sqlalchemy.pool.NullPool)
+    queries, errors, totals = 0, [], set()
+    while not stop.exists():
+        try:
+            with duckdb.connect(warehouse, read_only=True) as con:
+                totals.add(con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0])
+            with engine.connect() as con:
+                con.execute(sqlalchemy.text("SELECT count(*) FROM marts.kpi_catalog")).scalar_one()
+            queries += 1
+        except Exception as error:
+            errors.append(f"{type(error).__name__}: {error}")
+        time.sleep(0.05)
+    print(json.dumps({"queries": queries, "errors": errors[:5], "totals": sorted(totals)}))
+    """
+)
+
+
+def kpi_run(landing: Path, warehouse: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dagster_kpi.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)],
+        capture_output=True, text=True, timeout=900, env={**os.environ, **env},
+    )
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def kpi_value_count(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def landings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Two landing folders whose marts differ: two months, then three."""
+    root = tmp_path_factory.mktemp("stress")
+    small, large = root / "small", root / "large"
+    generate_landing(small, months=2, agents=8, scale=0.01, seed=11, start="2026-01")
+    generate_landing(large, months=3, agents=8, scale=0.01, seed=11, start="2026-01")
+    return small, large
+
+
+@pytest.fixture
+def published(landings, tmp_path: Path) -> Path:
+    warehouse = tmp_path / "warehouse.duckdb"
+    result = kpi_run(landings[0], warehouse)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return warehouse
+
+
+def test_readers_query_without_error_while_a_run_publishes(landings, published, tmp_path):
+    before = kpi_value_count(published)
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), str(stop)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        result = kpi_run(landings[1], published)
+    finally:
+        stop.touch()
+        out, err = reader.communicate(timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(out)
+    after = kpi_value_count(published)
+    assert after > before
+    assert seen["errors"] == [], err
+    assert seen["queries"] > 20
+    assert set(seen["totals"]) <= {before, after} and before in seen["totals"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_run_killed_at_any_stage_leaves_the_marts_and_the_next_run_succeeds(landings, published, stage):
+    before = digest(published)
+    killed = kpi_run(landings[1], published, **{FAULT_ENV: stage})
+    assert killed.returncode == -9, killed.stderr[-2000:]
+    assert digest(published) == before
+    assert kpi_value_count(published) > 0
+    result = kpi_run(landings[1], published)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert digest(published) != before
