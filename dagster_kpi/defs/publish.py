@@ -1,8 +1,17 @@
-"""The publish asset: runs only when every upstream asset and blocking check succeeded."""
+"""The publish asset: the marts reach readers only when every check on them passed for their latest build."""
 
-from __future__ import annotations
-
-from dagster import MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetCheckKey,
+    AssetCheckSeverity,
+    AssetExecutionContext,
+    AssetKey,
+    DagsterInstance,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from dagster_kpi.defs.dbt import mart_asset_keys
 from dagster_kpi.defs.resources import KpiWarehouse
@@ -11,15 +20,43 @@ from dagster_kpi.publish import publish_marts
 MART_KEYS = mart_asset_keys()
 
 
+def unverified_checks(instance: DagsterInstance, checks: dict[AssetKey, list[AssetCheckKey]]) -> list[str]:
+    """Checks whose latest result is missing, older than the asset's latest build, or a failure."""
+    problems = []
+    for asset_key, check_keys in checks.items():
+        built = instance.get_latest_materialization_event(asset_key)
+        if built is None:
+            problems.append(f"{asset_key.to_user_string()} was never built")
+            continue
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(check_keys)
+        for check_key in check_keys:
+            record = latest.get(check_key)
+            name = f"{check_key.name} on {asset_key.to_user_string()}"
+            if record is None or record.event is None or record.event.timestamp < built.timestamp:
+                problems.append(f"{name} has not run since the last build")
+            elif record.status == AssetCheckExecutionRecordStatus.FAILED:
+                evaluation = record.event.dagster_event.asset_check_evaluation_data
+                if evaluation.severity == AssetCheckSeverity.ERROR:
+                    problems.append(f"{name} failed")
+    return problems
+
+
 @asset(
     key=["published", "marts"],
     group_name="publish",
     deps=MART_KEYS,
     kinds={"duckdb", "parquet"},
     description="Copies the validated marts into the warehouse FILE that readers open, and into Parquet "
-    "serving files, each by one atomic rename; unchanged marts are left as they are.",
+    "serving files, each by one atomic rename; unchanged marts are left as they are. Refuses to publish "
+    "unless every check on every mart passed after the mart's latest build, however the run was started.",
 )
-def published_marts(warehouse: KpiWarehouse) -> MaterializeResult:
+def published_marts(context: AssetExecutionContext, warehouse: KpiWarehouse) -> MaterializeResult:
+    graph = context.repository_def.asset_graph
+    checks = {key: sorted(graph.get_check_keys_for_assets({key}), key=str) for key in MART_KEYS}
+    problems = unverified_checks(context.instance, checks)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise Failure(description=f"not validated: {problems[0]}{more}")
     paths = warehouse.paths
     report = publish_marts(paths, [key.path[-1] for key in MART_KEYS])
     return MaterializeResult(
