@@ -6,6 +6,7 @@ publish. All work in progress lives in a folder beside it:
     data/warehouse.duckdb            published marts (readers open this)
     data/warehouse.work/work.duckdb  raw, quarantine, staging ... (the run writes here)
     data/warehouse.work/dagster/     Dagster's run storage
+    data/warehouse.work/data_docs/   Great Expectations Data Docs of the latest runs
     data/warehouse.work/last_run.log the latest run's log
     data/warehouse.serving/current/  Parquet copies of the published marts
 """
@@ -58,6 +59,11 @@ class WarehousePaths:
     @property
     def run_lock(self) -> Path:
         return self.work_dir / "run.lock"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        """Great Expectations Data Docs, one folder per run: `<run_id>/index.html`."""
+        return self.work_dir / "data_docs"
 
     @property
     def log_file(self) -> Path:

@@ -191,9 +191,11 @@ def test_periods_and_entities_of_the_spine(kpi_values: dict[Key, tuple]) -> None
     assert month[APR] == month[FEB]
     q1 = {(lvl, e) for g, s, lvl, e in entities if (g, s) == ("quarter", Q1)}
     assert q1 == month[JAN] | {("agent", "a2")}
-    # 8 KPIs at center, 5 of them also at team and agent level:
-    # months 8+5*4 + 3*(8+5*3), Q1 8+5*5, Q2 8+5*3, year 8+5*5 = 28 + 69 + 33 + 23 + 33.
-    assert len(kpi_values) == 186
+    # 35 KPIs at center, 23 of them also at team level and 22 of those at agent level:
+    # Jan 35+2*23+2*22, Feb-Apr 3*(35+23+2*22), Q1 35+2*23+3*22, Q2 35+23+2*22, year as Q1
+    # = 125 + 306 + 147 + 102 + 147 = 827, plus agent_score_avg (month rows only, center and team):
+    # Jan center, T1, T2 and Feb-Apr center, T1 = 9.
+    assert len(kpi_values) == 827 + 9
     assert not any(k[3] == "x9" for k in kpi_values)
 
 

@@ -73,7 +73,8 @@ def test_every_kpi_model_is_catalogued_and_published(manifest: dict) -> None:
     assert {m.removeprefix("kpi_") for m in kpi_models} <= catalog
     published = {
         uid.split(".")[-1]
-        for uid in models["kpi_values"]["depends_on"]["nodes"]
+        for node in ("kpi_values", "int_kpi_values")
+        for uid in models[node]["depends_on"]["nodes"]
         if uid.split(".")[-1].startswith("kpi_") and uid.startswith("model.")
     }
     assert published == kpi_models

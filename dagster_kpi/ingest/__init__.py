@@ -9,8 +9,10 @@ Rules beyond the contract's header comment:
 - Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030), `.xlsx` (first sheet),
   `.parquet`. Hidden files, `~$` Excel lock files, README files and sub-folders
   are ignored; any other file is an error rather than silently skipped.
-- A file without a header row, a CSV that is not comma-separated, a row with the
-  wrong number of fields, and undecodable bytes are errors naming the file.
+- A file without a header row or with a blank first line, a CSV that is not
+  comma-separated, a row with more or fewer fields than the header (empty fields
+  past the header's width are ignored), undecodable bytes, UTF-16 text and a
+  workbook without a worksheet are errors naming the file.
 - `_source_row`: CSV and Parquet, the n-th record after the header; .xlsx, the
   sheet row below the header row (blank rows are skipped but keep their number).
 - Timestamps: date part `YYYY-MM-DD` or `YYYY/MM/DD` (one- or two-digit month

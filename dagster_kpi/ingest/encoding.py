@@ -11,15 +11,18 @@ from pathlib import Path
 CHUNK_BYTES = 1 << 22
 UTF8 = "utf-8"
 GB18030 = "gb18030"
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)  # also the start of UTF-32's
 
 
 def _check_text(chunk: bytes, offset: int) -> None:
+    if offset == 0 and chunk.startswith(UTF16_BOMS):
+        raise ValueError("UTF-16 or UTF-32 text (expected UTF-8, GBK or GB18030: save the file as UTF-8 CSV)")
     if (pos := chunk.find(b"\x00")) >= 0:
         raise ValueError(f"not a text file (NUL byte at offset {offset + pos})")
 
 
 def is_utf8(path: Path) -> bool:
-    """Whether the whole file is UTF-8; ValueError on a NUL byte (binary content)."""
+    """Whether the whole file is UTF-8; ValueError on a NUL byte (binary content) or a UTF-16 BOM."""
     decoder = codecs.getincrementaldecoder(UTF8)()
     offset = 0
     with path.open("rb") as f:
@@ -43,7 +46,7 @@ def is_utf8(path: Path) -> bool:
 def transcode(path: Path, dest: Path, encoding: str = GB18030) -> Path:
     """Write `path` decoded from `encoding` to `dest` as UTF-8; returns `dest`.
 
-    ValueError when the file holds a NUL byte or bytes that are not `encoding`.
+    ValueError when the file holds a NUL byte, starts with a UTF-16 BOM, or holds bytes that are not `encoding`.
     """
     decoder = codecs.getincrementaldecoder(encoding)()
     offset = 0

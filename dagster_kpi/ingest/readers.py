@@ -57,9 +57,14 @@ def _varchar_columns(n: int) -> str:
 def _csv_header(path: Path) -> tuple[str, ...]:
     with path.open(encoding="utf-8-sig", newline="") as f:
         try:
-            return tuple(next(csv.reader(f), ()))
+            header = next(csv.reader(f), None)
         except csv.Error as exc:
             raise ValueError(f"unreadable header row ({exc})") from exc
+    if header is None:
+        raise ValueError("empty file (no header row)")
+    if not header:  # DuckDB would take the blank line as the header and the header as data
+        raise ValueError("the first line is blank (the header must be on the first line)")
+    return tuple(header)
 
 
 def _csv_error(exc: duckdb.Error) -> str:
@@ -80,8 +85,6 @@ def _csv_error(exc: duckdb.Error) -> str:
 def open_csv(path: Path, tmp: Path) -> OpenedFile:
     path = _literal(path, tmp) if is_utf8(path) else transcode(path, _scratch(tmp, "utf8.csv"))
     headers = _csv_header(path)
-    if not headers:
-        raise ValueError("empty file (no header row)")
     if len(headers) == 1 and any(sep in headers[0] for sep in ";\t|"):
         raise ValueError("the header has a single column: the file is not comma-separated")
 
@@ -152,6 +155,9 @@ def _sheet_rows(path: Path) -> list[tuple[Any, ...]]:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and key errors for damaged files
         raise ValueError(f"unreadable .xlsx file ({type(exc).__name__}: {exc})") from exc
+    if not book.worksheets:
+        book.close()
+        raise ValueError("the workbook has no worksheet")
     try:
         sheet = book.worksheets[0]
         sheet.reset_dimensions()  # stored dimensions may be wrong; read every cell

@@ -90,8 +90,9 @@ def duckdb_batch(db_path: Path, schema: str, table: str) -> Iterator[Batch]:
         raise FileNotFoundError(f"DuckDB file not found: {db_path}")
     _keep_duckdb_connection()
     url = sa.URL.create("duckdb", database=str(db_path.resolve()))
+    # Named after the schema, so a batch reads `raw-calls` or `marts-kpi_values` in Data Docs.
     source = _quiet_context().data_sources.add_sql(
-        "warehouse", connection_string=url.render_as_string(hide_password=False)
+        schema, connection_string=url.render_as_string(hide_password=False)
     )
     engines = (source.get_engine(), source.get_execution_engine().engine)
     try:

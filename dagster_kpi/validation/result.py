@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 SAMPLE_VALUES = 3  # unexpected values quoted in a failure line
@@ -14,6 +15,7 @@ class ValidationResult:
     table: str
     success: bool
     failures: list[str] = field(default_factory=list)
+    docs_index: Path | None = None  # the run's Data Docs index, when docs were written
 
 
 def _columns(config: Any) -> str:

@@ -5,16 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from dagster_kpi.paths import EXPECTATIONS_DIR
+from dagster_kpi.validation.docs import RunDocs
 from dagster_kpi.validation.result import ValidationResult, failure_lines
 from dagster_kpi.validation.suites import read_suite
 
 
 def validate_table(
-    db_path: Path, table: str, suite_name: str, directory: Path = EXPECTATIONS_DIR
+    db_path: Path,
+    table: str,
+    suite_name: str,
+    directory: Path = EXPECTATIONS_DIR,
+    docs: RunDocs | None = None,
 ) -> ValidationResult:
     """Validate `schema.table` in `db_path` with `<directory>/<suite_name>.json`.
 
     Expectations are computed inside DuckDB; no handle on the file remains afterwards.
+    With `docs`, the result is also added to that run's Data Docs (from the same result).
     """
     schema, _, name = table.partition(".")
     if not schema or not name or "." in name:
@@ -26,5 +32,11 @@ def validate_table(
     suite = build_suite(doc)
     with duckdb_batch(Path(db_path), schema, name) as batch:
         outcome = batch.validate(suite, result_format="SUMMARY")
-    failures = failure_lines(suite_name, outcome)
-    return ValidationResult(suite=suite_name, table=table, success=bool(outcome.success), failures=failures)
+    result = ValidationResult(
+        suite=suite_name, table=table, success=bool(outcome.success), failures=failure_lines(suite_name, outcome)
+    )
+    if docs is not None:
+        from dagster_kpi.validation.gx_docs import write_run_docs
+
+        result.docs_index = write_run_docs(docs, suite, outcome)
+    return result

@@ -1,0 +1,155 @@
+"""The benchmark's results: one row per scale, the targets, the cross-check; as Markdown and JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from importlib.metadata import version
+from pathlib import Path
+
+from .crosscheck import REQUIRED, Comparison, required_agree
+
+MIB = 1 << 20
+GIB = 1 << 30
+
+# Targets to report against, not to assert.
+BASELINE_FACTOR = 3.0  # full run at the largest scale within 3x the baseline
+REFRESH_SHARE = 0.20  # one-month refresh under 20% of a full run
+PEAK_BYTES = 4 * GIB
+OVERHEAD_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class ScaleResult:
+    scale: float
+    months: int
+    rows_read: int  # raw rows the ingest steps read
+    full_run_s: float
+    refresh_month: str  # YYYY-MM
+    refresh_s: float | None  # None: `kpi run` has no --month option
+    overhead_s: float  # process start to the first step: start-up and `dbt parse`
+    stage_s: dict[str, float]  # ingest, dbt, validation, publish, other
+    peak_rss_bytes: int  # full run and refresh, whole process tree
+    baseline_s: float
+    baseline_peak_rss_bytes: int
+    crosscheck: list[Comparison] = field(default_factory=list)
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows_read / self.full_run_s
+
+    @property
+    def baseline_factor(self) -> float:
+        return self.full_run_s / self.baseline_s
+
+    @property
+    def refresh_share(self) -> float | None:
+        return None if self.refresh_s is None else self.refresh_s / self.full_run_s
+
+    @property
+    def crosscheck_ok(self) -> bool:
+        return required_agree(self.crosscheck)
+
+
+COLUMNS = ("scale", "rows read", "full run s", "refresh s", "refresh ÷ full", "overhead s", "ingest s", "dbt s",
+           "validation s", "publish s", "other s", "peak MiB", "rows/s", "baseline s", "full ÷ baseline",
+           "cross-check")
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f}"
+
+
+def _row(r: ScaleResult) -> list[str]:
+    share = r.refresh_share
+    return [f"{r.scale:g}", f"{r.rows_read:,}", _seconds(r.full_run_s), _seconds(r.refresh_s),
+            "n/a" if share is None else f"{share:.0%}", _seconds(r.overhead_s),
+            *(_seconds(r.stage_s[s]) for s in ("ingest", "dbt", "validation", "publish", "other")),
+            f"{r.peak_rss_bytes / MIB:,.0f}", f"{r.rows_per_s:,.0f}", _seconds(r.baseline_s),
+            f"{r.baseline_factor:.1f}×", "agrees" if r.crosscheck_ok else "DIFFERS"]
+
+
+def _verdict(met: bool | None, shown: str) -> str:
+    return f"n/a ({shown})" if met is None else f"{'met' if met else 'missed'} ({shown})"
+
+
+def target_rows(results: list[ScaleResult]) -> list[list[str]]:
+    largest = max(r.scale for r in results)
+    rows = [
+        [f"full run ≤ {BASELINE_FACTOR:g}× baseline (at scale {largest:g})",
+         *(_verdict(r.baseline_factor <= BASELINE_FACTOR if r.scale == largest else None,
+                    f"{r.baseline_factor:.1f}×") for r in results)],
+        [f"one-month refresh < {REFRESH_SHARE:.0%} of full run",
+         *(_verdict(None if r.refresh_share is None else r.refresh_share < REFRESH_SHARE,
+                    "no --month" if r.refresh_share is None else f"{r.refresh_share:.0%}") for r in results)],
+        [f"peak memory < {PEAK_BYTES / GIB:g} GiB",
+         *(_verdict(r.peak_rss_bytes < PEAK_BYTES, f"{r.peak_rss_bytes / GIB:.2f} GiB") for r in results)],
+        [f"fixed overhead < {OVERHEAD_SECONDS:g} s",
+         *(_verdict(r.overhead_s < OVERHEAD_SECONDS, f"{r.overhead_s:.1f} s") for r in results)],
+    ]
+    return rows
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def machine() -> dict[str, object]:
+    return {
+        "cpus": os.cpu_count(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "python": platform.python_version(),
+        **{package: version(package) for package in ("duckdb", "dagster", "dbt-core", "dbt-duckdb")},
+    }
+
+
+def markdown(results: list[ScaleResult], setup: dict[str, object]) -> str:
+    """The report: setup, results per scale, targets, and the baseline cross-check."""
+    lines = [f"# Benchmark {setup['finished_at']}", "",
+             "Setup: " + ", ".join(f"{k} {v}" for k, v in setup.items() if k != "finished_at"), "",
+             _table(list(COLUMNS), [_row(r) for r in results]), "",
+             "Stages are Σ step times from the run's Dagster storage (dbt includes its dbt tests; validation is the "
+             "Great Expectations suites and the other asset checks). Peak memory: RSS of the whole process tree, "
+             "sampled. Rows/s: raw rows read ÷ full-run wall time.", "",
+             "## Targets", "",
+             _table(["target", *(f"scale {r.scale:g}" for r in results)], target_rows(results)), "",
+             "## Cross-check: baseline.sql against marts.kpi_values (centre, monthly)", ""]
+    for r in results:
+        for c in r.crosscheck:
+            role = "required" if c.kpi_code in REQUIRED else "informative"
+            state = (f"agrees in all {c.months} months" if c.agrees
+                     else f"differs in {len(c.differing)} of {c.months} months, e.g. {'; '.join(c.differing[:2])}")
+            lines.append(f"- scale {r.scale:g}, {c.kpi_code} ({role}): {state}")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(results: list[ScaleResult], setup: dict[str, object]) -> dict[str, object]:
+    return {
+        "setup": setup,
+        "results": [
+            {**asdict(r), "rows_per_s": r.rows_per_s, "baseline_factor": r.baseline_factor,
+             "refresh_share": r.refresh_share, "crosscheck_ok": r.crosscheck_ok,
+             "crosscheck": [{**asdict(c), "agrees": c.agrees} for c in r.crosscheck]}
+            for r in results
+        ],
+        "targets": [dict(zip(["target", *(f"scale {r.scale:g}" for r in results)], row, strict=True))
+                    for row in target_rows(results)],
+    }
+
+
+def write_report(results: list[ScaleResult], setup: dict[str, object], folder: Path) -> str:
+    """Write `latest.md` and `latest.json` into `folder`; returns the Markdown."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = markdown(results, setup)
+    (folder / "latest.md").write_text(text, encoding="utf-8")
+    (folder / "latest.json").write_text(json.dumps(as_json(results, setup), indent=2, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+    return text
+
+
+def finished_at() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,118 @@
+"""`make bench`: per scale, a full `kpi run`, a one-month refresh and the SQL baseline, measured and compared.
+
+    python -m bench.run [--scales 1 5 20] [--months 12] [--data bench/data] [--results bench/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import duckdb
+
+from dagster_kpi.paths import WarehousePaths
+
+from .crosscheck import compare, published_values
+from .errors import BenchError, last_line
+from .landing import LandingSpec, ensure_landing
+from .measure import Measured, measure
+from .report import ScaleResult, finished_at, machine, write_report
+from .stages import latest_run_stages
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+
+
+def kpi(*args: object) -> list[str]:
+    return [sys.executable, "-m", "dagster_kpi.cli", *(str(a) for a in args)]
+
+
+def latest_month(warehouse: Path) -> str:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (month,) = con.execute("select strftime(max(period_start), '%Y-%m') from marts.kpi_values "
+                               "where period_grain = 'month'").fetchone()
+    if month is None:
+        raise BenchError(f"{warehouse} has no monthly KPI values")
+    return month
+
+
+def lacks_month_option(refresh: Measured) -> bool:
+    """argparse's answer when `kpi run` does not know --month yet."""
+    return refresh.returncode == 2 and "unrecognized arguments" in refresh.stderr and "--month" in refresh.stderr
+
+
+def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = print) -> ScaleResult:
+    label = f"scale {spec.scale:g}"
+    say(f"{label}: landing folder")
+    landing = ensure_landing(spec, data / "landing")
+    run_dir = data / "runs" / landing.name
+    shutil.rmtree(run_dir, ignore_errors=True)
+    run_dir.mkdir(parents=True)
+    warehouse = run_dir / "warehouse.duckdb"
+
+    say(f"{label}: full run")
+    full = measure(kpi("run", "--landing", landing, "--warehouse", warehouse))
+    if full.returncode != 0:
+        raise BenchError(f"{label}: kpi run failed: {last_line(full.stderr)}")
+    stages = latest_run_stages(WarehousePaths(warehouse).dagster_home)
+
+    say(f"{label}: baseline")
+    baseline_out = run_dir / "baseline.json"
+    baseline = measure([sys.executable, "-m", "bench.baseline", "--landing", str(landing), "--out", str(baseline_out)],
+                       cwd=PROJECT_ROOT)
+    if baseline.returncode != 0:
+        raise BenchError(f"{label}: baseline failed: {last_line(baseline.stderr)}")
+    rows = json.loads(baseline_out.read_text(encoding="utf-8"))
+    comparisons = compare(rows, published_values(warehouse, {code for _m, code, *_ in rows}))
+
+    month = latest_month(warehouse)
+    say(f"{label}: refresh of {month}")
+    refresh = measure(kpi("run", "--landing", landing, "--warehouse", warehouse, "--month", month))
+    refresh_s = None if lacks_month_option(refresh) else refresh.wall_seconds
+    if refresh_s is not None and refresh.returncode != 0:
+        raise BenchError(f"{label}: kpi run --month {month} failed: {last_line(refresh.stderr)}")
+
+    return ScaleResult(
+        scale=spec.scale, months=spec.months, rows_read=stages.rows_read, full_run_s=full.wall_seconds,
+        refresh_month=month, refresh_s=refresh_s, overhead_s=stages.first_step_at - full.started_at,
+        stage_s=stages.seconds, peak_rss_bytes=max(full.peak_rss_bytes, refresh.peak_rss_bytes),
+        baseline_s=baseline.wall_seconds, baseline_peak_rss_bytes=baseline.peak_rss_bytes, crosscheck=comparisons,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 5.0, 20.0])
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--agents", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--data", type=Path, default=BENCH_DIR / "data", help="landing folders and warehouses")
+    parser.add_argument("--results", type=Path, default=BENCH_DIR / "results", help="latest.md and latest.json")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup = {"months": args.months, "agents": args.agents, "seed": args.seed, **machine()}
+    say = functools.partial(print, flush=True)
+    try:
+        results = [bench_scale(LandingSpec(scale, args.months, args.agents, args.seed), args.data.resolve(), say)
+                   for scale in args.scales]
+    except BenchError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    print(write_report(results, {"finished_at": finished_at(), **setup}, args.results))
+    failed = [f"{r.scale:g}" for r in results if not r.crosscheck_ok]
+    if failed:
+        print(f"bench: baseline and marts disagree at scale {', '.join(failed)} (see the cross-check)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""A sensor that starts a refresh when files in the landing folder are added, changed or removed.
+
+The cursor is the landing folder's fingerprint: `{"<source>/<file>": [size, mtime_ns]}` over every
+source folder of the contract, with the ingestion's own file rules (`landing_files`). The run key is
+a hash of that fingerprint, so one state of the folder never starts two runs. The run's tag
+`kpi/changed_sources` names the sources whose files differ from the previous evaluation.
+
+A file modified within the last `KPI_SENSOR_SETTLE_SECONDS` (default 30) may still be being
+copied: the sensor waits for the folder to settle before it requests a run. A file the ingestion
+would refuse (an unsupported type, a missing required folder) fails the evaluation with its name.
+It evaluates at most every `KPI_SENSOR_INTERVAL_SECONDS` (default 60).
+"""
+
+# No `from __future__ import annotations`: Dagster reads the resource parameter's annotation at runtime.
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from dagster import RunRequest, SensorEvaluationContext, SensorResult, sensor
+
+from dagster_kpi.contract import load_contract
+from dagster_kpi.defs.resources import KpiWarehouse
+from dagster_kpi.defs.schedules import refresh_job
+from dagster_kpi.ingest import landing_files
+
+INTERVAL_ENV = "KPI_SENSOR_INTERVAL_SECONDS"
+DEFAULT_INTERVAL_SECONDS = 60
+SETTLE_ENV = "KPI_SENSOR_SETTLE_SECONDS"
+DEFAULT_SETTLE_SECONDS = 30
+CHANGED_TAG = "kpi/changed_sources"
+
+Fingerprint = dict[str, tuple[int, int]]  # "<source>/<file>" -> (size, mtime_ns)
+
+
+def env_seconds(name: str, default: int) -> int:
+    """A whole number of seconds ≥ 0 from the environment; ValueError naming the variable otherwise."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{name} must be a whole number of seconds, got {text!r}")
+    return int(text)
+
+
+def landing_fingerprint(landing: Path) -> Fingerprint:
+    """Size and modification time of every extract the ingestion would read (one stat per file)."""
+    fingerprint: Fingerprint = {}
+    for source in load_contract().values():
+        for path in landing_files(source, landing / source.name):
+            stat = path.stat()
+            fingerprint[f"{source.name}/{path.name}"] = (stat.st_size, stat.st_mtime_ns)
+    return fingerprint
+
+
+def encode(fingerprint: Fingerprint) -> str:
+    return json.dumps({name: list(value) for name, value in fingerprint.items()}, sort_keys=True)
+
+
+def decode(cursor: str | None) -> Fingerprint:
+    """The previous fingerprint; an absent or unreadable cursor counts as an empty folder."""
+    try:
+        return {name: (int(size), int(mtime)) for name, (size, mtime) in json.loads(cursor or "{}").items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def changed_sources(before: Mapping[str, tuple[int, int]], after: Mapping[str, tuple[int, int]]) -> list[str]:
+    """Sources with a file added, removed, resized or touched, in contract order."""
+    changed = {name.split("/", 1)[0] for name in before.keys() ^ after.keys()}
+    changed |= {name.split("/", 1)[0] for name in before.keys() & after.keys() if before[name] != after[name]}
+    return [source for source in load_contract() if source in changed]
+
+
+def run_key(fingerprint: Fingerprint) -> str:
+    return "landing-" + hashlib.sha256(encode(fingerprint).encode()).hexdigest()[:20]
+
+
+def evaluate_landing(landing: Path, cursor: str | None, settle_seconds: int, now_ns: int) -> SensorResult:
+    """The sensor's decision for one state of the landing folder, given the previous cursor."""
+    before, after = decode(cursor), landing_fingerprint(landing)
+    changed = changed_sources(before, after)
+    if not changed:
+        return SensorResult(skip_reason=f"no new or changed files in {landing}")
+    settling = sorted(name for name, (_, mtime) in after.items() if now_ns - mtime < settle_seconds * 1_000_000_000)
+    if settling:
+        return SensorResult(skip_reason=f"waiting {settle_seconds} s for files still being written: "
+                                        f"{', '.join(settling)}")
+    request = RunRequest(run_key=run_key(after), tags={CHANGED_TAG: ",".join(changed)})
+    return SensorResult(run_requests=[request], cursor=encode(after))
+
+
+@sensor(job=refresh_job, name="landing_sensor",
+        minimum_interval_seconds=env_seconds(INTERVAL_ENV, DEFAULT_INTERVAL_SECONDS),
+        description="Starts a refresh when files in the landing folder are added, changed or removed.")
+def landing_sensor(context: SensorEvaluationContext, warehouse: KpiWarehouse) -> SensorResult:
+    settle = env_seconds(SETTLE_ENV, DEFAULT_SETTLE_SECONDS)
+    return evaluate_landing(warehouse.landing, context.cursor, settle, time.time_ns())
+
+
+sensors = [landing_sensor]

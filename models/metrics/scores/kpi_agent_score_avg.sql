@@ -1,0 +1,40 @@
+-- 绩效成绩平均得分: the mean of the agents' scorecard total_score for the month,
+-- over the agents whose total_score is not NULL; a team averages its agents
+-- (current roster team). Month rows only. Numerator: Σ total_score,
+-- denominator: the agents counted.
+with agent_totals as (
+    select
+        period_start,
+        entity_id as agent_id,
+        {{ score_total('points', 'weight') }} as total_score
+    from {{ ref('score_agent_points') }}
+    group by period_start, entity_id
+),
+
+scored as (
+    select agent_totals.period_start, agent_totals.total_score, roster.team
+    from agent_totals
+    inner join {{ ref('int_agents') }} as roster
+        on roster.agent_id = agent_totals.agent_id
+    where agent_totals.total_score is not null
+)
+
+select
+    'month' as period_grain,
+    period_start,
+    'center' as level,
+    'center' as entity_id,
+    cast(sum(total_score) as {{ type_double() }}) as numerator,
+    cast(count(*) as {{ type_double() }}) as denominator
+from scored
+group by period_start
+union all
+select
+    'month' as period_grain,
+    period_start,
+    'team' as level,
+    team as entity_id,
+    cast(sum(total_score) as {{ type_double() }}) as numerator,
+    cast(count(*) as {{ type_double() }}) as denominator
+from scored
+group by period_start, team
