@@ -62,12 +62,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from dagster_kpi.report import headline_report
+    from dagster_kpi.report import month_report
 
     warehouse = warehouse_file(args.warehouse)
     if not warehouse.is_file():
         raise UsageError(f"warehouse {warehouse} does not exist yet: run `kpi run` first")
-    print(headline_report(warehouse, month=args.month))
+    print(month_report(warehouse, month=args.month))
     return 0
 
 
@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "ui":
             sub.add_argument("--port", type=int, default=3000)
 
-    show = commands.add_parser("show", help="print the headline KPIs of a month from the published marts")
+    show = commands.add_parser("show", help="print a month's headline KPIs, the centre scorecard and the top and bottom agents")
     show.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
     show.add_argument("--month", help="YYYY-MM (default: the latest published month)")
     show.set_defaults(handler=cmd_show)

@@ -1,4 +1,4 @@
-"""Everything Dagster loads: ingestion, dbt, validation checks, publish."""
+"""Everything Dagster loads: ingestion, dbt, checks, publish, schedules and the landing sensor."""
 
 from __future__ import annotations
 
@@ -6,13 +6,22 @@ from dagster import Definitions
 
 from dagster_kpi.dbt_project import dbt_cli
 from dagster_kpi.defs.dbt import dbt_models
+from dagster_kpi.defs.freshness import freshness_checks
 from dagster_kpi.defs.ingest import ingest_assets
-from dagster_kpi.defs.publish import published_marts
+from dagster_kpi.defs.publish import build_publish_asset
+from dagster_kpi.defs.quality import quarantine_checks
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.defs.validation import mart_checks, raw_checks
+from dagster_kpi.defs.schedules import jobs, schedules
+from dagster_kpi.defs.sensors import sensors
+from dagster_kpi.defs.validation import mart_checks, raw_checks, reconciliation_checks
+
+checks = [*raw_checks, *quarantine_checks, *freshness_checks, *mart_checks, *reconciliation_checks]
 
 defs = Definitions(
-    assets=[*ingest_assets, dbt_models, published_marts],
-    asset_checks=[*raw_checks, *mart_checks],
+    assets=[*ingest_assets, dbt_models, build_publish_asset([dbt_models, *checks])],
+    asset_checks=checks,
+    jobs=jobs,
+    schedules=schedules,
+    sensors=sensors,
     resources={"warehouse": KpiWarehouse(), "dbt": dbt_cli()},
 )

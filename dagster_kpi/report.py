@@ -1,7 +1,10 @@
-"""Plain-text views of the published marts for the terminal."""
+"""Plain-text views of the published marts for the terminal: headline KPIs and the month's scorecards."""
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -16,6 +19,7 @@ HEADLINE_KPIS = (
     "big_client_churn_count",
     "big_client_churn_rate",
 )
+RANKED_SHOWN = 3
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -30,41 +34,107 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:,.1f}"
 
 
-def headline_report(warehouse: Path, month: str | None = None) -> str:
-    """The headline KPIs of one month for the centre and each team, one KPI per line."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        period = con.execute(
-            "SELECT coalesce(CAST(? || '-01' AS DATE), max(period_start)) FROM marts.kpi_values "
-            "WHERE period_grain = 'month'",
-            [month],
-        ).fetchone()[0]
-        if period is None:
-            return "no published KPI values"
-        rows = con.execute(
-            """
-            SELECT v.kpi_code, c.name_zh, c.name_en, c.unit, v.level, v.entity_id, v.value
-            FROM marts.kpi_values v JOIN marts.kpi_catalog c USING (kpi_code)
-            WHERE v.period_grain = 'month' AND v.period_start = ? AND v.level IN ('center', 'team')
-              AND v.kpi_code IN (SELECT unnest(?::VARCHAR[]))
-            """,
-            [period, list(HEADLINE_KPIS)],
-        ).fetchall()
-    entities = ["center", *sorted({r[5] for r in rows if r[4] == "team"})]
-    values = {(r[0], r[5] if r[4] == "team" else "center"): r[6] for r in rows}
-    names = {r[0]: (r[1], r[2], r[3]) for r in rows}
-    label_width = 2 + max((_display_width(f"{r[1]} {r[2]}") for r in rows), default=0)
-    lines = [f"Headline KPIs, {period:%Y-%m}", f"{'KPI':<{label_width}}" + "".join(f"{e:>12}" for e in entities)]
-    for code in HEADLINE_KPIS:
-        if code not in names:
-            continue
-        name_zh, name_en, unit = names[code]
-        label = f"{name_zh} {name_en}"
-        pad = label_width - _display_width(label)
-        cells = "".join(f"{format_value(values.get((code, e)), unit):>12}" for e in entities)
-        lines.append(label + " " * max(pad, 1) + cells)
+def display_width(text: str) -> int:
+    """Terminal columns: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Left-aligned first column, right-aligned others, padded by display width."""
+    table = [list(header), *[list(row) for row in rows]]
+    widths = [max(display_width(row[i]) for row in table) for i in range(len(header))]
+    lines = []
+    for row in table:
+        cells = [
+            cell + " " * (widths[i] - display_width(cell)) if i == 0 else " " * (widths[i] - display_width(cell)) + cell
+            for i, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 
 
-def _display_width(text: str) -> int:
-    """Terminal columns: CJK characters take two."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+def _month(con: duckdb.DuckDBPyConnection, month: str | None) -> date | None:
+    return con.execute(
+        "SELECT coalesce(CAST(? || '-01' AS DATE), max(period_start)) FROM marts.kpi_values WHERE period_grain = 'month'",
+        [month],
+    ).fetchone()[0]
+
+
+def headline_table(con: duckdb.DuckDBPyConnection, period: date) -> str:
+    rows = con.execute(
+        """
+        SELECT v.kpi_code, c.name_zh, c.name_en, c.unit, v.level, v.entity_id, v.value
+        FROM marts.kpi_values v JOIN marts.kpi_catalog c USING (kpi_code)
+        WHERE v.period_grain = 'month' AND v.period_start = ? AND v.level IN ('center', 'team')
+          AND v.kpi_code IN (SELECT unnest(?::VARCHAR[]))
+        """,
+        [period, list(HEADLINE_KPIS)],
+    ).fetchall()
+    entities = ["center", *sorted({r[5] for r in rows if r[4] == "team"})]
+    values = {(r[0], r[5]): r[6] for r in rows}
+    names = {r[0]: (f"{r[1]} {r[2]}", r[3]) for r in rows}
+    body = [
+        [names[code][0], *(format_value(values.get((code, e)), names[code][1]) for e in entities)]
+        for code in HEADLINE_KPIS
+        if code in names
+    ]
+    return render_table(["KPI", *entities], body)
+
+
+def centre_scorecard(con: duckdb.DuckDBPyConnection, period: date) -> str:
+    rows = con.execute(
+        """
+        SELECT c.name_zh || ' ' || c.name_en, c.unit, s.value, s.target, s.weight, s.points
+        FROM marts.kpi_scores s JOIN marts.kpi_catalog c USING (kpi_code)
+        WHERE s.level = 'center' AND s.period_start = ?
+        ORDER BY s.weight DESC, s.kpi_code
+        """,
+        [period],
+    ).fetchall()
+    card = con.execute(
+        "SELECT entity_name, total_score, grade, pay_ratio FROM marts.scorecards WHERE level = 'center' AND period_start = ?",
+        [period],
+    ).fetchone()
+    if card is None:
+        return "no centre scorecard for this month"
+    body = [
+        [name, format_value(value, unit), format_value(target, unit), f"{weight:g}", format_value(points, "score")]
+        for name, unit, value, target, weight, points in rows
+    ]
+    table = render_table(["KPI", "value", "target", "weight", "points"], body)
+    name, total, grade, pay = card
+    total_text = "—" if total is None else f"{total:.2f}"
+    pay_text = "—" if pay is None else f"{pay:.2f}"
+    return f"{name} scorecard\n{table}\ntotal {total_text}  grade {grade or '—'}  pay ratio {pay_text}"
+
+
+def ranked_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
+    query = """
+        SELECT rank, entity_id, entity_name, total_score, grade
+        FROM marts.scorecards
+        WHERE level = 'agent' AND period_start = ? AND rank IS NOT NULL
+        ORDER BY total_score {order}, entity_id
+        LIMIT ?
+    """
+    sections = []
+    for title, order in (("Top agents", "DESC"), ("Bottom agents", "ASC")):
+        rows = con.execute(query.format(order=order), [period, RANKED_SHOWN]).fetchall()
+        body = [[str(rank), agent, name or "", f"{total:.2f}", grade] for rank, agent, name, total, grade in rows]
+        sections.append(f"{title}\n" + render_table(["rank", "agent", "name", "total", "grade"], body))
+    return "\n\n".join(sections)
+
+
+def month_report(warehouse: Path, month: str | None = None) -> str:
+    """Headline KPIs of the centre and teams, the centre's scorecard, and the top and bottom agents."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        period = _month(con, month)
+        if period is None:
+            return "no published KPI values"
+        return "\n\n".join(
+            [
+                f"== {period:%Y-%m} ==",
+                "Headline KPIs\n" + headline_table(con, period),
+                centre_scorecard(con, period),
+                ranked_agents(con, period),
+            ]
+        )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster import DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import WarehousePaths
@@ -100,7 +100,7 @@ def blocking_reason(result: ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
-            if not evaluation.passed:
+            if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
                 detail = _first_line(evaluation.description or "")
                 return f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed: {detail}"
     for event in result.all_events:

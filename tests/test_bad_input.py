@@ -193,6 +193,15 @@ def test_empty_fields_past_the_header_are_ignored_but_a_value_there_is_an_error(
         ingest_source(con, CONTRACT["calls"], tmp_path, loaded_at=LOADED)
 
 
+@pytest.mark.parametrize(("entry", "is_folder"), [("calls.csv", False), ("Calls.XLSX", False), ("calls", False),
+                                                  ("Calls", True)])  # fmt: skip
+def test_extracts_beside_the_source_folder_are_not_silently_skipped(tmp_path, con, entry, is_folder):
+    (tmp_path / entry).mkdir() if is_folder else (tmp_path / entry).write_bytes(csv_bytes([BASE["calls"]]))
+    with pytest.raises(ExtractError, match=rf"^calls/: no such folder, but the landing folder holds {entry} "
+                                           r"\(put the extracts of calls in the folder calls/\)$"):  # fmt: skip
+        ingest_source(con, CONTRACT["calls"], tmp_path, loaded_at=LOADED)
+
+
 def test_workbook_without_a_worksheet(tmp_path, con):
     book = openpyxl.Workbook()
     book.create_chartsheet("chart").add_chart(BarChart())

@@ -259,7 +259,7 @@ def corrupt_landing(src: Path, dst: Path, seed: int, rate: float) -> Corruption:
         for path in sorted((dst / source.name).iterdir()):
             extract = read_extract(path)
             corruptor = Corruptor(source, extract, rng, record)
-            for number, row in enumerate(list(extract.rows), start=1):
+            for number in range(1, len(extract.rows) + 1):  # records appended on the way are not revisited
                 if rng.random() < rate:
                     for kind in rng.sample(KINDS, len(KINDS)):  # the first kind that applies to this record
                         if corruptor.apply(kind, number, extract.rows[number - 1]):

@@ -70,8 +70,9 @@ def make_work_db(db: Path, centre: list[tuple] = CENTRE) -> None:
             [(date(2024, month, 1), code, num, den, value) for code, month, num, den, value in centre],
         )
         # Other grains and levels are not compared.
-        con.execute("INSERT INTO marts.kpi_values VALUES ('quarter', DATE '2024-01-01', 'center', 'center',"
-                    " 'answer_rate', 99, 100, 0.99), ('month', DATE '2024-01-01', 'team', 'T1', 'answer_rate', 1, 1, 1)")
+        con.execute("INSERT INTO marts.kpi_values VALUES"
+                    " ('quarter', DATE '2024-01-01', 'center', 'center', 'answer_rate', 99, 100, 0.99),"
+                    " ('month', DATE '2024-01-01', 'team', 'T1', 'answer_rate', 1, 1, 1)")
 
 
 def replaced(code: str, month: int, row: tuple | None) -> list[tuple]:
@@ -103,7 +104,8 @@ def test_every_kpi_reconciles_with_hand_counted_months(tmp_path):
         ("call_volume", 2, ("call_volume", 2, None, None, 4),
          "call_volume 2024-02: published value 4; straight from staging value 3"),
         ("callback_rate", 1, ("callback_rate", 1, 2, 3, 2 / 3),  # counted in calls, not customers
-         "callback_rate 2024-01: published numerator 2, denominator 3; straight from staging numerator 1, denominator 2"),
+         "callback_rate 2024-01: published numerator 2, denominator 3; "
+         "straight from staging numerator 1, denominator 2"),
         ("csat_score", 3, None,
          "csat_score 2024-03: no published centre row; straight from staging numerator 60, denominator 1"),
         ("complaint_resolution_satisfaction_rate", 1, ("complaint_resolution_satisfaction_rate", 1, 1, 2, 0.5),

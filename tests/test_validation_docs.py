@@ -95,7 +95,7 @@ def test_keep_runs_setting(monkeypatch):
     monkeypatch.setenv("KPI_DATA_DOCS_KEEP", "5")
     assert keep_runs_setting() == 5
     for bad in ("0", "-3", "five"):
-        with pytest.raises(ValueError, match=f"KPI_DATA_DOCS_KEEP must be a whole number of runs, at least 1; got '{bad}'"):
+        with pytest.raises(ValueError, match=f"must be a whole number of runs, at least 1; got '{bad}'"):
             keep_runs_setting(bad)
 
 

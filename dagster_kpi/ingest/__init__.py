@@ -8,7 +8,9 @@ a reason code) in one transaction.
 Rules beyond the contract's header comment:
 - Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030), `.xlsx` (first sheet),
   `.parquet`. Hidden files, `~$` Excel lock files, README files and sub-folders
-  are ignored; any other file is an error rather than silently skipped.
+  are ignored; any other file is an error rather than silently skipped. An
+  absent source folder is an error when something beside it looks meant for it
+  (`calls.csv` or a file `calls` in the landing folder, a folder `Calls/`).
 - A file without a header row or with a blank first line, a CSV that is not
   comma-separated, a row with more or fewer fields than the header (empty fields
   past the header's width are ignored), undecodable bytes, UTF-16 text and a

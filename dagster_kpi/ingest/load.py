@@ -37,13 +37,31 @@ def _ignored(path: Path) -> bool:
     return name.startswith((".", "~$")) or name.casefold().startswith("readme") or not path.is_file()
 
 
+def _lookalikes(source: Source, folder: Path) -> list[str]:
+    """Entries beside the source's absent folder that look meant for it: `calls.csv`, a file `calls`, `Calls/`."""
+    if not folder.parent.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in folder.parent.iterdir()
+        if p.name.casefold() == source.name
+        or (p.is_file() and p.stem.casefold() == source.name and p.suffix.lower() in SUFFIXES)
+    )
+
+
 def landing_files(source: Source, folder: Path) -> list[Path]:
     """The source's files in load order: modification time, then file name."""
     if not folder.is_dir():
+        if found := _lookalikes(source, folder):
+            raise ExtractError(f"{source.name}/: no such folder, but the landing folder holds {', '.join(found)} "
+                               f"(put the extracts of {source.name} in the folder {source.name}/)")  # fmt: skip
         if source.required:
             raise ExtractError(f"{source.name}/: the folder of required source {source.name} is missing")
         return []
-    files = [p for p in folder.iterdir() if not _ignored(p)]
+    try:
+        files = [p for p in folder.iterdir() if not _ignored(p)]
+    except OSError as exc:
+        raise ExtractError(f"{source.name}/: the folder cannot be read ({exc.strerror or exc})") from exc
     for path in files:
         if path.suffix.lower() not in SUFFIXES:
             raise ExtractError(

@@ -9,11 +9,13 @@ expectations are never run again for the docs.
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
 import great_expectations as gx
+import great_expectations.render.view as gx_view
 from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import EphemeralDataContext
@@ -31,6 +33,7 @@ from great_expectations.render.renderer.site_builder import SiteBuilder
 from dagster_kpi.validation.docs import RunDocs, docs_lock, prune_runs
 
 STORE_DIR = "store"  # inside a run's folder: the suites and results its site is rendered from
+STATIC_FILES = ("images/favicon.ico", "images/logo-long.png")  # linked from every page's header
 
 
 def _filesystem(directory: Path) -> dict[str, str]:
@@ -40,10 +43,9 @@ def _filesystem(directory: Path) -> dict[str, str]:
 def _docs_context(run_dir: Path) -> EphemeralDataContext:
     """An ephemeral context whose suite and result stores are files in the run's folder."""
     defaults = InMemoryStoreBackendDefaults()
-    defaults.stores[defaults.expectations_store_name]["store_backend"] = _filesystem(run_dir / STORE_DIR / "expectations")
-    defaults.stores[defaults.validation_results_store_name]["store_backend"] = _filesystem(
-        run_dir / STORE_DIR / "validations"
-    )
+    stores = defaults.stores
+    stores[defaults.expectations_store_name]["store_backend"] = _filesystem(run_dir / STORE_DIR / "expectations")
+    stores[defaults.validation_results_store_name]["store_backend"] = _filesystem(run_dir / STORE_DIR / "validations")
     config = DataContextConfig(
         store_backend_defaults=defaults,
         analytics_enabled=False,
@@ -66,6 +68,16 @@ def _run_site(run_dir: Path, run_id: str) -> tuple[EphemeralDataContext, SiteBui
     return context, site
 
 
+def _copy_static_files(run_dir: Path) -> None:
+    """The static files the pages link to; GX's other static files (fonts, tutorial GIFs, 4 MB) are not."""
+    source = Path(gx_view.__file__).parent / "static"
+    for name in STATIC_FILES:
+        target = run_dir / "static" / name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / name, target)
+
+
 def write_run_docs(
     docs: RunDocs, suite: gx.ExpectationSuite, result: ExpectationSuiteValidationResult
 ) -> Path:
@@ -82,12 +94,11 @@ def write_run_docs(
         context.validation_results_store.set(result_key, result)
         for section in site.site_section_builders.values():
             section.build(resource_identifiers=[suite_key, result_key])
-        if not (docs.run_dir / "static").is_dir():  # the same assets for every page: copied once per run
-            site.target_store.copy_static_assets()
+        _copy_static_files(docs.run_dir)
         _, links = site.site_index_builder.build()
         rendered = site.target_store.store_backends[ValidationResultIdentifier].has_key(result_key.to_tuple())
-        listed = any(link["expectation_suite_name"] == suite.name for link in (links or {}).get("validations_links", []))
-        if not (rendered and listed):
+        listed = [link["expectation_suite_name"] for link in (links or {}).get("validations_links", [])]
+        if not rendered or suite.name not in listed:
             raise RuntimeError(f"Data Docs of run {docs.run_id}: suite {suite.name} could not be rendered")
         prune_runs(docs)
     return docs.index

@@ -51,8 +51,10 @@ def _number(value: float | None) -> str:
 
 def _comparison_sql(rec: Reconciliation) -> str:
     pairs = ", ".join(f"p.{c} as published_{c}, coalesce(s.{c}, 0) as straight_{c}" for c in rec.columns)
+    figures = ", ".join(f"published_{c}, straight_{c}" for c in rec.columns)
     differs = " or ".join(
-        f"p.{c} is null or abs(p.{c} - coalesce(s.{c}, 0)) > {RELATIVE_TOLERANCE} * greatest(1, abs(coalesce(s.{c}, 0)))"
+        f"published_{c} is null"
+        f" or abs(published_{c} - straight_{c}) > {RELATIVE_TOLERANCE} * greatest(1, abs(straight_{c}))"
         for c in rec.columns
     )
     return f"""
@@ -63,14 +65,14 @@ def _comparison_sql(rec: Reconciliation) -> str:
             select period_start, {", ".join(rec.columns)}
             from marts.kpi_values
             where kpi_code = $kpi_code and period_grain = 'month' and level = 'center' and entity_id = 'center'
+        ),
+        joined as (
+            select coalesce(p.period_start, s.period_start) as month, p.period_start is null as unpublished, {pairs}
+            from published as p
+            full join straight as s on s.period_start = p.period_start
         )
-        select
-            coalesce(p.period_start, s.period_start) as month,
-            p.period_start is null as unpublished,
-            p.period_start is null or {differs} as differs,
-            {pairs}
-        from published as p
-        full join straight as s on s.period_start = p.period_start
+        select month, unpublished, unpublished or {differs} as differs, {figures}
+        from joined
         order by month
     """
 
