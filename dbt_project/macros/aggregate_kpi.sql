@@ -47,6 +47,7 @@ kpi_placed as (
         f.numerator,
         f.denominator{{ key }}
     from kpi_attributed as f
+    where {{ event_in_refresh_window(grain, 'f.event_date') }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 ),

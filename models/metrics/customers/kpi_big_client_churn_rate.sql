@@ -5,6 +5,7 @@
 -- denominator. Centre level, every period of the spine.
 with periods as (
     select period_grain, period_start, period_end from {{ ref('int_periods') }}
+    where {{ period_in_refresh_window('period_grain', 'period_start') }}
 ),
 
 big_clients as (

@@ -1,0 +1,89 @@
+"""Monthly refreshes: late data in old months, refreshed month by month, ends exactly where a full rebuild does."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.test_dbt_catalog_kpis import FIXTURE
+from tests.test_dbt_headline_kpis import create_raw_tables, insert_rows
+from tests.test_dbt_project import run_dbt
+
+VARS = "short_abandon_seconds: 10"
+MARTS = ("kpi_values", "kpi_scores", "scorecards")
+
+# A re-extract changes January and February: a January ticket moves to February, February's
+# surveys all score 1, and February's complaints become responsible major ones.
+LATE_DATA = [
+    "update raw.tickets set created_at = created_at + interval 1 month "
+    "where ticket_id = (select min(ticket_id) from raw.tickets where created_at < '2024-02-01')",
+    "update raw.surveys set csat_score = 1 where responded_at >= '2024-02-01' and responded_at < '2024-03-01'",
+    "update raw.complaints set severity = 'major', is_responsible = true "
+    "where received_at >= '2024-02-01' and received_at < '2024-03-01'",
+]
+
+
+def build(db: Path, tmp: Path, refresh: str | None = None) -> None:
+    window = f", refresh_from: '{refresh}', refresh_to: '{refresh}'" if refresh else ""
+    run_dbt(["build", "--vars", "{" + VARS + window + "}"], db, tmp)
+
+
+def marts(db: Path) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in MARTS}
+
+
+def load_fixture(db: Path, late: bool) -> None:
+    with duckdb.connect(str(db)) as con:
+        create_raw_tables(con)
+        for table, rows in FIXTURE.items():
+            insert_rows(con, table, rows)
+        if late:
+            for statement in LATE_DATA:
+                con.execute(statement)
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list[tuple]]]:
+    tmp = tmp_path_factory.mktemp("dbt_incremental")
+    before, after, refreshed = tmp / "before.duckdb", tmp / "after.duckdb", tmp / "refreshed.duckdb"
+    load_fixture(before, late=False)
+    build(before, tmp)
+    load_fixture(after, late=True)
+    build(after, tmp)
+    # The late data lands in a warehouse built before it, then months are refreshed one at a time.
+    shutil.copy(before, refreshed)
+    with duckdb.connect(str(refreshed)) as con:
+        for statement in LATE_DATA:
+            con.execute(statement)
+    build(refreshed, tmp, refresh="2024-02-01")
+    only_february = marts(refreshed)
+    build(refreshed, tmp, refresh="2024-01-01")
+    return {"before": marts(before), "after": marts(after), "february": only_february,
+            "both": marts(refreshed)}
+
+
+def test_the_late_data_changes_the_marts(builds):
+    assert builds["before"]["kpi_values"] != builds["after"]["kpi_values"]
+
+
+def test_refreshing_every_changed_month_equals_a_full_rebuild(builds):
+    for table in MARTS:
+        assert builds["both"][table] == builds["after"][table], table
+
+
+def test_a_refresh_recomputes_only_its_month_quarter_and_year(builds):
+    def csat_center(rows: list[tuple]) -> dict[tuple, float]:
+        return {(r[0], str(r[1])): r[7] for r in rows if r[4] == "csat_score" and r[2] == "center"}
+
+    february, after, before = (csat_center(builds[k]["kpi_values"]) for k in ("february", "after", "before"))
+    # February, Q1 and 2024 were recomputed with the late surveys; March and April were not touched.
+    for period in (("month", "2024-02-01"), ("quarter", "2024-01-01"), ("year", "2024-01-01")):
+        assert february[period] == after[period] != before[period]
+    for period in (("month", "2024-03-01"), ("month", "2024-04-01")):
+        assert february[period] == before[period]
+    # The ticket that moved out of January is still counted there until January is refreshed.
+    assert builds["february"]["kpi_values"] != builds["after"]["kpi_values"]
