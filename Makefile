@@ -2,6 +2,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SCALES ?= 1 5 20
 
 .PHONY: run test bench install ui clean
 
@@ -20,6 +21,9 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run --scales $(SCALES)
 
 ui: $(STAMP)
 	$(BIN)/kpi ui

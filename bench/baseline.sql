@@ -7,35 +7,45 @@
 -- replaces older rows per key (newest file wins, ties by file name).
 -- Contract defaults: missing is_valid = true, missing transferred = false,
 -- talk_seconds missing on an answered call = ended_at - answered_at.
+-- Thresholds are the dbt vars' defaults: service_level_seconds 20,
+-- short_abandon_seconds 0.
 -- Returns (period_start, kpi_code, numerator, denominator, value).
+
+create temp macro flag(x) as case
+    when lower(trim(x)) in ('true', '1', 'y', 'yes', '是') then true
+    when lower(trim(x)) in ('false', '0', 'n', 'no', '否') then false
+end;
+create temp macro ts(x) as cast(replace(trim(x), '/', '-') as timestamp);
+create temp macro code(x) as nullif(lower(trim(x)), '');
 
 create temp table call_files as
 select filename, last_modified
 from read_blob(getvariable('landing') || '/calls/*.csv');
 
-create temp table calls as
+create temp view calls as
 with files as (
     select *
-    from read_csv(getvariable('landing') || '/calls/*.csv', union_by_name = true, filename = true)
+    from read_csv(getvariable('landing') || '/calls/*.csv', union_by_name = true, filename = true,
+        all_varchar = true)
 ),
 typed as (
     select
         coalesce(call_id, 呼叫ID) as call_id,
-        case coalesce(lower(trim(direction)), 呼叫方向)
+        case code(coalesce(direction, 呼叫方向))
             when '呼入' then 'inbound' when '呼出' then 'outbound'
-            else coalesce(lower(trim(direction)), 呼叫方向) end as direction,
-        coalesce(offered_at, 进线时间) as offered_at,
-        coalesce(answered_at, 接听时间) as answered_at,
-        coalesce(ended_at, 挂机时间) as ended_at,
-        coalesce(talk_seconds, 通话时长) as talk_seconds,
-        coalesce(hold_seconds, 保持时长) as hold_seconds,
-        coalesce(wrap_seconds, 话后处理时长) as wrap_seconds,
-        case coalesce(lower(trim(outcome)), 呼叫结果)
+            else code(coalesce(direction, 呼叫方向)) end as direction,
+        ts(coalesce(offered_at, 进线时间)) as offered_at,
+        ts(coalesce(answered_at, 接听时间)) as answered_at,
+        ts(coalesce(ended_at, 挂机时间)) as ended_at,
+        cast(coalesce(talk_seconds, 通话时长) as bigint) as talk_seconds,
+        cast(coalesce(hold_seconds, 保持时长) as bigint) as hold_seconds,
+        cast(coalesce(wrap_seconds, 话后处理时长) as bigint) as wrap_seconds,
+        case code(coalesce(outcome, 呼叫结果))
             when '已接通' then 'answered' when '接通' then 'answered' when '放弃' then 'abandoned'
             when '呼损' then 'blocked' when '阻塞' then 'blocked'
-            else coalesce(lower(trim(outcome)), 呼叫结果) end as outcome,
-        coalesce(transferred, 是否转接 = '是', false) as transferred,
-        coalesce(is_valid, 是否有效 = '是', true) as is_valid,
+            else code(coalesce(outcome, 呼叫结果)) end as outcome,
+        coalesce(flag(coalesce(transferred, 是否转接)), false) as transferred,
+        coalesce(flag(coalesce(is_valid, 是否有效)), true) as is_valid,
         files.filename,
         call_files.last_modified
     from files
@@ -51,7 +61,7 @@ with facts as (
         cast(date_trunc('month', offered_at) as date) as period_start,
         is_valid and direction = 'inbound' as valid_inbound,
         outcome = 'answered' as answered,
-        -- an abandon shorter than short_abandon_seconds (default 0: none) leaves both sides
+        -- an abandon shorter than short_abandon_seconds leaves both sides
         outcome = 'answered'
             or (outcome = 'abandoned' and not coalesce(date_diff('second', offered_at, ended_at) < 0, false))
             as counted_abandon_base,
@@ -85,19 +95,23 @@ from facts
 group by period_start;
 
 create temp table ticket_kpis as
+with tickets as (
+    select ts(created_at) as created_at, ts(resolved_at) as resolved_at, code(status) as status
+    from read_csv(getvariable('landing') || '/tickets/*.csv', all_varchar = true)
+)
 select
     cast(date_trunc('month', created_at) as date) as period_start,
     count(*) as created,
-    count(*) filter (resolved_at is not null or lower(trim(status)) in ('resolved', 'closed')) as resolved
-from read_csv(getvariable('landing') || '/tickets/*.csv')
-where lower(trim(status)) <> 'cancelled'
+    count(*) filter (resolved_at is not null or status in ('resolved', 'closed')) as resolved
+from tickets
+where status <> 'cancelled'
 group by period_start;
 
 create temp table complaint_kpis as
 with complaints as (
     select
-        cast(replace(解决时间, '/', '-') as timestamp) as resolved_at,
-        是否满意 = '是' as satisfied
+        ts(解决时间) as resolved_at,
+        flag(是否满意) as satisfied
     from read_csv(getvariable('utf8') || '/complaints/*.csv', all_varchar = true)
 )
 select
@@ -112,9 +126,9 @@ create temp table callback_kpis as
 with callbacks as (
     select
         客户编号 as customer_id,
-        cast(replace(计划回访日期, '/', '-') as date) as planned_date,
-        case 回访状态 when '已回访' then 'completed' when '已完成' then 'completed' when '取消' then 'cancelled'
-            else 回访状态 end as status
+        cast(ts(计划回访日期) as date) as planned_date,
+        case code(回访状态) when '已回访' then 'completed' when '已完成' then 'completed' when '取消' then 'cancelled'
+            else code(回访状态) end as status
     from read_csv(getvariable('utf8') || '/callbacks/*.csv', all_varchar = true)
 )
 select

@@ -11,6 +11,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from .crosscheck import REQUIRED, Comparison, required_agree
+from .stages import STAGES
 
 MIB = 1 << 20
 GIB = 1 << 30
@@ -31,7 +32,7 @@ class ScaleResult:
     refresh_month: str  # YYYY-MM
     refresh_s: float | None  # None: `kpi run` has no --month option
     overhead_s: float  # process start to the first step: start-up and `dbt parse`
-    stage_s: dict[str, float]  # ingest, dbt, validation, publish, other
+    stage_s: dict[str, float]  # every stage of STAGES
     peak_rss_bytes: int  # full run and refresh, whole process tree
     baseline_s: float
     baseline_peak_rss_bytes: int
@@ -54,9 +55,15 @@ class ScaleResult:
         return required_agree(self.crosscheck)
 
 
-COLUMNS = ("scale", "rows read", "full run s", "refresh s", "refresh ÷ full", "overhead s", "ingest s", "dbt s",
-           "validation s", "publish s", "other s", "peak MiB", "rows/s", "baseline s", "full ÷ baseline",
-           "cross-check")
+COLUMNS = ("scale", "rows read", "full run s", "refresh s", "refresh ÷ full", "overhead s",
+           *(f"{stage} s" for stage in STAGES), "peak MiB", "rows/s", "baseline s", "baseline peak MiB",
+           "full ÷ baseline", "cross-check")
+
+
+NOTES = ("Stages are Σ step times from the run's Dagster storage (dbt includes its dbt tests; validation is the "
+         "Great Expectations suites and the other asset checks). Overhead: process start to the first step "
+         "(start-up and `dbt parse`). Peak memory: RSS of the whole process tree, sampled every 50 ms. "
+         "Rows/s: raw rows read ÷ full-run wall time. Baseline: `bench/baseline.sql` on the same landing files.")
 
 
 def _seconds(value: float | None) -> str:
@@ -67,8 +74,8 @@ def _row(r: ScaleResult) -> list[str]:
     share = r.refresh_share
     return [f"{r.scale:g}", f"{r.rows_read:,}", _seconds(r.full_run_s), _seconds(r.refresh_s),
             "n/a" if share is None else f"{share:.0%}", _seconds(r.overhead_s),
-            *(_seconds(r.stage_s[s]) for s in ("ingest", "dbt", "validation", "publish", "other")),
-            f"{r.peak_rss_bytes / MIB:,.0f}", f"{r.rows_per_s:,.0f}", _seconds(r.baseline_s),
+            *(_seconds(r.stage_s[stage]) for stage in STAGES), f"{r.peak_rss_bytes / MIB:,.0f}",
+            f"{r.rows_per_s:,.0f}", _seconds(r.baseline_s), f"{r.baseline_peak_rss_bytes / MIB:,.0f}",
             f"{r.baseline_factor:.1f}×", "agrees" if r.crosscheck_ok else "DIFFERS"]
 
 
@@ -101,29 +108,40 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 def machine() -> dict[str, object]:
     return {
         "cpus": os.cpu_count(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
+        "load_1min_at_start": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         **{package: version(package) for package in ("duckdb", "dagster", "dbt-core", "dbt-duckdb")},
     }
 
 
+def crosscheck_lines(results: list[ScaleResult]) -> list[str]:
+    """One line per KPI: agreement at every scale, or where it differs."""
+    by_code: dict[str, list[tuple[float, Comparison]]] = {}
+    for r in results:
+        for c in r.crosscheck:
+            by_code.setdefault(c.kpi_code, []).append((r.scale, c))
+    lines = []
+    for code, found in by_code.items():
+        role = "required" if code in REQUIRED else "informative"
+        if all(c.agrees for _scale, c in found):
+            state = "agrees in every month at every scale"
+        else:
+            state = "; ".join(f"scale {scale:g}: differs in {len(c.differing)} of {c.months} months, e.g. "
+                              f"{c.differing[0]}" for scale, c in found if not c.agrees)
+        lines.append(f"- {code} ({role}): {state}")
+    return lines
+
+
 def markdown(results: list[ScaleResult], setup: dict[str, object]) -> str:
     """The report: setup, results per scale, targets, and the baseline cross-check."""
     lines = [f"# Benchmark {setup['finished_at']}", "",
-             "Setup: " + ", ".join(f"{k} {v}" for k, v in setup.items() if k != "finished_at"), "",
+             "Setup: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in setup.items() if k != "finished_at"), "",
              _table(list(COLUMNS), [_row(r) for r in results]), "",
-             "Stages are Σ step times from the run's Dagster storage (dbt includes its dbt tests; validation is the "
-             "Great Expectations suites and the other asset checks). Peak memory: RSS of the whole process tree, "
-             "sampled. Rows/s: raw rows read ÷ full-run wall time.", "",
+             NOTES, "",
              "## Targets", "",
              _table(["target", *(f"scale {r.scale:g}" for r in results)], target_rows(results)), "",
              "## Cross-check: baseline.sql against marts.kpi_values (centre, monthly)", ""]
-    for r in results:
-        for c in r.crosscheck:
-            role = "required" if c.kpi_code in REQUIRED else "informative"
-            state = (f"agrees in all {c.months} months" if c.agrees
-                     else f"differs in {len(c.differing)} of {c.months} months, e.g. {'; '.join(c.differing[:2])}")
-            lines.append(f"- scale {r.scale:g}, {c.kpi_code} ({role}): {state}")
+    lines += crosscheck_lines(results)
     return "\n".join(lines) + "\n"
 
 

@@ -35,7 +35,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_run_paths(landing, warehouse)
     paths = configure_environment(landing, warehouse)
     prepare_manifest()
-    outcome = run_all(paths)
+    try:
+        outcome = run_all(paths, month=args.month)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     if outcome.ingest:
         print(f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}")
         for source, stats in outcome.ingest.items():
@@ -94,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
         if name == "ui":
             sub.add_argument("--port", type=int, default=3000)
+        else:
+            sub.add_argument("--month", help="refresh one month, YYYY-MM (default: every month)")
 
     show = commands.add_parser("show", help="print a month's headline KPIs, the centre scorecard and the top and bottom agents")
     show.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")

@@ -76,21 +76,26 @@ def exclusive_run(paths: WarehousePaths) -> Iterator[None]:
         yield
 
 
-def run_all(paths: WarehousePaths) -> RunOutcome:
-    """Materialise every asset and run every check; the definitions must be importable (manifest prepared)."""
+def run_all(paths: WarehousePaths, month: str | None = None) -> RunOutcome:
+    """Materialise every asset and run every check: all months, or refresh one month (`YYYY-MM`).
+
+    The definitions must be importable (manifest prepared).
+    """
     with exclusive_run(paths):
-        return _run_job(paths)
+        return _run_job(paths, month)
 
 
-def _run_job(paths: WarehousePaths) -> RunOutcome:
+def _run_job(paths: WarehousePaths, month: str | None) -> RunOutcome:
     from dagster_kpi.definitions import defs
+    from dagster_kpi.defs.partitions import run_partition_tags
 
     job = defs.resolve_implicit_global_asset_job_def()
     paths.log_file.parent.mkdir(parents=True, exist_ok=True)
     # dbt's log lines are echoed to stdout by dagster-dbt; they go to the run log instead.
     with (DagsterInstance.from_config(str(paths.dagster_home)) as instance,
           paths.log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log)):
-        result = job.execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False)
+        result = job.execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False,
+                                        tags=run_partition_tags(month))
     return RunOutcome(success=result.success, reason="" if result.success else blocking_reason(result),
                       ingest=ingest_summary(result))
 

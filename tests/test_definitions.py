@@ -46,3 +46,33 @@ def test_publish_waits_for_every_mart_and_the_marts_are_validated(graph):
     checks = {key.name for key in graph.get_check_keys_for_assets({AssetKey(["marts", "kpi_values"])})}
     assert "kpi_values_suite" in checks
     assert any(name.startswith("unique_combination") for name in checks), "dbt tests appear as asset checks"
+
+
+def test_dbt_arguments_of_a_partition_run():
+    from datetime import datetime
+
+    from dagster import BackfillPolicyType, TimeWindow
+
+    from dagster_kpi.defs.dbt import dbt_build_args, dbt_models
+
+    march = TimeWindow(datetime(2026, 3, 1), datetime(2026, 4, 1))
+    assert dbt_build_args(march, covers_every_partition=False) == [
+        "build", "--vars", '{"refresh_from": "2026-03-01", "refresh_to": "2026-03-01"}']
+    first_quarter = TimeWindow(datetime(2026, 1, 1), datetime(2026, 4, 1))
+    assert dbt_build_args(first_quarter, covers_every_partition=False)[-1] == (
+        '{"refresh_from": "2026-01-01", "refresh_to": "2026-03-01"}')
+    assert dbt_build_args(first_quarter, covers_every_partition=True) == ["build"]
+    assert dbt_models.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN
+    assert dbt_models.partitions_def.get_first_partition_key() == "2020-01-01"
+
+
+def test_run_tags_name_one_month_or_every_month():
+    from dagster_kpi.defs.partitions import run_partition_tags
+
+    assert run_partition_tags("2026-03") == {"dagster/partition": "2026-03-01"}
+    full = run_partition_tags()
+    assert full["dagster/asset_partition_range_start"] == "2020-01-01"
+    with pytest.raises(ValueError, match="month must be YYYY-MM, got '2026-3x'"):
+        run_partition_tags("2026-3x")
+    with pytest.raises(ValueError, match="outside the partitions"):
+        run_partition_tags("2019-12")

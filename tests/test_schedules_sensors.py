@@ -21,6 +21,7 @@ from dagster import (
 from dagster_kpi.contract import LINEAGE_COLUMNS, load_contract
 from dagster_kpi.defs.freshness import EVENT_TIME, check_freshness, freshness_checks
 from dagster_kpi.defs.ingest import ingest_assets
+from dagster_kpi.defs.partitions import run_partition_tags
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.defs.schedules import daily_refresh, jobs, kpi_timezone, month_to_refresh, monthly_close, schedules
 from dagster_kpi.defs.sensors import evaluate_landing, landing_sensor, sensors
@@ -104,7 +105,9 @@ def evaluate(landing: Path, cursor: str | None):
 def test_sensor_requests_a_run_per_new_state_of_the_landing_folder(landing: Path):
     first = evaluate(landing, None)
     [request] = first.run_requests
-    assert request.tags == {"kpi/changed_sources": "calls,agents"}
+    # The changed months are known only after ingestion: the run covers every month's partition.
+    assert request.tags == {"kpi/changed_sources": "calls,agents", **run_partition_tags()}
+    assert request.tags["dagster/asset_partition_range_start"] == "2020-01-01"
     calls = landing / "calls" / "2026-03.csv"
     assert json.loads(first.cursor) == {
         "agents/agents.csv": [12, (landing / "agents" / "agents.csv").stat().st_mtime_ns],
@@ -118,16 +121,16 @@ def test_sensor_requests_a_run_per_new_state_of_the_landing_folder(landing: Path
     os.utime(calls, ns=(calls.stat().st_mtime_ns + HOUR_NS // 2,) * 2)  # touched, still settled
     touched = evaluate(landing, first.cursor)
     [again] = touched.run_requests
-    assert again.tags == {"kpi/changed_sources": "calls"}
+    assert again.tags["kpi/changed_sources"] == "calls"
     assert again.run_key != request.run_key
 
     write(landing / "tickets" / "t.csv", "ticket_id\nt1\n", calls.stat().st_mtime_ns)
     added = evaluate(landing, touched.cursor)
-    assert added.run_requests[0].tags == {"kpi/changed_sources": "tickets"}
+    assert added.run_requests[0].tags["kpi/changed_sources"] == "tickets"
 
     calls.unlink()
     removed = evaluate(landing, added.cursor)
-    assert removed.run_requests[0].tags == {"kpi/changed_sources": "calls"}
+    assert removed.run_requests[0].tags["kpi/changed_sources"] == "calls"
 
 
 def test_one_state_has_one_run_key(landing: Path):

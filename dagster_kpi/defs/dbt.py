@@ -1,14 +1,17 @@
 """dbt models and seeds as Dagster assets. One rule everywhere: folder = schema = asset-key prefix = group."""
 
 
+import json
 import os
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, TimeWindow
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_kpi.dbt_project import dbt_project
+from dagster_kpi.defs.partitions import monthly_partitions
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.faults import arm_fault
 
@@ -35,12 +38,30 @@ class KpiDbtTranslator(DagsterDbtTranslator):
 translator = KpiDbtTranslator()
 
 
-@dbt_assets(manifest=dbt_project().manifest_path, project=dbt_project(), dagster_dbt_translator=translator)
+def dbt_build_args(window: TimeWindow, covers_every_partition: bool) -> list[str]:
+    """`dbt build`, recomputing only the months of `window` unless the run covers every partition."""
+    if covers_every_partition:
+        return ["build"]
+    last_month = (window.end - timedelta(days=1)).replace(day=1)
+    refresh = {"refresh_from": window.start.date().isoformat(), "refresh_to": last_month.date().isoformat()}
+    return ["build", "--vars", json.dumps(refresh)]
+
+
+@dbt_assets(
+    manifest=dbt_project().manifest_path,
+    project=dbt_project(),
+    dagster_dbt_translator=translator,
+    partitions_def=monthly_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+)
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KpiWarehouse) -> Iterator[Any]:
-    """Builds and tests every selected seed and model in the work database."""
+    """Builds and tests every selected seed and model in the work database, for the run's months."""
     os.environ["KPI_WORK_DB"] = str(warehouse.paths.work_db)
+    keys = context.partition_keys
+    every_key = monthly_partitions.get_partition_keys()
+    args = dbt_build_args(context.partition_time_window, covers_every_partition=keys == every_key)
     arm_fault("dbt", after_seconds=DBT_FAULT_DELAY_SECONDS)
-    yield from dbt.cli(["build"], context=context).stream()
+    yield from dbt.cli(args, context=context).stream()
 
 
 def mart_asset_keys() -> list[AssetKey]:

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from dagster import (
     AssetCheckKey,
     AssetChecksDefinition,
-    AssetsDefinition,
     AssetCheckSeverity,
     AssetExecutionContext,
     AssetKey,
+    AssetsDefinition,
     DagsterInstance,
     Failure,
     MaterializeResult,

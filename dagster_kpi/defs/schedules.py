@@ -1,8 +1,8 @@
 """The refresh job and its schedules: a daily refresh of the current month, a monthly close of the previous one.
 
 Assessment follows the service centres' practice: the previous month is assessed on the 1st and
-published by the 5th. Both schedules run the whole asset graph; the month they refresh is the run
-tag `kpi/month` (`YYYY-MM`), and the close also carries `kpi/close=true`. Times are local to
+published by the 5th. Both schedules run the whole asset graph for the partition of the month they
+refresh (also the run tag `kpi/month`, `YYYY-MM`); the close also carries `kpi/close=true`. Times are local to
 `KPI_TIMEZONE` (default Asia/Shanghai), the zone of the source systems' wall-clock timestamps.
 """
 
@@ -13,6 +13,8 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dagster import AssetSelection, RunRequest, ScheduleEvaluationContext, define_asset_job, schedule
+
+from dagster_kpi.defs.partitions import month_key
 
 TIMEZONE_ENV = "KPI_TIMEZONE"
 DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -61,7 +63,8 @@ def refresh_request(context: ScheduleEvaluationContext, close: bool) -> RunReque
     month = month_to_refresh(scheduled_at, close)
     # One run per close month, one per daily tick: a re-evaluated tick never starts a second run.
     run_key = f"close-{month}" if close else f"daily-{scheduled_at:%Y-%m-%d}"
-    return RunRequest(run_key=run_key, tags={MONTH_TAG: month, CLOSE_TAG: str(close).lower()})
+    return RunRequest(run_key=run_key, partition_key=month_key(month),
+                      tags={MONTH_TAG: month, CLOSE_TAG: str(close).lower()})
 
 
 @schedule(cron_schedule=DAILY_CRON, job=refresh_job, execution_timezone=TIMEZONE, name="daily_refresh",

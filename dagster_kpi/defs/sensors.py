@@ -23,6 +23,7 @@ from pathlib import Path
 from dagster import RunRequest, SensorEvaluationContext, SensorResult, sensor
 
 from dagster_kpi.contract import load_contract
+from dagster_kpi.defs.partitions import run_partition_tags
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.defs.schedules import refresh_job
 from dagster_kpi.ingest import landing_files
@@ -89,7 +90,8 @@ def evaluate_landing(landing: Path, cursor: str | None, settle_seconds: int, now
     if settling:
         return SensorResult(skip_reason=f"waiting {settle_seconds} s for files still being written: "
                                         f"{', '.join(settling)}")
-    request = RunRequest(run_key=run_key(after), tags={CHANGED_TAG: ",".join(changed)})
+    # Which months changed is known only after ingestion: the run covers every month.
+    request = RunRequest(run_key=run_key(after), tags={CHANGED_TAG: ",".join(changed), **run_partition_tags()})
     return SensorResult(run_requests=[request], cursor=encode(after))
 
 

@@ -10,7 +10,7 @@ expectations are never run again for the docs.
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,7 +82,7 @@ def write_run_docs(
     docs: RunDocs, suite: gx.ExpectationSuite, result: ExpectationSuiteValidationResult
 ) -> Path:
     """Add `result` of `suite` to the run's Data Docs, re-render its index, prune old runs; the index path."""
-    run = RunIdentifier(run_name=docs.run_id, run_time=datetime.now(timezone.utc))
+    run = RunIdentifier(run_name=docs.run_id, run_time=datetime.now(UTC))
     result.meta.update(run_id=run, validation_time=run.run_time)
     suite_key = ExpectationSuiteIdentifier(name=suite.name)
     result_key = ValidationResultIdentifier(
