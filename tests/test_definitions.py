@@ -51,7 +51,8 @@ def test_publish_waits_for_every_mart_and_the_marts_are_validated(graph):
 def test_dbt_arguments_of_a_partition_run():
     from datetime import datetime
 
-    from dagster import BackfillPolicyType, TimeWindow
+    from dagster import TimeWindow
+    from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
     from dagster_kpi.defs.dbt import dbt_build_args, dbt_models
 

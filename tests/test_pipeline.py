@@ -112,3 +112,19 @@ def test_missing_landing_folder_is_a_one_line_usage_error(tmp_path):
     result = kpi("run", "--landing", tmp_path / "nowhere", "--warehouse", tmp_path / "w.duckdb")
     assert result.returncode == 2
     assert result.stderr.strip() == f"kpi run: landing folder {tmp_path / 'nowhere'} is not a folder"
+
+
+def test_a_month_refresh_of_unchanged_data_leaves_the_marts_byte_identical(published):
+    landing, warehouse = published
+    before = digest(warehouse)
+    result = kpi("run", "--landing", landing, "--warehouse", warehouse, "--month", "2026-02")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert digest(warehouse) == before
+
+
+def test_a_month_outside_the_partitions_is_a_usage_error(published):
+    landing, warehouse = published
+    result = kpi("run", "--landing", landing, "--warehouse", warehouse, "--month", "1999-01")
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "kpi run: month 1999-01 is outside the partitions (2020-01 to the current month)")
