@@ -20,6 +20,7 @@ from dagster import (
 from dagster_kpi.contract import load_contract
 from dagster_kpi.defs.ingest import raw_asset_key
 from dagster_kpi.defs.resources import KpiWarehouse
+from dagster_kpi.faults import fault_point
 from dagster_kpi.paths import EXPECTATIONS_DIR
 from dagster_kpi.validation import RunDocs, keep_runs_setting, validate_table
 from dagster_kpi.validation.reconcile import RECONCILIATIONS, Reconciliation, reconcile
@@ -34,6 +35,7 @@ def build_suite_check(asset_key: AssetKey, table: str, suite: str) -> AssetCheck
     def suite_check(context: AssetCheckExecutionContext, warehouse: KpiWarehouse) -> AssetCheckResult:
         docs = RunDocs(warehouse.paths.data_docs_dir, context.run.run_id, keep_runs=keep_runs_setting())
         result = validate_table(warehouse.paths.work_db, table, suite, docs=docs)
+        fault_point("validation")
         return AssetCheckResult(
             passed=result.success,
             severity=AssetCheckSeverity.ERROR,
