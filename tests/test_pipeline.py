@@ -128,3 +128,24 @@ def test_a_month_outside_the_partitions_is_a_usage_error(published):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
         "kpi run: month 1999-01 is outside the partitions (2020-01 to the current month)")
+
+
+def test_no_published_mart_or_serving_file_holds_customer_names_or_phone_numbers(published):
+    _, warehouse = published
+    work_db = warehouse.with_name("warehouse.work") / "work.duckdb"
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        secrets = {r[0] for r in con.execute(
+            "SELECT customer_name FROM raw.customers UNION SELECT phone FROM raw.customers "
+            "UNION SELECT caller_number FROM raw.calls").fetchall() if r[0]}
+    assert len(secrets) > 100
+    serving = warehouse.with_name("warehouse.serving") / "current"
+    sources = [(str(warehouse), f"marts.{t}") for t in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards")]
+    sources += [(None, f"'{path}'") for path in sorted(serving.glob("*.parquet"))]
+    assert len(sources) >= 8
+    for database, relation in sources:
+        with duckdb.connect(database or ":memory:", read_only=database is not None) as con:
+            text_columns = [name for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+                            if kind == "VARCHAR"]
+            for column in text_columns:
+                values = {r[0] for r in con.execute(f'SELECT DISTINCT "{column}" FROM {relation}').fetchall()}
+                assert not values & secrets, (relation, column)
