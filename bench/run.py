@@ -60,6 +60,7 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
     if full.returncode != 0:
         raise BenchError(f"{label}: kpi run failed: {last_line(full.stderr)}")
     stages = latest_run_stages(WarehousePaths(warehouse).dagster_home)
+    say(f"{label}: full run took {full.wall_seconds:.1f} s")
 
     say(f"{label}: baseline")
     baseline_out = run_dir / "baseline.json"
@@ -67,6 +68,7 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
                        cwd=PROJECT_ROOT)
     if baseline.returncode != 0:
         raise BenchError(f"{label}: baseline failed: {last_line(baseline.stderr)}")
+    say(f"{label}: baseline took {baseline.wall_seconds:.1f} s")
     rows = json.loads(baseline_out.read_text(encoding="utf-8"))
     comparisons = compare(rows, published_values(warehouse, {code for _m, code, *_ in rows}))
 
@@ -76,6 +78,8 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
     refresh_s = None if lacks_month_option(refresh) else refresh.wall_seconds
     if refresh_s is not None and refresh.returncode != 0:
         raise BenchError(f"{label}: kpi run --month {month} failed: {last_line(refresh.stderr)}")
+    say(f"{label}: refresh n/a, kpi run has no --month" if refresh_s is None else
+        f"{label}: refresh took {refresh_s:.1f} s")
 
     return ScaleResult(
         scale=spec.scale, months=spec.months, rows_read=stages.rows_read, full_run_s=full.wall_seconds,
@@ -100,13 +104,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     setup = {"months": args.months, "agents": args.agents, "seed": args.seed, **machine()}
     say = functools.partial(print, flush=True)
+    results: list[ScaleResult] = []
     try:
-        results = [bench_scale(LandingSpec(scale, args.months, args.agents, args.seed), args.data.resolve(), say)
-                   for scale in args.scales]
+        for scale in args.scales:
+            results.append(bench_scale(LandingSpec(scale, args.months, args.agents, args.seed), args.data.resolve(),
+                                       say))
+            # Written after every scale, so a long bench keeps what it has measured.
+            text = write_report(results, {"finished_at": finished_at(), **setup}, args.results)
     except BenchError as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
-    print(write_report(results, {"finished_at": finished_at(), **setup}, args.results))
+    print(text)
     failed = [f"{r.scale:g}" for r in results if not r.crosscheck_ok]
     if failed:
         print(f"bench: baseline and marts disagree at scale {', '.join(failed)} (see the cross-check)", file=sys.stderr)

@@ -253,6 +253,19 @@ UNREADABLE = {
 
 
 @pytest.mark.parametrize("case", list(UNREADABLE))
+def test_unreadable_file_is_an_extract_error_naming_it(landing, tmp_path, con, case):
+    damage, reason = UNREADABLE[case]
+    bad = tmp_path / "landing"
+    shutil.copytree(landing, bad)
+    damage(bad)
+    source = reason.split("/", 1)[0]
+    with pytest.raises(ExtractError) as error:
+        ingest_source(con, CONTRACT[source], bad, loaded_at=LOADED)
+    assert str(error.value) == reason
+
+
+# Through the real command, once: the same message is the run's one-line verdict.
+@pytest.mark.parametrize("case", ["truncated-xlsx"])
 def test_unreadable_file_blocks_the_run_with_one_line(landing, tmp_path, case):
     damage, reason = UNREADABLE[case]
     bad = tmp_path / "landing"
