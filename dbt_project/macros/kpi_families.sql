@@ -1,0 +1,41 @@
+{#
+  KPIs that share one formula and differ by a parameter. Each KPI keeps its own
+  model file (kpi_<code>.sql) that calls one of these with its parameter.
+#}
+
+{#- Plan completion: Σ actual / Σ planned of one plan_code by period_month; a month
+    whose actual is not reported (NULL) leaves both sums. -#}
+{% macro plan_ratio(plan_code) %}
+with facts as (
+    select
+        period_month as event_date,
+        cast(null as {{ dbt.type_string() }}) as agent_id,
+        actual as numerator,
+        planned as denominator
+    from {{ ref('stg_plans') }}
+    where plan_code = '{{ plan_code }}'
+        and actual is not null
+)
+{{ aggregate_kpi('facts', method='sum') }}
+{% endmacro %}
+
+{#- Ticket timeliness: tickets of one category created in the period; numerator:
+    `timestamp_column` within `sla_hours` of creation (exactly on the SLA is timely;
+    no timestamp = not timely). -#}
+{% macro ticket_timeliness(category, timestamp_column, sla_hours) %}
+with facts as (
+    select
+        created_date as event_date,
+        agent_id,
+        case
+            when {{ seconds_between('created_at', timestamp_column) }} <= {{ sla_hours }} * 3600
+                then 1
+            else 0
+        end as numerator,
+        1 as denominator
+    from {{ ref('stg_tickets') }}
+    where not is_cancelled
+        and category = '{{ category }}'
+)
+{{ aggregate_kpi('facts', method='sum') }}
+{% endmacro %}
