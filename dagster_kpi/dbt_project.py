@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from functools import cache
@@ -33,13 +32,14 @@ class DbtParseError(KpiError):
 def prepare_manifest() -> None:
     """Write target/manifest.json with `dbt parse` (partial parsing keeps repeat calls fast).
 
-    Parsing never opens a database: the profile points at an in-memory one for this command.
+    Parse with the environment the run will have (KPI_WORK_DB among it): dbt reuses this parse in the
+    run only when the profile it reads is the same. Parsing opens no database.
     """
     project = dbt_project()
     completed = subprocess.run(
         [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(project.project_dir),
          "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
-        env={**os.environ, "KPI_WORK_DB": ":memory:"}, capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False,
     )
     if completed.returncode != 0:
         detail = " ".join((completed.stdout + completed.stderr).split())
