@@ -40,16 +40,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise UsageError(str(error)) from None
     if outcome.ingest:
-        print(f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}")
-        for source, stats in outcome.ingest.items():
-            print(f"{source:<24}{stats.get('rows_read', 0):>12,}{stats.get('rows_loaded', 0):>12,}"
-                  f"{stats.get('rows_quarantined', 0):>12,}")
+        print(quality_summary(outcome.ingest))
     if not outcome.success:
         print(f"details: {paths.log_file} and the run in `kpi ui`", file=sys.stderr)
         print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
         return 1
     print(f"published marts to {warehouse}")
     return 0
+
+
+def quality_summary(ingest: dict[str, dict[str, object]]) -> str:
+    """Rows read, loaded and quarantined per source, with the quarantine reasons."""
+    lines = [f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}  reasons"]
+    for source, stats in ingest.items():
+        reasons = stats.get("quarantined_by_reason") or {}
+        detail = ", ".join(f"{reason} {count:,}" for reason, count in sorted(reasons.items(), key=lambda r: -r[1]))
+        lines.append(f"{source:<24}{stats.get('rows_read', 0):>12,}{stats.get('rows_loaded', 0):>12,}"
+                     f"{stats.get('rows_quarantined', 0):>12,}  {detail}".rstrip())
+    return "\n".join(lines)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
