@@ -20,6 +20,7 @@ class Measured:
     started_at: float  # epoch seconds, comparable with Dagster's step times
     wall_seconds: float
     peak_rss_bytes: int  # the largest sampled sum of RSS over the process and all its descendants
+    peak_at: float  # epoch seconds of that sample
     stdout: str
     stderr: str
 
@@ -44,13 +45,15 @@ def measure(command: Sequence[str], *, cwd: Path | None = None) -> Measured:
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started_at, start = time.time(), time.perf_counter()
         process = psutil.Popen(list(command), cwd=cwd, stdout=out, stderr=err, text=True)
-        peak = 0
+        peak, peak_at = 0, started_at
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_at
             while not done.is_set():
-                peak = max(peak, tree_rss(process))
+                rss = tree_rss(process)
+                if rss > peak:
+                    peak, peak_at = rss, time.time()
                 done.wait(SAMPLE_SECONDS)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -61,4 +64,4 @@ def measure(command: Sequence[str], *, cwd: Path | None = None) -> Measured:
         sampler.join()
         out.seek(0)
         err.seek(0)
-        return Measured(returncode, started_at, wall, peak, out.read(), err.read())
+        return Measured(returncode, started_at, wall, peak, peak_at, out.read(), err.read())

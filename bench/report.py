@@ -33,7 +33,9 @@ class ScaleResult:
     refresh_s: float | None  # None: `kpi run` has no --month option
     overhead_s: float  # process start to the first step: start-up and `dbt parse`
     stage_s: dict[str, float]  # every stage of STAGES
-    peak_rss_bytes: int  # full run and refresh, whole process tree
+    peak_rss_bytes: int  # full run, whole process tree
+    peak_step: str  # the step running when the full run's memory peaked
+    refresh_peak_rss_bytes: int | None
     baseline_s: float
     baseline_peak_rss_bytes: int
     crosscheck: list[Comparison] = field(default_factory=list)
@@ -51,18 +53,23 @@ class ScaleResult:
         return None if self.refresh_s is None else self.refresh_s / self.full_run_s
 
     @property
+    def max_peak_rss_bytes(self) -> int:
+        return max(self.peak_rss_bytes, self.refresh_peak_rss_bytes or 0)
+
+    @property
     def crosscheck_ok(self) -> bool:
         return required_agree(self.crosscheck)
 
 
 COLUMNS = ("scale", "rows read", "full run s", "refresh s", "refresh ÷ full", "overhead s",
-           *(f"{stage} s" for stage in STAGES), "peak MiB", "rows/s", "baseline s", "baseline peak MiB",
+           *(f"{stage} s" for stage in STAGES), "peak MiB", "peak during", "rows/s", "baseline s", "baseline peak MiB",
            "full ÷ baseline", "cross-check")
 
 
 NOTES = ("Stages are Σ step times from the run's Dagster storage (dbt includes its dbt tests; validation is the "
          "Great Expectations suites and the other asset checks). Overhead: process start to the first step "
-         "(start-up and `dbt parse`). Peak memory: RSS of the whole process tree, sampled every 50 ms. "
+         "(start-up and `dbt parse`). Peak: the full run's RSS summed over its whole process tree, sampled every "
+         "50 ms; peak during: the step running then; the memory target also counts the refresh's peak. "
          "Rows/s: raw rows read ÷ full-run wall time. Baseline: `bench/baseline.sql` on the same landing files.")
 
 
@@ -75,7 +82,7 @@ def _row(r: ScaleResult) -> list[str]:
     return [f"{r.scale:g}", f"{r.rows_read:,}", _seconds(r.full_run_s), _seconds(r.refresh_s),
             "n/a" if share is None else f"{share:.0%}", _seconds(r.overhead_s),
             *(_seconds(r.stage_s[stage]) for stage in STAGES), f"{r.peak_rss_bytes / MIB:,.0f}",
-            f"{r.rows_per_s:,.0f}", _seconds(r.baseline_s), f"{r.baseline_peak_rss_bytes / MIB:,.0f}",
+            r.peak_step, f"{r.rows_per_s:,.0f}", _seconds(r.baseline_s), f"{r.baseline_peak_rss_bytes / MIB:,.0f}",
             f"{r.baseline_factor:.1f}×", "agrees" if r.crosscheck_ok else "DIFFERS"]
 
 
@@ -93,7 +100,7 @@ def target_rows(results: list[ScaleResult]) -> list[list[str]]:
          *(_verdict(None if r.refresh_share is None else r.refresh_share < REFRESH_SHARE,
                     "no --month" if r.refresh_share is None else f"{r.refresh_share:.0%}") for r in results)],
         [f"peak memory < {PEAK_BYTES / GIB:g} GiB",
-         *(_verdict(r.peak_rss_bytes < PEAK_BYTES, f"{r.peak_rss_bytes / GIB:.2f} GiB") for r in results)],
+         *(_verdict(r.max_peak_rss_bytes < PEAK_BYTES, f"{r.max_peak_rss_bytes / GIB:.2f} GiB") for r in results)],
         [f"fixed overhead < {OVERHEAD_SECONDS:g} s",
          *(_verdict(r.overhead_s < OVERHEAD_SECONDS, f"{r.overhead_s:.1f} s") for r in results)],
     ]

@@ -84,7 +84,8 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
     return ScaleResult(
         scale=spec.scale, months=spec.months, rows_read=stages.rows_read, full_run_s=full.wall_seconds,
         refresh_month=month, refresh_s=refresh_s, overhead_s=stages.first_step_at - full.started_at,
-        stage_s=stages.seconds, peak_rss_bytes=max(full.peak_rss_bytes, refresh.peak_rss_bytes),
+        stage_s=stages.seconds, peak_rss_bytes=full.peak_rss_bytes, peak_step=stages.step_at(full.peak_at),
+        refresh_peak_rss_bytes=None if refresh_s is None else refresh.peak_rss_bytes,
         baseline_s=baseline.wall_seconds, baseline_peak_rss_bytes=baseline.peak_rss_bytes, crosscheck=comparisons,
     )
 

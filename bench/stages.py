@@ -19,6 +19,16 @@ class RunStages:
     first_step_at: float  # epoch seconds
     seconds: dict[str, float]  # stage -> Σ step durations, every stage of STAGES present
     rows_read: int  # rows the ingest steps read from the landing files
+    steps: tuple[tuple[str, float, float], ...]  # (step key, start, end) in epoch seconds, by start
+
+    def step_at(self, moment: float) -> str:
+        """The step running at `moment`; before the first step that is start-up."""
+        if moment < self.first_step_at:
+            return "start-up"
+        running = [key for key, start, end in self.steps if start <= moment <= end]
+        if running:
+            return running[-1]
+        return "after the last step" if moment > max(end for _key, _start, end in self.steps) else "between steps"
 
 
 def stage_of(step_key: str, check_steps: set[str]) -> str:
@@ -64,6 +74,7 @@ def latest_run_stages(dagster_home: Path) -> RunStages:
         first_step_at=min(s.start_time for s in stats),
         seconds=group_steps(((s.step_key, s.end_time - s.start_time) for s in stats), check_steps),
         rows_read=rows_read,
+        steps=tuple(sorted(((s.step_key, s.start_time, s.end_time) for s in stats), key=lambda step: step[1])),
     )
 
 
