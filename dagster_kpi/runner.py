@@ -20,6 +20,10 @@ DUCKDB_MAGIC = b"DUCK"
 # The console stays quiet: the outcome is reported in one line, and every event is in Dagster's run storage.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
+# A run over a range of months logs one "planned" event per asset instead of one per asset and month:
+# a full run over years of partitions starts in seconds, not minutes. (The cost: when such a run
+# fails, its partitions show as missing rather than failed; the run itself shows the failure.)
+PLANNED_EVENTS_AS_RANGES = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "1"}
 
 
 @dataclass
@@ -43,6 +47,8 @@ def configure_environment(landing: Path, warehouse: Path) -> WarehousePaths:
         KPI_WORK_DB=str(paths.work_db),
         DAGSTER_HOME=str(paths.dagster_home),
     )
+    for name, value in PLANNED_EVENTS_AS_RANGES.items():
+        os.environ.setdefault(name, value)
     return paths
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
@@ -17,7 +18,7 @@ MODELS_DIR = PROJECT_ROOT / "models"
 CATALOG_SEED = PROJECT_ROOT / "seeds" / "kpi_catalog.csv"
 
 
-def run_dbt(args: list[str], work_db: Path, tmp: Path) -> None:
+def run_dbt(args: list[str], work_db: Path, tmp: Path) -> str:
     """Run dbt in a child process (it keeps DuckDB files open while it lives) against `work_db`.
 
     Any warning, deprecations included, fails the run.
@@ -35,6 +36,7 @@ def run_dbt(args: list[str], work_db: Path, tmp: Path) -> None:
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise AssertionError(f"dbt {args[0]} failed:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
+    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +107,17 @@ def test_schemas_are_the_folder_names(manifest: dict) -> None:
     assert schemas["kpi_values"] == "marts"
     catalog = _models(manifest)["mart_kpi_catalog"]
     assert (catalog["schema"], catalog["alias"]) == ("marts", "kpi_catalog")
+
+
+def test_kpi_sums_do_not_depend_on_the_order_of_rows(tmp_path: Path) -> None:
+    """The same rows summed in another order (as parallel threads do) give the same bits."""
+    sql = run_dbt(["compile", "--quiet", "--inline", "select {{ exact_sum('x') }} from t"],
+                  tmp_path / "work.duckdb", tmp_path).strip()
+    totals, float_totals = set(), set()
+    with duckdb.connect() as con:
+        for order in ([0.1, 0.2, 0.3], [0.3, 0.2, 0.1]):
+            con.execute("create or replace table t as select unnest(?::double[]) as x", [order])
+            totals.add(con.execute(sql).fetchone()[0])
+            float_totals.add(con.execute("select sum(x) from t").fetchone()[0])
+    assert float_totals == {0.6000000000000001, 0.6}  # a plain floating-point sum differs
+    assert totals == {0.6}

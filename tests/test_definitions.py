@@ -7,6 +7,7 @@ from dagster import AssetKey
 
 from dagster_kpi.contract import load_contract
 from dagster_kpi.dbt_project import prepare_manifest
+from tests.conftest import FIRST_MONTH
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def test_dbt_arguments_of_a_partition_run():
     assert dbt_build_args(first_quarter, covers_every_partition=True) == [
         "build", "--exclude", "resource_type:unit_test"]
     assert dbt_models.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN
-    assert dbt_models.partitions_def.get_first_partition_key() == "2020-01-01"
+    assert dbt_models.partitions_def.get_first_partition_key() == f"{FIRST_MONTH}-01"
 
 
 def test_run_tags_name_one_month_or_every_month():
@@ -74,8 +75,8 @@ def test_run_tags_name_one_month_or_every_month():
 
     assert run_partition_tags("2026-03") == {"dagster/partition": "2026-03-01"}
     full = run_partition_tags()
-    assert full["dagster/asset_partition_range_start"] == "2020-01-01"
+    assert full["dagster/asset_partition_range_start"] == f"{FIRST_MONTH}-01"
     with pytest.raises(ValueError, match="month must be YYYY-MM, got '2026-3x'"):
         run_partition_tags("2026-3x")
     with pytest.raises(ValueError, match="outside the partitions"):
-        run_partition_tags("2019-12")
+        run_partition_tags("2025-12")

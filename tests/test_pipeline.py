@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from dagster_kpi.generate import generate_landing
+from tests.conftest import FIRST_MONTH
 
 HEADLINE = {
     "answer_rate", "callback_rate", "complaint_resolution_satisfaction_rate", "complaint_resolution_hours",
@@ -127,7 +128,7 @@ def test_a_month_outside_the_partitions_is_a_usage_error(published):
     result = kpi("run", "--landing", landing, "--warehouse", warehouse, "--month", "1999-01")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "kpi run: month 1999-01 is outside the partitions (2020-01 to the current month)")
+        f"kpi run: month 1999-01 is outside the partitions ({FIRST_MONTH} to the current month)")
 
 
 def test_no_published_mart_or_serving_file_holds_customer_names_or_phone_numbers(published):

@@ -26,6 +26,7 @@ from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.defs.schedules import daily_refresh, jobs, kpi_timezone, month_to_refresh, monthly_close, schedules
 from dagster_kpi.defs.sensors import evaluate_landing, landing_sensor, sensors
 from dagster_kpi.ingest import ExtractError
+from tests.conftest import FIRST_MONTH
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR_NS = 3_600 * 10**9
@@ -107,7 +108,7 @@ def test_sensor_requests_a_run_per_new_state_of_the_landing_folder(landing: Path
     [request] = first.run_requests
     # The changed months are known only after ingestion: the run covers every month's partition.
     assert request.tags == {"kpi/changed_sources": "calls,agents", **run_partition_tags()}
-    assert request.tags["dagster/asset_partition_range_start"] == "2020-01-01"
+    assert request.tags["dagster/asset_partition_range_start"] == f"{FIRST_MONTH}-01"
     calls = landing / "calls" / "2026-03.csv"
     assert json.loads(first.cursor) == {
         "agents/agents.csv": [12, (landing / "agents" / "agents.csv").stat().st_mtime_ns],

@@ -58,7 +58,7 @@ kpi_units as (
         period_start,
         team,
         roster_agent_id,
-        sum(numerator) / sum(denominator) as numerator,
+        {{ exact_sum('numerator') }} / {{ exact_sum('denominator') }} as numerator,
         cast(1 as {{ type_double() }}) as denominator
     from kpi_placed
     where agent_id is not null
@@ -94,8 +94,8 @@ select
     cast(count(distinct case when numerator > 0 then distinct_key end) as {{ type_double() }}) as numerator,
     cast(count(distinct distinct_key) as {{ type_double() }}) as denominator
     {%- else %}
-    sum(numerator) as numerator,
-    sum(denominator) as denominator
+    {{ exact_sum('numerator') }} as numerator,
+    {{ exact_sum('denominator') }} as denominator
     {%- endif %}
 from kpi_leveled
 group by period_grain, period_start, level, entity_id

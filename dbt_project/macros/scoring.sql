@@ -109,12 +109,12 @@ left join bands_met
 
 {# The scorecard total over rows of (points, weight): 100 x Σpoints / Σweight of the KPIs with points; NULL without any. #}
 {% macro score_total(points, weight) -%}
-    100 * sum({{ points }}) / nullif(sum(case when {{ points }} is not null then {{ weight }} end), 0)
+    100 * {{ exact_sum(points) }} / nullif({{ exact_sum('case when ' ~ points ~ ' is not null then ' ~ weight ~ ' end') }}, 0)
 {%- endmacro %}
 
 {# The weight behind score_total: Σweight of the KPIs with points, 0 without any. #}
 {% macro scored_weight(points, weight) -%}
-    coalesce(sum(case when {{ points }} is not null then {{ weight }} end), 0)
+    coalesce({{ exact_sum('case when ' ~ points ~ ' is not null then ' ~ weight ~ ' end') }}, 0)
 {%- endmacro %}
 
 {#

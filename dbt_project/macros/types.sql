@@ -25,3 +25,22 @@
 {% macro clean_code(column) -%}
     nullif(lower(trim({{ column }})), '')
 {%- endmacro %}
+
+{# A fixed-point number for KPI sums: 20 integer digits, 18 decimals (finer than a double's precision). #}
+{% macro type_exact() -%}
+    {{ return(adapter.dispatch('type_exact', 'dagster_kpi')()) }}
+{%- endmacro %}
+
+{% macro default__type_exact() -%}
+    decimal(38, 18)
+{%- endmacro %}
+
+{#
+  Σ expression, independent of the order rows arrive in. A floating-point sum
+  changes in its last bits with the order parallel threads add rows, so the
+  same data could publish different marts. The sum is taken in fixed point
+  (each term to 18 decimals) and returned as a double.
+#}
+{% macro exact_sum(expression) -%}
+    cast(sum(cast({{ expression }} as {{ type_exact() }})) as {{ type_double() }})
+{%- endmacro %}

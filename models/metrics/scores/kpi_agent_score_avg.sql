@@ -24,7 +24,7 @@ select
     period_start,
     'center' as level,
     'center' as entity_id,
-    cast(sum(total_score) as {{ type_double() }}) as numerator,
+    {{ exact_sum('total_score') }} as numerator,
     cast(count(*) as {{ type_double() }}) as denominator
 from scored
 group by period_start
@@ -34,7 +34,7 @@ select
     period_start,
     'team' as level,
     team as entity_id,
-    cast(sum(total_score) as {{ type_double() }}) as numerator,
+    {{ exact_sum('total_score') }} as numerator,
     cast(count(*) as {{ type_double() }}) as denominator
 from scored
 group by period_start, team
