@@ -29,10 +29,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi.dbt_project import prepare_manifest
+    from dagster_kpi.duckdb_settings import check_duckdb_settings
     from dagster_kpi.runner import check_run_paths, configure_environment, run_all
 
     landing, warehouse = landing_dir(args.landing), warehouse_file(args.warehouse)
     check_run_paths(landing, warehouse)
+    try:
+        check_duckdb_settings()
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     paths = configure_environment(landing, warehouse)
     prepare_manifest()
     try:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_kpi.duckdb_settings import duckdb_config
 from dagster_kpi.faults import fault_point
 from dagster_kpi.paths import WarehousePaths
 
@@ -81,7 +82,7 @@ def publish_marts(paths: WarehousePaths, tables: Sequence[str]) -> PublishReport
 def _write_warehouse(paths: WarehousePaths, tables: Sequence[str]) -> None:
     new_file = paths.warehouse.with_name(paths.warehouse.name + ".publishing")
     new_file.unlink(missing_ok=True)
-    con = duckdb.connect(str(new_file))
+    con = duckdb.connect(str(new_file), config=duckdb_config())
     try:
         con.execute(f"ATTACH {_sql_string(str(paths.work_db))} AS work (READ_ONLY)")
         con.execute("CREATE SCHEMA marts")

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
+from dagster_kpi.duckdb_settings import duckdb_config
 from dagster_kpi.paths import WarehousePaths, landing_dir, warehouse_file
 
 
@@ -35,7 +36,7 @@ class KpiWarehouse(ConfigurableResource):
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
-                return duckdb.connect(str(self.paths.work_db))
+                return duckdb.connect(str(self.paths.work_db), config=duckdb_config())
             except duckdb.IOException as error:
                 if "lock" not in str(error).lower() or time.monotonic() > deadline:
                     raise

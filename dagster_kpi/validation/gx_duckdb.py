@@ -34,6 +34,8 @@ from great_expectations.datasource.fluent.interfaces import Batch
 from great_expectations.execution_engine import sqlalchemy_execution_engine
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+from dagster_kpi.duckdb_settings import duckdb_config
+
 
 class _DialectName(str):
     """A dialect name that GX accepts beside its own enum members (it reads `.value`)."""
@@ -92,7 +94,9 @@ def duckdb_batch(db_path: Path, schema: str, table: str) -> Iterator[Batch]:
     url = sa.URL.create("duckdb", database=str(db_path.resolve()))
     # Named after the schema, so a batch reads `raw-calls` or `marts-kpi_values` in Data Docs.
     source = _quiet_context().data_sources.add_sql(
-        schema, connection_string=url.render_as_string(hide_password=False)
+        schema,
+        connection_string=url.render_as_string(hide_password=False),
+        kwargs={"connect_args": {"config": duckdb_config()}},
     )
     engines = (source.get_engine(), source.get_execution_engine().engine)
     try:
