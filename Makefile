@@ -20,7 +20,7 @@ run: $(STAMP)
 	$(BIN)/kpi show --warehouse data/warehouse.duckdb
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scales $(SCALES)

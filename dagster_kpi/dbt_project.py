@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from functools import cache
@@ -18,7 +19,9 @@ DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 
 @cache
 def dbt_project() -> DbtProject:
-    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    """The project, parsed into $DBT_TARGET_PATH (the warehouse's, once `kpi` has configured it)."""
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
+                      target_path=os.environ.get("DBT_TARGET_PATH") or "target")
 
 
 def dbt_cli() -> DbtCliResource:

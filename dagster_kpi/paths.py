@@ -7,6 +7,7 @@ publish. All work in progress lives in a folder beside it:
     data/warehouse.work/work.duckdb  raw, quarantine, staging ... (the run writes here)
     data/warehouse.work/dagster/     Dagster's run storage
     data/warehouse.work/data_docs/   Great Expectations Data Docs of the latest runs
+    data/warehouse.work/dbt_target/  dbt's manifest and the latest dbt invocations' artifacts
     data/warehouse.work/last_run.log the latest run's log
     data/warehouse.serving/current/  Parquet copies of the published marts
 """
@@ -64,6 +65,11 @@ class WarehousePaths:
     def data_docs_dir(self) -> Path:
         """Great Expectations Data Docs, one folder per run: `<run_id>/index.html`."""
         return self.work_dir / "data_docs"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's parse of the project for this warehouse, and its latest invocations' artifacts."""
+        return self.work_dir / "dbt_target"
 
     @property
     def log_file(self) -> Path:

@@ -46,6 +46,9 @@ def configure_environment(landing: Path, warehouse: Path) -> WarehousePaths:
         KPI_WAREHOUSE=str(warehouse),
         KPI_WORK_DB=str(paths.work_db),
         DAGSTER_HOME=str(paths.dagster_home),
+        # Each warehouse keeps its own dbt parse: it stays valid for the warehouse's profile, and runs
+        # on different warehouses never write the same files.
+        DBT_TARGET_PATH=str(paths.dbt_target_dir),
     )
     for name, value in PLANNED_EVENTS_AS_RANGES.items():
         os.environ.setdefault(name, value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from dagster import AssetKey
 
@@ -80,3 +82,17 @@ def test_run_tags_name_one_month_or_every_month():
         run_partition_tags("2026-3x")
     with pytest.raises(ValueError, match="outside the partitions"):
         run_partition_tags("2025-12")
+
+
+def test_only_the_latest_dbt_invocations_are_kept(tmp_path):
+    from dagster_kpi.defs.dbt import KEPT_DBT_INVOCATIONS, prune_dbt_invocations
+
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / "other-run").mkdir()
+    for age, name in enumerate(["dbt_models-c", "dbt_models-b", "dbt_models-a"]):
+        folder = tmp_path / name
+        (folder / "compiled").mkdir(parents=True)
+        os.utime(folder, ns=(10**18 - age * 10**9, 10**18 - age * 10**9))
+    prune_dbt_invocations(tmp_path, prefix="dbt_models-")
+    assert KEPT_DBT_INVOCATIONS == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dbt_models-b", "dbt_models-c", "manifest.json", "other-run"]

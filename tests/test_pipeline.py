@@ -121,6 +121,10 @@ def test_a_month_refresh_of_unchanged_data_leaves_the_marts_byte_identical(publi
     result = kpi("run", "--landing", landing, "--warehouse", warehouse, "--month", "2026-02")
     assert result.returncode == 0, result.stderr[-3000:]
     assert digest(warehouse) == before
+    # dbt's parse and the artifacts of the latest two dbt invocations (full run, refresh) stay in the work folder.
+    dbt_target = warehouse.with_name("warehouse.work") / "dbt_target"
+    assert (dbt_target / "manifest.json").is_file()
+    assert len([p for p in dbt_target.iterdir() if p.is_dir() and p.name.startswith("dbt_models-")]) == 2
 
 
 def test_a_month_outside_the_partitions_is_a_usage_error(published):

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -58,6 +59,14 @@ def kpi_value_count(warehouse: Path) -> int:
         return con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0]
 
 
+@dataclass
+class Published:
+    """A warehouse shared by this module's tests, and the landing folder whose marts it holds now."""
+
+    warehouse: Path
+    landing: Path
+
+
 @pytest.fixture(scope="module")
 def landings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two landing folders whose marts differ: two months, then three."""
@@ -68,28 +77,35 @@ def landings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return small, large
 
 
-@pytest.fixture
-def published(landings, tmp_path: Path) -> Path:
-    warehouse = tmp_path / "warehouse.duckdb"
+@pytest.fixture(scope="module")
+def published(landings, tmp_path_factory: pytest.TempPathFactory) -> Published:
+    warehouse = tmp_path_factory.mktemp("stress_warehouse") / "warehouse.duckdb"
     result = kpi_run(landings[0], warehouse)
     assert result.returncode == 0, result.stderr[-2000:]
-    return warehouse
+    return Published(warehouse, landings[0])
+
+
+def other_landing(landings: tuple[Path, Path], published: Published) -> Path:
+    """The landing folder whose marts differ from the published ones."""
+    return landings[1] if published.landing == landings[0] else landings[0]
 
 
 def test_readers_query_without_error_while_a_run_publishes(landings, published, tmp_path):
-    before = kpi_value_count(published)
+    warehouse, landing = published.warehouse, other_landing(landings, published)
+    before = kpi_value_count(warehouse)
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(published), str(stop)],
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(stop)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        result = kpi_run(landings[1], published)
+        result = kpi_run(landing, warehouse)
     finally:
         stop.touch()
         out, err = reader.communicate(timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
+    published.landing = landing
     seen = json.loads(out)
-    after = kpi_value_count(published)
-    assert after > before
+    after = kpi_value_count(warehouse)
+    assert after != before
     assert seen["errors"] == [], err
     assert seen["queries"] > 20
     assert set(seen["totals"]) <= {before, after} and before in seen["totals"]
@@ -97,13 +113,15 @@ def test_readers_query_without_error_while_a_run_publishes(landings, published, 
 
 def test_runs_killed_at_every_stage_leave_the_marts_and_the_next_run_succeeds(landings, published):
     """SIGKILL at ingest, dbt, validation and publish, one after another on the same warehouse."""
-    before = digest(published)
+    warehouse, landing = published.warehouse, other_landing(landings, published)
+    before = digest(warehouse)
     for stage in STAGES:
-        killed = kpi_run(landings[1], published, **{FAULT_ENV: stage})
+        killed = kpi_run(landing, warehouse, **{FAULT_ENV: stage})
         assert killed.returncode == -9, (stage, killed.stderr[-2000:])
-        assert digest(published) == before, stage
-        assert kpi_value_count(published) > 0, stage
+        assert digest(warehouse) == before, stage
+        assert kpi_value_count(warehouse) > 0, stage
     # No clean-up between: the next run publishes the new marts.
-    result = kpi_run(landings[1], published)
+    result = kpi_run(landing, warehouse)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert digest(published) != before
+    published.landing = landing
+    assert digest(warehouse) != before

@@ -3,8 +3,10 @@
 
 import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, TimeWindow
@@ -16,6 +18,8 @@ from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.faults import arm_fault
 
 DBT_FAULT_DELAY_SECONDS = 3.0
+# The latest dbt invocations' artifacts (run_results.json, compiled SQL) kept for inspection.
+KEPT_DBT_INVOCATIONS = 2
 # dbt unit tests check the SQL, not the data: the test suite runs them, production runs need not.
 DBT_BUILD = ("build", "--exclude", "resource_type:unit_test")
 
@@ -63,7 +67,22 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: K
     every_key = monthly_partitions.get_partition_keys()
     args = dbt_build_args(context.partition_time_window, covers_every_partition=keys == every_key)
     arm_fault("dbt", after_seconds=DBT_FAULT_DELAY_SECONDS)
-    yield from dbt.cli(args, context=context).stream()
+    try:
+        yield from dbt.cli(args, context=context).stream()
+    finally:
+        prune_dbt_invocations(dbt_target_root(), prefix=f"{context.op_execution_context.op.name}-")
+
+
+def dbt_target_root() -> Path:
+    project = dbt_project()
+    return Path(project.project_dir) / project.target_path
+
+
+def prune_dbt_invocations(target_root: Path, prefix: str, keep: int = KEPT_DBT_INVOCATIONS) -> None:
+    """Each dbt invocation writes its artifacts (10-30 MB) to a new folder; keep the latest few."""
+    folders = [p for p in target_root.glob(f"{prefix}*") if p.is_dir()]
+    for old in sorted(folders, key=lambda p: p.stat().st_mtime_ns, reverse=True)[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def mart_asset_keys() -> list[AssetKey]:
