@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +41,12 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def measure(command: Sequence[str], *, cwd: Path | None = None) -> Measured:
+def measure(command: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None) -> Measured:
     """Run `command` to completion, sampling its tree's memory every SAMPLE_SECONDS."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started_at, start = time.time(), time.perf_counter()
-        process = psutil.Popen(list(command), cwd=cwd, stdout=out, stderr=err, text=True)
+        process = psutil.Popen(list(command), cwd=cwd, stdout=out, stderr=err, text=True,
+                                env=None if env is None else {**os.environ, **env})
         peak, peak_at = 0, started_at
         done = threading.Event()
 

@@ -10,6 +10,8 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
+from dagster_kpi.duckdb_settings import memory_limit
+
 from .crosscheck import REQUIRED, Comparison, required_agree
 from .stages import STAGES
 
@@ -117,6 +119,7 @@ def machine() -> dict[str, object]:
         "cpus": os.cpu_count(),
         "load_1min_at_start": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
+        "duckdb memory limit": memory_limit(),
         **{package: version(package) for package in ("duckdb", "dagster", "dbt-core", "dbt-duckdb")},
     }
 

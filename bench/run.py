@@ -50,13 +50,15 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
     label = f"scale {spec.scale:g}"
     say(f"{label}: landing folder")
     landing = ensure_landing(spec, data / "landing")
+    # As a deployment would: monthly partitions from the first month of its history.
+    env = {"KPI_FIRST_MONTH": spec.resolved().start}
     run_dir = data / "runs" / landing.name
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir(parents=True)
     warehouse = run_dir / "warehouse.duckdb"
 
     say(f"{label}: full run")
-    full = measure(kpi("run", "--landing", landing, "--warehouse", warehouse))
+    full = measure(kpi("run", "--landing", landing, "--warehouse", warehouse), env=env)
     if full.returncode != 0:
         raise BenchError(f"{label}: kpi run failed: {last_line(full.stderr)}")
     stages = latest_run_stages(WarehousePaths(warehouse).dagster_home)
@@ -74,7 +76,7 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
 
     month = latest_month(warehouse)
     say(f"{label}: refresh of {month}")
-    refresh = measure(kpi("run", "--landing", landing, "--warehouse", warehouse, "--month", month))
+    refresh = measure(kpi("run", "--landing", landing, "--warehouse", warehouse, "--month", month), env=env)
     refresh_s = None if lacks_month_option(refresh) else refresh.wall_seconds
     if refresh_s is not None and refresh.returncode != 0:
         raise BenchError(f"{label}: kpi run --month {month} failed: {last_line(refresh.stderr)}")
