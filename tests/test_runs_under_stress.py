@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -59,14 +58,6 @@ def kpi_value_count(warehouse: Path) -> int:
         return con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0]
 
 
-@dataclass
-class Published:
-    """A warehouse shared by this module's tests, and the landing folder whose marts it holds now."""
-
-    warehouse: Path
-    landing: Path
-
-
 @pytest.fixture(scope="module")
 def landings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two landing folders whose marts differ: two months, then three."""
@@ -77,51 +68,39 @@ def landings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return small, large
 
 
-@pytest.fixture(scope="module")
-def published(landings, tmp_path_factory: pytest.TempPathFactory) -> Published:
-    warehouse = tmp_path_factory.mktemp("stress_warehouse") / "warehouse.duckdb"
+@pytest.fixture
+def published(landings, tmp_path: Path) -> Path:
+    """A warehouse with the marts of the smaller landing folder."""
+    warehouse = tmp_path / "warehouse.duckdb"
     result = kpi_run(landings[0], warehouse)
     assert result.returncode == 0, result.stderr[-2000:]
-    return Published(warehouse, landings[0])
+    return warehouse
 
 
-def other_landing(landings: tuple[Path, Path], published: Published) -> Path:
-    """The landing folder whose marts differ from the published ones."""
-    return landings[1] if published.landing == landings[0] else landings[0]
-
-
-def test_readers_query_without_error_while_a_run_publishes(landings, published, tmp_path):
-    warehouse, landing = published.warehouse, other_landing(landings, published)
-    before = kpi_value_count(warehouse)
+def test_readers_never_see_an_error_while_runs_are_killed_at_every_stage_and_the_next_publishes(
+        landings, published, tmp_path):
+    """SIGKILL at ingest, dbt, validation and publish, one after another on the same warehouse, with no
+    clean-up between; then a run publishes new marts. A reader process queries throughout."""
+    warehouse, landing = published, landings[1]
+    before, before_count = digest(warehouse), kpi_value_count(warehouse)
     stop = tmp_path / "stop"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(stop)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
+        for stage in STAGES:
+            killed = kpi_run(landing, warehouse, **{FAULT_ENV: stage})
+            assert killed.returncode == -9, (stage, killed.stderr[-2000:])
+            assert digest(warehouse) == before, stage
+            assert kpi_value_count(warehouse) == before_count, stage
         result = kpi_run(landing, warehouse)
     finally:
         stop.touch()
         out, err = reader.communicate(timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
-    published.landing = landing
-    seen = json.loads(out)
-    after = kpi_value_count(warehouse)
-    assert after != before
-    assert seen["errors"] == [], err
-    assert seen["queries"] > 20
-    assert set(seen["totals"]) <= {before, after} and before in seen["totals"]
-
-
-def test_runs_killed_at_every_stage_leave_the_marts_and_the_next_run_succeeds(landings, published):
-    """SIGKILL at ingest, dbt, validation and publish, one after another on the same warehouse."""
-    warehouse, landing = published.warehouse, other_landing(landings, published)
-    before = digest(warehouse)
-    for stage in STAGES:
-        killed = kpi_run(landing, warehouse, **{FAULT_ENV: stage})
-        assert killed.returncode == -9, (stage, killed.stderr[-2000:])
-        assert digest(warehouse) == before, stage
-        assert kpi_value_count(warehouse) > 0, stage
-    # No clean-up between: the next run publishes the new marts.
-    result = kpi_run(landing, warehouse)
-    assert result.returncode == 0, result.stderr[-2000:]
-    published.landing = landing
     assert digest(warehouse) != before
+    after_count = kpi_value_count(warehouse)
+    assert after_count != before_count
+    seen = json.loads(out)
+    assert seen["errors"] == [], err
+    assert seen["queries"] > 100
+    assert set(seen["totals"]) <= {before_count, after_count} and before_count in seen["totals"]
