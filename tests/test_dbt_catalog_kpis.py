@@ -21,8 +21,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.test_dbt_headline_kpis import Key, check, create_raw_tables, insert_rows
-from tests.test_dbt_project import run_dbt
+from tests.dbt_fixture import Key, build_work_db, check, read_kpi_values
 
 JAN, FEB, MAR, APR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)
 Q1, Q2, Y2024 = date(2024, 1, 1), date(2024, 4, 1), date(2024, 1, 1)
@@ -229,24 +228,12 @@ NEW_KPIS = {
 @pytest.fixture(scope="module")
 def work_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture's raw tables, built once per module with `dbt build`."""
-    tmp = tmp_path_factory.mktemp("dbt_catalog")
-    db = tmp / "work.duckdb"
-    with duckdb.connect(str(db)) as con:
-        create_raw_tables(con)
-        for table, rows in FIXTURE.items():
-            insert_rows(con, table, rows)
-    run_dbt(["build", "--vars", "{short_abandon_seconds: 10}"], db, tmp)
-    return db
+    return build_work_db(tmp_path_factory, "dbt_catalog", FIXTURE, ["--vars", "{short_abandon_seconds: 10}"])
 
 
 @pytest.fixture(scope="module")
 def kpi_values(work_db: Path) -> dict[Key, tuple[Any, Any, Any]]:
-    with duckdb.connect(str(work_db), read_only=True) as con:
-        rows = con.execute(
-            "select period_grain, period_start, level, entity_id, kpi_code, numerator, denominator, value "
-            "from marts.kpi_values"
-        ).fetchall()
-    return {tuple(r[:5]): tuple(r[5:]) for r in rows}  # type: ignore[misc]
+    return read_kpi_values(work_db)
 
 
 def levels_of(values: dict[Key, tuple], kpi: str) -> set[str]:

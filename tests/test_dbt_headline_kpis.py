@@ -17,9 +17,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from dagster_kpi.contract import load_contract
-from dagster_kpi.dbt_sources import raw_table_ddl
-from tests.test_dbt_project import run_dbt
+from tests.dbt_fixture import Key, build_work_db, check, read_kpi_values
 
 JAN, FEB, MAR, APR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)
 Q1, Q2, Y2024 = date(2024, 1, 1), date(2024, 4, 1), date(2024, 1, 1)
@@ -126,57 +124,15 @@ FIXTURE: dict[str, list[dict[str, Any]]] = {
     "surveys": SURVEYS,
 }
 
-Key = tuple[str, date, str, str, str]  # (period_grain, period_start, level, entity_id, kpi_code)
-
-
-def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Every contract source as an empty raw.<source> table with the raw layout."""
-    con.execute("create schema raw")
-    for source in load_contract().values():
-        con.execute(raw_table_ddl(source))
-
-
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
-    for row_number, row in enumerate(rows, start=1):
-        values = {**row, "_source_file": f"{table}.csv", "_source_row": row_number}
-        names = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        con.execute(
-            f"insert into raw.{table} ({names}, _loaded_at) values ({marks}, current_timestamp)",
-            list(values.values()),
-        )
-
-
 @pytest.fixture(scope="module")
 def work_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The fixture's raw tables, built once per module with `dbt build`."""
-    tmp = tmp_path_factory.mktemp("dbt_headline")
-    db = tmp / "work.duckdb"
-    with duckdb.connect(str(db)) as con:
-        create_raw_tables(con)
-        for table, rows in FIXTURE.items():
-            insert_rows(con, table, rows)
-    run_dbt(["build"], db, tmp)
-    return db
+    return build_work_db(tmp_path_factory, "dbt_headline", FIXTURE, [])
 
 
 @pytest.fixture(scope="module")
 def kpi_values(work_db: Path) -> dict[Key, tuple[Any, Any, Any]]:
-    with duckdb.connect(str(work_db), read_only=True) as con:
-        rows = con.execute(
-            "select period_grain, period_start, level, entity_id, kpi_code, numerator, denominator, value "
-            "from marts.kpi_values"
-        ).fetchall()
-    return {tuple(r[:5]): tuple(r[5:]) for r in rows}  # type: ignore[misc]
-
-
-def check(values: dict[Key, tuple[Any, Any, Any]], kpi: str, expected: dict[tuple[str, date, str, str], tuple]) -> None:
-    """Compare (numerator, denominator, value) rows; floats to 1e-9."""
-    for (grain, start, level, entity), want in expected.items():
-        got = values.get((grain, start, level, entity, kpi))
-        assert got is not None, f"missing row {grain} {start} {level} {entity} {kpi}"
-        same = all(g is w if w is None else g == pytest.approx(w, rel=1e-9) for g, w in zip(got, want, strict=True))
-        assert same, f"{kpi} {grain} {start} {level} {entity}: got {got}, want {want}"
+    return read_kpi_values(work_db)
 
 
 def test_periods_and_entities_of_the_spine(kpi_values: dict[Key, tuple]) -> None:

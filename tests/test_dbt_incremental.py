@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.dbt_fixture import load_raw
 from tests.test_dbt_catalog_kpis import FIXTURE
-from tests.test_dbt_headline_kpis import create_raw_tables, insert_rows
 from tests.test_dbt_project import run_dbt
 
 VARS = "short_abandon_seconds: 10"
@@ -38,29 +38,23 @@ def marts(db: Path) -> dict[str, list[tuple]]:
         return {t: con.execute(f"select * from marts.{t} order by all").fetchall() for t in MARTS}
 
 
-def load_fixture(db: Path, late: bool) -> None:
-    with duckdb.connect(str(db)) as con:
-        create_raw_tables(con)
-        for table, rows in FIXTURE.items():
-            insert_rows(con, table, rows)
-        if late:
-            for statement in LATE_DATA:
-                con.execute(statement)
+def add_late_data(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in LATE_DATA:
+        con.execute(statement)
 
 
 @pytest.fixture(scope="module")
 def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list[tuple]]]:
     tmp = tmp_path_factory.mktemp("dbt_incremental")
     before, after, refreshed = tmp / "before.duckdb", tmp / "after.duckdb", tmp / "refreshed.duckdb"
-    load_fixture(before, late=False)
+    load_raw(before, FIXTURE)
     build(before, tmp)
-    load_fixture(after, late=True)
+    load_raw(after, FIXTURE, then=add_late_data)
     build(after, tmp)
     # The late data lands in a warehouse built before it, then months are refreshed one at a time.
     shutil.copy(before, refreshed)
     with duckdb.connect(str(refreshed)) as con:
-        for statement in LATE_DATA:
-            con.execute(statement)
+        add_late_data(con)
     build(refreshed, tmp, refresh="2024-02-01")
     only_february = marts(refreshed)
     build(refreshed, tmp, refresh="2024-01-01")

@@ -121,3 +121,23 @@ def test_kpi_sums_do_not_depend_on_the_order_of_rows(tmp_path: Path) -> None:
             float_totals.add(con.execute("select sum(x) from t").fetchone()[0])
     assert float_totals == {0.6000000000000001, 0.6}  # a plain floating-point sum differs
     assert totals == {0.6}
+
+
+def test_kpi_rows_well_formed_returns_every_malformed_row(tmp_path: Path) -> None:
+    db = tmp_path / "work.duckdb"
+    sql = run_dbt(["compile", "--quiet", "--inline", "{{ test_kpi_rows_well_formed('kpi_rows') }}"], db, tmp_path)
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema intermediate; create table intermediate.int_agents as select 'a1' as agent_id")
+        con.execute("""create table kpi_rows as select * from (values
+            ('month', date '2024-01-01', 'center', 'center', 1.0, 2.0),
+            ('month', date '2024-01-01', 'agent', 'a1', 1.0, 1.0),
+            ('week', date '2024-01-01', 'center', 'center', 1.0, 1.0),
+            ('month', date '2024-01-01', 'agent', 'zz', 1.0, 1.0),
+            ('month', date '2024-02-01', 'team', 'T1', null, 1.0),
+            ('year', date '2024-01-01', 'team', 'T2', 1.0, 1.0),
+            ('year', date '2024-01-01', 'team', 'T2', 0.0, 1.0)
+        ) as t(period_grain, period_start, level, entity_id, numerator, denominator)""")
+        offending = con.execute(sql).fetchall()
+    # An unknown grain, an agent off the roster, a NULL numerator and both rows of a duplicated key.
+    assert sorted((r[0], r[3]) for r in offending) == [
+        ("month", "T1"), ("month", "zz"), ("week", "center"), ("year", "T2"), ("year", "T2")]

@@ -25,8 +25,7 @@ import duckdb
 import pytest
 
 from dagster_kpi.paths import PROJECT_ROOT
-from tests.test_dbt_headline_kpis import create_raw_tables, insert_rows
-from tests.test_dbt_project import run_dbt
+from tests.dbt_fixture import build_work_db
 
 JAN, FEB, MAR, APR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)
 MONTHS = (JAN, FEB, MAR, APR)
@@ -96,15 +95,9 @@ def load_rule_seeds(con: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.fixture(scope="module")
 def work_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("dbt_scoring")
-    db = tmp / "work.duckdb"
-    with duckdb.connect(str(db)) as con:
-        create_raw_tables(con)
-        for table, rows in fixture_rows().items():
-            insert_rows(con, table, rows)
-        load_rule_seeds(con)
-    run_dbt(["build", "--threads", "2", "--exclude", "scoring_rule_sets", "scoring_rules", "scoring_bands"], db, tmp)
-    return db
+    return build_work_db(tmp_path_factory, "dbt_scoring", fixture_rows(),
+                         ["--threads", "2", "--exclude", "scoring_rule_sets", "scoring_rules", "scoring_bands"],
+                         then=load_rule_seeds)
 
 
 def query(db: Path, sql: str) -> list[tuple]:

@@ -36,7 +36,7 @@ READER = textwrap.dedent(
             queries += 1
         except Exception as error:
             errors.append(f"{type(error).__name__}: {error}")
-        time.sleep(0.05)
+        time.sleep(0.2)
     print(json.dumps({"queries": queries, "errors": errors[:5], "totals": sorted(totals)}))
     """
 )

@@ -44,3 +44,4 @@
 {% macro exact_sum(expression) -%}
     cast(sum(cast({{ expression }} as {{ type_exact() }})) as {{ type_double() }})
 {%- endmacro %}
+

@@ -20,7 +20,7 @@ select
     catalog.direction,
     catalog.unit as kpi_unit,
     case when catalog.unit = 'ratio' then 100 else 1 end as scale,
-    {{ dbt.position(dbt.concat(["'|'", "sets.level", "'|'"]), dbt.concat(["'|'", "catalog.levels", "'|'"])) }} > 0
+    {{ level_in_levels('sets.level', 'catalog.levels') }}
         as is_published_at_level,
     coalesce(band_counts.band_count, 0) as band_count
 from {{ ref('scoring_rules') }} as rules
