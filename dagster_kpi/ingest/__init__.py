@@ -1,6 +1,7 @@
 """Ingestion of the landing folder's source extracts into DuckDB.
 
-`ingest_source` reads every file of one source, parses it against the contract
+`ingest_source` reads every new or changed file of one source (files read before
+are kept in `landed` under the digest of their bytes), parses all of them against the contract
 (`source_extracts.yml`) and replaces `raw.<source>` (valid rows, the latest per
 key) and `quarantine.<source>` (rejected rows, with the first failing column and
 a reason code) in one transaction.

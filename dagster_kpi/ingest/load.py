@@ -1,7 +1,13 @@
-"""Load one source's landing folder into `raw.<source>` and `quarantine.<source>`."""
+"""Load one source's landing folder into `raw.<source>` and `quarantine.<source>`.
+
+Each file's rows are kept as read (text columns c0..cN and the row number) in `landed`, under the
+digest of the file's bytes: a later run reads only files that are new or changed, and parses the
+kept rows of the others again (parsing depends on the time of the run, reading does not).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +22,7 @@ from dagster_kpi.contract import Source
 from .errors import ExtractError, one_line
 from .headers import map_headers
 from .query import FilePlan, quarantine_sql, raw_sql, source_query
-from .readers import SUFFIXES, open_file
+from .readers import ROW_COLUMN, SUFFIXES, open_file
 from .sql import ident, timestamp_lit
 
 
@@ -83,19 +89,77 @@ def _insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute("SET preserve_insertion_order = false")
 
 
-def _read_files(
-    con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path], tables: list[str], tmp: Path
-) -> list[FilePlan]:
-    """Each file's headers are checked before its rows are read."""
-    plans = []
-    for path, table in zip(paths, tables, strict=True):
+LANDED = "landed"
+# Part of every digest: a change to what the readers put in a landed table must not reuse old ones.
+LANDED_FORMAT = "1"
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.blake2b(LANDED_FORMAT.encode(), digest_size=16)
+    with path.open("rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _landed_table(source: Source, digest: str) -> str:
+    return f"{LANDED}.{ident(f'{source.name}_{digest}')}"
+
+
+def _landed_headers(con: duckdb.DuckDBPyConnection, source: Source, digest: str) -> tuple[str, ...] | None:
+    rows = con.execute(f"SELECT headers FROM {LANDED}.files WHERE source = ? AND digest = ?",
+                       [source.name, digest]).fetchall()  # fmt: skip
+    return tuple(rows[0][0]) if rows else None
+
+
+def _land(con: duckdb.DuckDBPyConnection, source: Source, path: Path, digest: str, tmp: Path) -> tuple[str, ...]:
+    """Read `path` (headers checked first) into its landed table; its header texts."""
+    opened = open_file(con, path, tmp)
+    map_headers(source, opened.headers)
+    loading = f"__ingest_{source.name}_loading"
+    try:
+        row_expr = opened.load(con, loading)
+        row_column = "" if row_expr == ROW_COLUMN else f", {row_expr} AS {ROW_COLUMN}"
+        con.execute("BEGIN TRANSACTION")
         try:
-            opened = open_file(con, path, tmp)
-            headers = map_headers(source, opened.headers)
-            plans.append(FilePlan(path.name, table, opened.load(con, table), headers))
+            con.execute(f"CREATE OR REPLACE TABLE {_landed_table(source, digest)} AS "
+                        f"SELECT *{row_column} FROM temp.{ident(loading)}")  # fmt: skip
+            con.execute(f"DELETE FROM {LANDED}.files WHERE source = ? AND digest = ?", [source.name, digest])
+            con.execute(f"INSERT INTO {LANDED}.files VALUES (?, ?, ?)", [source.name, digest, list(opened.headers)])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS temp.{ident(loading)}")
+    return opened.headers
+
+
+def _read_files(
+    con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path], tmp: Path
+) -> tuple[list[FilePlan], set[str]]:
+    """The files' plans and digests. Headers are checked before rows are read; files read before are not read again."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {LANDED}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.files (source VARCHAR, digest VARCHAR, headers VARCHAR[])")
+    plans, digests = [], set()
+    for path in paths:
+        try:
+            digest = file_digest(path)
+            digests.add(digest)
+            headers = _landed_headers(con, source, digest) or _land(con, source, path, digest, tmp)
+            plans.append(FilePlan(path.name, _landed_table(source, digest), ROW_COLUMN, map_headers(source, headers)))
         except (ValueError, OSError, duckdb.Error) as exc:
             raise ExtractError(f"{source.name}/{path.name}: {one_line(exc)}") from exc
-    return plans
+    return plans, digests
+
+
+def _forget_other_files(con: duckdb.DuckDBPyConnection, source: Source, digests: set[str]) -> None:
+    """Drop the landed tables of files no longer in the source's folder."""
+    known = con.execute(f"SELECT digest FROM {LANDED}.files WHERE source = ?", [source.name]).fetchall()
+    for (digest,) in known:
+        if digest not in digests:
+            con.execute(f"DROP TABLE IF EXISTS {_landed_table(source, digest)}")
+            con.execute(f"DELETE FROM {LANDED}.files WHERE source = ? AND digest = ?", [source.name, digest])
 
 
 def _write(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
@@ -126,20 +190,20 @@ def ingest_source(
     written in one transaction, so the connection must not be inside one already.
     """
     paths = landing_files(source, Path(landing) / source.name)
-    tables = [f"__ingest_{source.name}_{n}" for n in range(len(paths))]
     parsed = f"__ingest_{source.name}_parsed"
     loaded = timestamp_lit(loaded_at)
     with tempfile.TemporaryDirectory(prefix="kpi-ingest-") as tmp, _insertion_order(con):
         try:
-            query = source_query(source, _read_files(con, source, paths, tables, Path(tmp)), now or loaded_at)
+            plans, digests = _read_files(con, source, paths, Path(tmp))
+            query = source_query(source, plans, now or loaded_at)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(parsed)} AS {query.parse}")
             _write(con, [raw_sql(query, parsed, loaded), quarantine_sql(query, parsed, loaded)])
             [(read, valid)] = con.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE __check IS NULL) FROM {ident(parsed)}"
             ).fetchall()
         finally:
-            for table in [*tables, parsed]:
-                con.execute(f"DROP TABLE IF EXISTS temp.{ident(table)}")
+            con.execute(f"DROP TABLE IF EXISTS temp.{ident(parsed)}")
+    _forget_other_files(con, source, digests)
     [(loaded_rows,)] = con.execute(f"SELECT count(*) FROM raw.{ident(source.name)}").fetchall()
     reasons = con.execute(
         f"SELECT _reason, count(*) FROM quarantine.{ident(source.name)} GROUP BY _reason ORDER BY _reason"

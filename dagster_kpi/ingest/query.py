@@ -25,7 +25,7 @@ from .sql import ident, lit
 @dataclass(frozen=True)
 class FilePlan:
     name: str  # file name inside the source folder
-    table: str  # its temporary table of columns c0..cN
+    table: str  # SQL naming its table of columns c0..cN
     row_expr: str  # SQL over `table`: the data row number in the file
     headers: HeaderMap
 
@@ -56,7 +56,7 @@ def _file_select(source: Source, plan: FilePlan, order: int, extras: Sequence[st
              for i, c in enumerate(source.columns)]  # fmt: skip
     cols += [f"{f'c{positions[x.casefold()]}' if x.casefold() in positions else 'NULL::VARCHAR'} AS __x{j}"
              for j, x in enumerate(extras)]  # fmt: skip
-    return f"SELECT {', '.join(cols)} FROM {ident(plan.table)}"
+    return f"SELECT {', '.join(cols)} FROM {plan.table}"
 
 
 def _empty_select(source: Source, extras: Sequence[str]) -> str:
