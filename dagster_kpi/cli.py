@@ -29,6 +29,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi.dbt_project import prepare_manifest
+    from dagster_kpi.defs.partitions import month_partition_key
     from dagster_kpi.duckdb_settings import check_duckdb_settings
     from dagster_kpi.runner import check_run_paths, configure_environment, run_all
 
@@ -36,14 +37,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_run_paths(landing, warehouse)
     try:
         check_duckdb_settings()
+        if args.month is not None:  # before any slow set-up
+            month_partition_key(args.month)
     except ValueError as error:
         raise UsageError(str(error)) from None
     paths = configure_environment(landing, warehouse)
     prepare_manifest()
-    try:
-        outcome = run_all(paths, month=args.month)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
+    outcome = run_all(paths, month=args.month)
     if outcome.ingest:
         print(quality_summary(outcome.ingest))
     if not outcome.success:
