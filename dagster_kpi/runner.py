@@ -23,7 +23,7 @@ INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
 # A run over a range of months logs one "planned" event per asset instead of one per asset and month:
 # a full run over years of partitions starts in seconds, not minutes. (The cost: when such a run
 # fails, its partitions show as missing rather than failed; the run itself shows the failure.)
-PLANNED_EVENTS_AS_RANGES = {"DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS": "1"}
+PLANNED_EVENTS_AS_RANGES = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
 @dataclass
@@ -50,8 +50,7 @@ def configure_environment(landing: Path, warehouse: Path) -> WarehousePaths:
         # on different warehouses never write the same files.
         DBT_TARGET_PATH=str(paths.dbt_target_dir),
     )
-    for name, value in PLANNED_EVENTS_AS_RANGES.items():
-        os.environ.setdefault(name, value)
+    os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "1")
     return paths
 
 

@@ -22,7 +22,7 @@ from dagster_kpi.contract import Source
 from .errors import ExtractError, one_line
 from .headers import map_headers
 from .query import FilePlan, quarantine_sql, raw_sql, source_query
-from .readers import ROW_COLUMN, SUFFIXES, open_file
+from .readers import ROW_COLUMN, SUFFIXES, OpenedFile, open_file
 from .sql import ident, timestamp_lit
 
 
@@ -112,10 +112,8 @@ def _landed_headers(con: duckdb.DuckDBPyConnection, source: Source, digest: str)
     return tuple(rows[0][0]) if rows else None
 
 
-def _land(con: duckdb.DuckDBPyConnection, source: Source, path: Path, digest: str, tmp: Path) -> tuple[str, ...]:
-    """Read `path` (headers checked first) into its landed table; its header texts."""
-    opened = open_file(con, path, tmp)
-    map_headers(source, opened.headers)
+def _land(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, digest: str) -> None:
+    """Read the rows of an opened file into its landed table, and record its header texts."""
     loading = f"__ingest_{source.name}_loading"
     try:
         row_expr = opened.load(con, loading)
@@ -132,7 +130,6 @@ def _land(con: duckdb.DuckDBPyConnection, source: Source, path: Path, digest: st
             raise
     finally:
         con.execute(f"DROP TABLE IF EXISTS temp.{ident(loading)}")
-    return opened.headers
 
 
 def _read_files(
@@ -146,8 +143,14 @@ def _read_files(
         try:
             digest = file_digest(path)
             digests.add(digest)
-            headers = _landed_headers(con, source, digest) or _land(con, source, path, digest, tmp)
-            plans.append(FilePlan(path.name, _landed_table(source, digest), ROW_COLUMN, map_headers(source, headers)))
+            landed_headers = _landed_headers(con, source, digest)
+            if landed_headers is None:
+                opened = open_file(con, path, tmp)
+                headers = map_headers(source, opened.headers)  # before the rows are read
+                _land(con, source, opened, digest)
+            else:
+                headers = map_headers(source, landed_headers)
+            plans.append(FilePlan(path.name, _landed_table(source, digest), ROW_COLUMN, headers))
         except (ValueError, OSError, duckdb.Error) as exc:
             raise ExtractError(f"{source.name}/{path.name}: {one_line(exc)}") from exc
     return plans, digests

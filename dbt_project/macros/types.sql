@@ -44,4 +44,3 @@
 {% macro exact_sum(expression) -%}
     cast(sum(cast({{ expression }} as {{ type_exact() }})) as {{ type_double() }})
 {%- endmacro %}
-
