@@ -14,7 +14,6 @@ import shutil
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -146,13 +145,6 @@ CASES = [
 def case_id(case: tuple) -> str:
     source, fmt, _, column, reason = case
     return f"{source}-{column}-{reason}-{fmt}"
-
-
-@pytest.fixture
-def con():
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 @pytest.mark.parametrize(("source", "fmt", "change", "column", "reason"), CASES, ids=map(case_id, CASES))

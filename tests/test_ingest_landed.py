@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -15,13 +14,6 @@ from dagster_kpi.ingest import ingest_source
 from tests.test_ingest_load import CALL, LOADED, csv_bytes, put
 
 CALLS = load_contract()["calls"]
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 @pytest.fixture

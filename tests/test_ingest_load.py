@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
@@ -85,13 +84,6 @@ def ingest(con: duckdb.DuckDBPyConnection, landing: Path, source: str) -> Ingest
     report = ingest_source(con, CONTRACT[source], landing, loaded_at=LOADED)
     assert report.rows_read == report.rows_loaded + report.rows_quarantined + report.rows_superseded
     return report
-
-
-@pytest.fixture
-def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    yield connection
-    connection.close()
 
 
 def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:

@@ -177,12 +177,6 @@ def make_raw(con: duckdb.DuckDBPyConnection, source_name: str, events: list[obje
         con.executemany(f"INSERT INTO raw.{source_name} ({column}) VALUES (?)", [[event] for event in events])
 
 
-@pytest.fixture
-def con():
-    with duckdb.connect() as connection:
-        yield connection
-
-
 def test_calls_older_than_two_days_are_stale(con):
     make_raw(con, "calls", [datetime(2026, 3, 12, 9), datetime(2026, 3, 14, 10), None])
     fresh = check_freshness(con, "calls", now=datetime(2026, 3, 15, 9))
