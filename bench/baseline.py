@@ -31,8 +31,10 @@ def transcode(landing: Path, out: Path) -> None:
     for source in GBK_SOURCES:
         (out / source).mkdir(parents=True, exist_ok=True)
         for path in sorted((landing / source).glob("*.csv")):
-            with (path.open(encoding="gb18030", newline="") as reader,
-                  (out / source / path.name).open("w", encoding="utf-8", newline="") as writer):
+            with (
+                path.open(encoding="gb18030", newline="") as reader,
+                (out / source / path.name).open("w", encoding="utf-8", newline="") as writer,
+            ):
                 shutil.copyfileobj(reader, writer, CHUNK_CHARS)
 
 

@@ -34,7 +34,8 @@ def published_values(warehouse: Path, kpi_codes: Iterable[str]) -> dict[tuple[st
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "select cast(period_start as varchar), kpi_code, value from marts.kpi_values "
-            "where period_grain = 'month' and level = 'center' and kpi_code in (select unnest(?))", [codes],
+            "where period_grain = 'month' and level = 'center' and kpi_code in (select unnest(?))",
+            [codes],
         ).fetchall()
     return {(month, code): value for month, code, value in rows}
 

@@ -48,12 +48,26 @@ def ensure_landing(spec: LandingSpec, root: Path) -> Path:
     marker.unlink(missing_ok=True)
     shutil.rmtree(folder, ignore_errors=True)
     root.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "dagster_kpi.cli", "generate", "--out", str(folder), "--scale", f"{spec.scale:g}",
-               "--months", str(spec.months), "--agents", str(spec.agents), "--seed", str(spec.seed),
-               "--start", spec.start]
+    command = [
+        sys.executable,
+        "-m",
+        "dagster_kpi.cli",
+        "generate",
+        "--out",
+        str(folder),
+        "--scale",
+        f"{spec.scale:g}",
+        "--months",
+        str(spec.months),
+        "--agents",
+        str(spec.agents),
+        "--seed",
+        str(spec.seed),
+        "--start",
+        spec.start,
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BenchError(f"kpi generate for {spec.name} failed: {last_line(done.stderr)}")
     marker.write_text(json.dumps(asdict(spec)), encoding="utf-8")
     return folder
-

@@ -45,8 +45,9 @@ def measure(command: Sequence[str], *, cwd: Path | None = None, env: Mapping[str
     """Run `command` to completion, sampling its tree's memory every SAMPLE_SECONDS."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started_at, start = time.time(), time.perf_counter()
-        process = psutil.Popen(list(command), cwd=cwd, stdout=out, stderr=err, text=True,
-                                env=None if env is None else {**os.environ, **env})
+        process = psutil.Popen(
+            list(command), cwd=cwd, stdout=out, stderr=err, text=True, env=None if env is None else {**os.environ, **env}
+        )
         peak, peak_at = 0, started_at
         done = threading.Event()
 

@@ -63,16 +63,31 @@ class ScaleResult:
         return required_agree(self.crosscheck)
 
 
-COLUMNS = ("scale", "rows read", "full run s", "refresh s", "refresh ÷ full", "overhead s",
-           *(f"{stage} s" for stage in STAGES), "peak MiB", "peak during", "rows/s", "baseline s", "baseline peak MiB",
-           "full ÷ baseline", "cross-check")
+COLUMNS = (
+    "scale",
+    "rows read",
+    "full run s",
+    "refresh s",
+    "refresh ÷ full",
+    "overhead s",
+    *(f"{stage} s" for stage in STAGES),
+    "peak MiB",
+    "peak during",
+    "rows/s",
+    "baseline s",
+    "baseline peak MiB",
+    "full ÷ baseline",
+    "cross-check",
+)
 
 
-NOTES = ("Stages are Σ step times from the run's Dagster storage (dbt includes its dbt tests; validation is the "
-         "Great Expectations suites and the other asset checks). Overhead: process start to the first step "
-         "(start-up and `dbt parse`). Peak: the full run's RSS summed over its whole process tree, sampled every "
-         "50 ms; peak during: the step running then; the memory target also counts the refresh's peak. "
-         "Rows/s: raw rows read ÷ full-run wall time. Baseline: `bench/baseline.sql` on the same landing files.")
+NOTES = (
+    "Stages are Σ step times from the run's Dagster storage (dbt includes its dbt tests; validation is the "
+    "Great Expectations suites and the other asset checks). Overhead: process start to the first step "
+    "(start-up and `dbt parse`). Peak: the full run's RSS summed over its whole process tree, sampled every "
+    "50 ms; peak during: the step running then; the memory target also counts the refresh's peak. "
+    "Rows/s: raw rows read ÷ full-run wall time. Baseline: `bench/baseline.sql` on the same landing files."
+)
 
 
 def _seconds(value: float | None) -> str:
@@ -81,11 +96,22 @@ def _seconds(value: float | None) -> str:
 
 def _row(r: ScaleResult) -> list[str]:
     share = r.refresh_share
-    return [f"{r.scale:g}", f"{r.rows_read:,}", _seconds(r.full_run_s), _seconds(r.refresh_s),
-            "n/a" if share is None else f"{share:.0%}", _seconds(r.overhead_s),
-            *(_seconds(r.stage_s[stage]) for stage in STAGES), f"{r.peak_rss_bytes / MIB:,.0f}",
-            r.peak_step, f"{r.rows_per_s:,.0f}", _seconds(r.baseline_s), f"{r.baseline_peak_rss_bytes / MIB:,.0f}",
-            f"{r.baseline_factor:.1f}×", "agrees" if r.crosscheck_ok else "DIFFERS"]
+    return [
+        f"{r.scale:g}",
+        f"{r.rows_read:,}",
+        _seconds(r.full_run_s),
+        _seconds(r.refresh_s),
+        "n/a" if share is None else f"{share:.0%}",
+        _seconds(r.overhead_s),
+        *(_seconds(r.stage_s[stage]) for stage in STAGES),
+        f"{r.peak_rss_bytes / MIB:,.0f}",
+        r.peak_step,
+        f"{r.rows_per_s:,.0f}",
+        _seconds(r.baseline_s),
+        f"{r.baseline_peak_rss_bytes / MIB:,.0f}",
+        f"{r.baseline_factor:.1f}×",
+        "agrees" if r.crosscheck_ok else "DIFFERS",
+    ]
 
 
 def _verdict(met: bool | None, shown: str) -> str:
@@ -95,16 +121,31 @@ def _verdict(met: bool | None, shown: str) -> str:
 def target_rows(results: list[ScaleResult]) -> list[list[str]]:
     largest = max(r.scale for r in results)
     rows = [
-        [f"full run ≤ {BASELINE_FACTOR:g}× baseline (at scale {largest:g})",
-         *(_verdict(r.baseline_factor <= BASELINE_FACTOR if r.scale == largest else None,
-                    f"{r.baseline_factor:.1f}×") for r in results)],
-        [f"one-month refresh < {REFRESH_SHARE:.0%} of full run",
-         *(_verdict(None if r.refresh_share is None else r.refresh_share < REFRESH_SHARE,
-                    "no --month" if r.refresh_share is None else f"{r.refresh_share:.0%}") for r in results)],
-        [f"peak memory < {PEAK_BYTES / GIB:g} GiB",
-         *(_verdict(r.max_peak_rss_bytes < PEAK_BYTES, f"{r.max_peak_rss_bytes / GIB:.2f} GiB") for r in results)],
-        [f"fixed overhead < {OVERHEAD_SECONDS:g} s",
-         *(_verdict(r.overhead_s < OVERHEAD_SECONDS, f"{r.overhead_s:.1f} s") for r in results)],
+        [
+            f"full run ≤ {BASELINE_FACTOR:g}× baseline (at scale {largest:g})",
+            *(
+                _verdict(r.baseline_factor <= BASELINE_FACTOR if r.scale == largest else None, f"{r.baseline_factor:.1f}×")
+                for r in results
+            ),
+        ],
+        [
+            f"one-month refresh < {REFRESH_SHARE:.0%} of full run",
+            *(
+                _verdict(
+                    None if r.refresh_share is None else r.refresh_share < REFRESH_SHARE,
+                    "no --month" if r.refresh_share is None else f"{r.refresh_share:.0%}",
+                )
+                for r in results
+            ),
+        ],
+        [
+            f"peak memory < {PEAK_BYTES / GIB:g} GiB",
+            *(_verdict(r.max_peak_rss_bytes < PEAK_BYTES, f"{r.max_peak_rss_bytes / GIB:.2f} GiB") for r in results),
+        ],
+        [
+            f"fixed overhead < {OVERHEAD_SECONDS:g} s",
+            *(_verdict(r.overhead_s < OVERHEAD_SECONDS, f"{r.overhead_s:.1f} s") for r in results),
+        ],
     ]
     return rows
 
@@ -136,21 +177,33 @@ def crosscheck_lines(results: list[ScaleResult]) -> list[str]:
         if all(c.agrees for _scale, c in found):
             state = "agrees in every month at every scale"
         else:
-            state = "; ".join(f"scale {scale:g}: differs in {len(c.differing)} of {c.months} months, e.g. "
-                              f"{c.differing[0]}" for scale, c in found if not c.agrees)
+            state = "; ".join(
+                f"scale {scale:g}: differs in {len(c.differing)} of {c.months} months, e.g. {c.differing[0]}"
+                for scale, c in found
+                if not c.agrees
+            )
         lines.append(f"- {code} ({role}): {state}")
     return lines
 
 
 def markdown(results: list[ScaleResult], setup: dict[str, object]) -> str:
     """The report: setup, results per scale, targets, and the baseline cross-check."""
-    lines = [f"# Benchmark {setup['finished_at']}", "",
-             "Setup: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in setup.items() if k != "finished_at"), "",
-             _table(list(COLUMNS), [_row(r) for r in results]), "",
-             NOTES, "",
-             "## Targets", "",
-             _table(["target", *(f"scale {r.scale:g}" for r in results)], target_rows(results)), "",
-             "## Cross-check: baseline.sql against marts.kpi_values (centre, monthly)", ""]
+    lines = [
+        f"# Benchmark {setup['finished_at']}",
+        "",
+        "Setup: " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in setup.items() if k != "finished_at"),
+        "",
+        _table(list(COLUMNS), [_row(r) for r in results]),
+        "",
+        NOTES,
+        "",
+        "## Targets",
+        "",
+        _table(["target", *(f"scale {r.scale:g}" for r in results)], target_rows(results)),
+        "",
+        "## Cross-check: baseline.sql against marts.kpi_values (centre, monthly)",
+        "",
+    ]
     lines += crosscheck_lines(results)
     return "\n".join(lines) + "\n"
 
@@ -159,13 +212,19 @@ def as_json(results: list[ScaleResult], setup: dict[str, object]) -> dict[str, o
     return {
         "setup": setup,
         "results": [
-            {**asdict(r), "rows_per_s": r.rows_per_s, "baseline_factor": r.baseline_factor,
-             "refresh_share": r.refresh_share, "crosscheck_ok": r.crosscheck_ok,
-             "crosscheck": [{**asdict(c), "agrees": c.agrees} for c in r.crosscheck]}
+            {
+                **asdict(r),
+                "rows_per_s": r.rows_per_s,
+                "baseline_factor": r.baseline_factor,
+                "refresh_share": r.refresh_share,
+                "crosscheck_ok": r.crosscheck_ok,
+                "crosscheck": [{**asdict(c), "agrees": c.agrees} for c in r.crosscheck],
+            }
             for r in results
         ],
-        "targets": [dict(zip(["target", *(f"scale {r.scale:g}" for r in results)], row, strict=True))
-                    for row in target_rows(results)],
+        "targets": [
+            dict(zip(["target", *(f"scale {r.scale:g}" for r in results)], row, strict=True)) for row in target_rows(results)
+        ],
     }
 
 
@@ -174,8 +233,9 @@ def write_report(results: list[ScaleResult], setup: dict[str, object], folder: P
     folder.mkdir(parents=True, exist_ok=True)
     text = markdown(results, setup)
     (folder / "latest.md").write_text(text, encoding="utf-8")
-    (folder / "latest.json").write_text(json.dumps(as_json(results, setup), indent=2, ensure_ascii=False) + "\n",
-                                        encoding="utf-8")
+    (folder / "latest.json").write_text(
+        json.dumps(as_json(results, setup), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     return text
 
 

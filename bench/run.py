@@ -1,6 +1,6 @@
 """`make bench`: per scale, a full `kpi run`, a one-month refresh and the SQL baseline, measured and compared.
 
-    python -m bench.run [--scales 1 5 20] [--months 12] [--data bench/data] [--results bench/results]
+python -m bench.run [--scales 1 5 20] [--months 12] [--data bench/data] [--results bench/results]
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ def kpi(*args: object) -> list[str]:
 
 def latest_month(warehouse: Path) -> str:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        (month,) = con.execute("select strftime(max(period_start), '%Y-%m') from marts.kpi_values "
-                               "where period_grain = 'month'").fetchone()
+        (month,) = con.execute(
+            "select strftime(max(period_start), '%Y-%m') from marts.kpi_values where period_grain = 'month'"
+        ).fetchone()
     if month is None:
         raise BenchError(f"{warehouse} has no monthly KPI values")
     return month
@@ -66,8 +67,9 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
 
     say(f"{label}: baseline")
     baseline_out = run_dir / "baseline.json"
-    baseline = measure([sys.executable, "-m", "bench.baseline", "--landing", str(landing), "--out", str(baseline_out)],
-                       cwd=PROJECT_ROOT)
+    baseline = measure(
+        [sys.executable, "-m", "bench.baseline", "--landing", str(landing), "--out", str(baseline_out)], cwd=PROJECT_ROOT
+    )
     if baseline.returncode != 0:
         raise BenchError(f"{label}: baseline failed: {last_line(baseline.stderr)}")
     say(f"{label}: baseline took {baseline.wall_seconds:.1f} s")
@@ -80,15 +82,23 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
     refresh_s = None if lacks_month_option(refresh) else refresh.wall_seconds
     if refresh_s is not None and refresh.returncode != 0:
         raise BenchError(f"{label}: kpi run --month {month} failed: {last_line(refresh.stderr)}")
-    say(f"{label}: refresh n/a, kpi run has no --month" if refresh_s is None else
-        f"{label}: refresh took {refresh_s:.1f} s")
+    say(f"{label}: refresh n/a, kpi run has no --month" if refresh_s is None else f"{label}: refresh took {refresh_s:.1f} s")
 
     return ScaleResult(
-        scale=spec.scale, months=spec.months, rows_read=stages.rows_read, full_run_s=full.wall_seconds,
-        refresh_month=month, refresh_s=refresh_s, overhead_s=stages.first_step_at - full.started_at,
-        stage_s=stages.seconds, peak_rss_bytes=full.peak_rss_bytes, peak_step=stages.step_at(full.peak_at),
+        scale=spec.scale,
+        months=spec.months,
+        rows_read=stages.rows_read,
+        full_run_s=full.wall_seconds,
+        refresh_month=month,
+        refresh_s=refresh_s,
+        overhead_s=stages.first_step_at - full.started_at,
+        stage_s=stages.seconds,
+        peak_rss_bytes=full.peak_rss_bytes,
+        peak_step=stages.step_at(full.peak_at),
         refresh_peak_rss_bytes=None if refresh_s is None else refresh.peak_rss_bytes,
-        baseline_s=baseline.wall_seconds, baseline_peak_rss_bytes=baseline.peak_rss_bytes, crosscheck=comparisons,
+        baseline_s=baseline.wall_seconds,
+        baseline_peak_rss_bytes=baseline.peak_rss_bytes,
+        crosscheck=comparisons,
     )
 
 
@@ -110,8 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[ScaleResult] = []
     try:
         for scale in args.scales:
-            results.append(bench_scale(LandingSpec(scale, args.months, args.agents, args.seed), args.data.resolve(),
-                                       say))
+            results.append(bench_scale(LandingSpec(scale, args.months, args.agents, args.seed), args.data.resolve(), say))
             # Written after every scale, so a long bench keeps what it has measured.
             text = write_report(results, {"finished_at": finished_at(), **setup}, args.results)
     except BenchError as error:

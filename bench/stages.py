@@ -64,11 +64,11 @@ def latest_run_stages(dagster_home: Path) -> RunStages:
         stats = [s for s in instance.get_run_step_stats(run_id) if s.start_time and s.end_time]
         if not stats:
             raise BenchError(f"run {run_id} in {dagster_home} has no finished steps")
-        check_steps = {e.step_key for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
-                       if e.step_key}
+        check_steps = {
+            e.step_key for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION) if e.step_key
+        }
         check_steps -= {e.step_key for e in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION)}
-        rows_read = sum(_rows_read(entry) for entry in
-                        instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION))
+        rows_read = sum(_rows_read(entry) for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION))
     return RunStages(
         run_id=run_id,
         first_step_at=min(s.start_time for s in stats),

@@ -17,8 +17,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     out = Path(args.out).resolve()
     try:
-        rows = generate_landing(out, months=args.months, agents=args.agents, scale=args.scale, seed=args.seed,
-                                start=args.start)
+        rows = generate_landing(out, months=args.months, agents=args.agents, scale=args.scale, seed=args.seed, start=args.start)
     except ValueError as error:
         raise UsageError(str(error)) from None
     print(f"wrote {sum(rows.values()):,} rows for {len(rows)} sources to {out}")
@@ -60,8 +59,10 @@ def quality_summary(ingest: dict[str, dict[str, object]]) -> str:
     for source, stats in ingest.items():
         reasons = stats.get("quarantined_by_reason") or {}
         detail = ", ".join(f"{reason} {count:,}" for reason, count in sorted(reasons.items(), key=lambda r: -r[1]))
-        lines.append(f"{source:<24}{stats.get('rows_read', 0):>12,}{stats.get('rows_loaded', 0):>12,}"
-                     f"{stats.get('rows_quarantined', 0):>12,}  {detail}".rstrip())
+        lines.append(
+            f"{source:<24}{stats.get('rows_read', 0):>12,}{stats.get('rows_loaded', 0):>12,}"
+            f"{stats.get('rows_quarantined', 0):>12,}  {detail}".rstrip()
+        )
     return "\n".join(lines)
 
 

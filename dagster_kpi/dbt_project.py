@@ -20,8 +20,9 @@ DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
 @cache
 def dbt_project() -> DbtProject:
     """The project, parsed into $DBT_TARGET_PATH (the warehouse's, once `kpi` has configured it)."""
-    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR,
-                      target_path=os.environ.get("DBT_TARGET_PATH") or "target")
+    return DbtProject(
+        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=os.environ.get("DBT_TARGET_PATH") or "target"
+    )
 
 
 def dbt_cli() -> DbtCliResource:
@@ -40,9 +41,20 @@ def prepare_manifest() -> None:
     """
     project = dbt_project()
     completed = subprocess.run(
-        [str(DBT_EXECUTABLE), "parse", "--quiet", "--project-dir", str(project.project_dir),
-         "--profiles-dir", str(project.profiles_dir), "--target-path", str(project.target_path)],
-        capture_output=True, text=True, check=False,
+        [
+            str(DBT_EXECUTABLE),
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(project.project_dir),
+            "--profiles-dir",
+            str(project.profiles_dir),
+            "--target-path",
+            str(project.target_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if completed.returncode != 0:
         detail = " ".join((completed.stdout + completed.stderr).split())

@@ -71,8 +71,7 @@ def _table(source: Source) -> dict[str, Any]:
     return {
         "name": source.name,
         "description": description,
-        "columns": [_column(c) for c in source.columns]
-        + [_lineage_column(n, t) for n, t in LINEAGE_COLUMNS.items()],
+        "columns": [_column(c) for c in source.columns] + [_lineage_column(n, t) for n, t in LINEAGE_COLUMNS.items()],
     }
 
 
@@ -95,9 +94,7 @@ def sources_document(contract: dict[str, Source] | None = None) -> dict[str, Any
 
 def render_sources_yml(contract: dict[str, Source] | None = None) -> str:
     """The text of `models/staging/_sources.yml`."""
-    body = yaml.safe_dump(
-        sources_document(contract), allow_unicode=True, sort_keys=False, width=100, default_flow_style=False
-    )
+    body = yaml.safe_dump(sources_document(contract), allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
     return HEADER + body
 
 

@@ -126,5 +126,5 @@ def _prune_serving(paths: WarehousePaths, keep: str) -> None:
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    for old in versions[KEPT_SERVING_VERSIONS - 1:]:
+    for old in versions[KEPT_SERVING_VERSIONS - 1 :]:
         shutil.rmtree(old, ignore_errors=True)

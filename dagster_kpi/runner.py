@@ -100,12 +100,17 @@ def _run_job(paths: WarehousePaths, month: str | None) -> RunOutcome:
     job = defs.resolve_implicit_global_asset_job_def()
     paths.log_file.parent.mkdir(parents=True, exist_ok=True)
     # dbt's log lines are echoed to stdout by dagster-dbt; they go to the run log instead.
-    with (DagsterInstance.from_config(str(paths.dagster_home)) as instance,
-          paths.log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log)):
-        result = job.execute_in_process(instance=instance, run_config=QUIET_LOGS, raise_on_error=False,
-                                        tags=run_partition_tags(month))
-    return RunOutcome(success=result.success, reason="" if result.success else blocking_reason(result),
-                      ingest=ingest_summary(result))
+    with (
+        DagsterInstance.from_config(str(paths.dagster_home)) as instance,
+        paths.log_file.open("w", encoding="utf-8") as log,
+        contextlib.redirect_stdout(log),
+    ):
+        result = job.execute_in_process(
+            instance=instance, run_config=QUIET_LOGS, raise_on_error=False, tags=run_partition_tags(month)
+        )
+    return RunOutcome(
+        success=result.success, reason="" if result.success else blocking_reason(result), ingest=ingest_summary(result)
+    )
 
 
 def blocking_reason(result: ExecuteInProcessResult) -> str:

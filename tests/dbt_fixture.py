@@ -46,8 +46,13 @@ def load_raw(db: Path, rows: Rows, then: Callable[[duckdb.DuckDBPyConnection], N
             then(con)
 
 
-def build_work_db(tmp_path_factory: pytest.TempPathFactory, name: str, rows: Rows, dbt_args: list[str],
-                  then: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> Path:
+def build_work_db(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    rows: Rows,
+    dbt_args: list[str],
+    then: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> Path:
     """A work database with `rows` in raw, built with `dbt build <dbt_args>`."""
     tmp = tmp_path_factory.mktemp(name)
     db = tmp / "work.duckdb"
@@ -60,8 +65,7 @@ def read_kpi_values(db: Path) -> dict[Key, tuple[Any, Any, Any]]:
     """marts.kpi_values as {key: (numerator, denominator, value)}."""
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute(
-            "select period_grain, period_start, level, entity_id, kpi_code, numerator, denominator, value "
-            "from marts.kpi_values"
+            "select period_grain, period_start, level, entity_id, kpi_code, numerator, denominator, value from marts.kpi_values"
         ).fetchall()
     return {tuple(r[:5]): tuple(r[5:]) for r in rows}  # type: ignore[misc]
 

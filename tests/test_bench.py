@@ -73,12 +73,18 @@ def write_landing(root: Path) -> Path:
     older = (root / "calls/calls_2026-01.csv").stat().st_mtime
     os.utime(root / "calls/calls_2026-01_reextract.csv", (older + 5, older + 5))
     (root / "surveys").mkdir()
-    pq.write_table(pa.table({
-        "survey_id": ["S1", "S2", "S3"],
-        "responded_at": pa.array(["2026-01-09 10:00:00", "2026-01-19 10:00:00", "2026-02-09 10:00:00"])
-        .cast(pa.timestamp("s")),
-        "csat_score": [5, 3, 4],
-    }), root / "surveys/surveys.parquet")
+    pq.write_table(
+        pa.table(
+            {
+                "survey_id": ["S1", "S2", "S3"],
+                "responded_at": pa.array(["2026-01-09 10:00:00", "2026-01-19 10:00:00", "2026-02-09 10:00:00"]).cast(
+                    pa.timestamp("s")
+                ),
+                "csat_score": [5, 3, 4],
+            }
+        ),
+        root / "surveys/surveys.parquet",
+    )
     return root
 
 
@@ -115,11 +121,18 @@ def test_baseline_sql_on_hand_made_extracts(tmp_path: Path) -> None:
 
 
 def test_compare_month_by_month() -> None:
-    baseline = [("2026-01-01", "call_volume", None, None, 5.0), ("2026-01-01", "answer_rate", 1.0, 2.0, 0.5),
-                ("2026-02-01", "answer_rate", 1.0, 4.0, 0.25)]
-    published = {("2026-01-01", "call_volume"): 5.0, ("2026-02-01", "call_volume"): 0.0,
-                 ("2026-01-01", "answer_rate"): 0.5, ("2026-02-01", "answer_rate"): 0.5,
-                 ("2026-03-01", "answer_rate"): None}
+    baseline = [
+        ("2026-01-01", "call_volume", None, None, 5.0),
+        ("2026-01-01", "answer_rate", 1.0, 2.0, 0.5),
+        ("2026-02-01", "answer_rate", 1.0, 4.0, 0.25),
+    ]
+    published = {
+        ("2026-01-01", "call_volume"): 5.0,
+        ("2026-02-01", "call_volume"): 0.0,
+        ("2026-01-01", "answer_rate"): 0.5,
+        ("2026-02-01", "answer_rate"): 0.5,
+        ("2026-03-01", "answer_rate"): None,
+    }
     found = {c.kpi_code: c for c in compare(baseline, published)}
     # A month without calls counts 0 calls; a ratio without records has no value on either side.
     assert (found["call_volume"].months, found["call_volume"].differing) == (2, ())
@@ -130,21 +143,36 @@ def test_compare_month_by_month() -> None:
 
 
 def test_steps_grouped_by_stage() -> None:
-    steps = [("raw__calls", 2.0), ("raw__calls_raw_calls_suite", 1.0), ("dbt_models", 10.0),
-             ("marts__kpi_values_reconcile_answer_rate", 0.25), ("published__marts", 0.5), ("raw__tickets", 3.0),
-             ("something_new", 0.125)]
+    steps = [
+        ("raw__calls", 2.0),
+        ("raw__calls_raw_calls_suite", 1.0),
+        ("dbt_models", 10.0),
+        ("marts__kpi_values_reconcile_answer_rate", 0.25),
+        ("published__marts", 0.5),
+        ("raw__tickets", 3.0),
+        ("something_new", 0.125),
+    ]
     checks = {"raw__calls_raw_calls_suite", "marts__kpi_values_reconcile_answer_rate"}
-    assert group_steps(steps, checks) == {"ingest": 5.0, "dbt": 10.0, "validation": 1.25, "publish": 0.5,
-                                          "other": 0.125}
+    assert group_steps(steps, checks) == {"ingest": 5.0, "dbt": 10.0, "validation": 1.25, "publish": 0.5, "other": 0.125}
 
 
 def test_step_running_at_a_moment() -> None:
     from bench.stages import RunStages
 
-    run = RunStages(run_id="r", first_step_at=100.0, seconds={}, rows_read=0,
-                    steps=(("raw__calls", 100.0, 110.0), ("dbt_models", 112.0, 150.0)))
+    run = RunStages(
+        run_id="r",
+        first_step_at=100.0,
+        seconds={},
+        rows_read=0,
+        steps=(("raw__calls", 100.0, 110.0), ("dbt_models", 112.0, 150.0)),
+    )
     assert [run.step_at(t) for t in (99.0, 105.0, 111.0, 150.0, 151.0)] == [
-        "start-up", "raw__calls", "between steps", "dbt_models", "after the last step"]
+        "start-up",
+        "raw__calls",
+        "between steps",
+        "dbt_models",
+        "after the last step",
+    ]
 
 
 def test_measure_counts_the_whole_process_tree() -> None:
@@ -170,8 +198,19 @@ def test_landing_folder_reused(tmp_path: Path) -> None:
 
 
 def test_bench_end_to_end(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "bench.run", "--scales", "0.01", "--months", "2",
-               "--data", str(tmp_path / "data"), "--results", str(tmp_path / "results")]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.run",
+        "--scales",
+        "0.01",
+        "--months",
+        "2",
+        "--data",
+        str(tmp_path / "data"),
+        "--results",
+        str(tmp_path / "results"),
+    ]
     done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1200, check=False)
     assert done.returncode == 0, done.stderr
     report = (tmp_path / "results/latest.md").read_text(encoding="utf-8")
@@ -195,13 +234,37 @@ def test_targets_reported_per_scale() -> None:
     from bench.report import GIB, ScaleResult, target_rows
 
     stages = {"ingest": 1.0, "dbt": 2.0, "validation": 1.0, "publish": 0.5, "other": 0.0}
-    small = ScaleResult(scale=1, months=12, rows_read=1_000, full_run_s=50.0, refresh_month="2026-10",
-                        refresh_s=None, overhead_s=12.0, stage_s=stages, peak_rss_bytes=GIB, peak_step="raw__calls",
-                        refresh_peak_rss_bytes=None, baseline_s=5.0, baseline_peak_rss_bytes=GIB)
+    small = ScaleResult(
+        scale=1,
+        months=12,
+        rows_read=1_000,
+        full_run_s=50.0,
+        refresh_month="2026-10",
+        refresh_s=None,
+        overhead_s=12.0,
+        stage_s=stages,
+        peak_rss_bytes=GIB,
+        peak_step="raw__calls",
+        refresh_peak_rss_bytes=None,
+        baseline_s=5.0,
+        baseline_peak_rss_bytes=GIB,
+    )
     # The refresh's peak counts against the memory target too.
-    large = ScaleResult(scale=20, months=12, rows_read=20_000, full_run_s=100.0, refresh_month="2026-10",
-                        refresh_s=25.0, overhead_s=9.5, stage_s=stages, peak_rss_bytes=3 * GIB, peak_step="dbt_models",
-                        refresh_peak_rss_bytes=5 * GIB, baseline_s=40.0, baseline_peak_rss_bytes=GIB)
+    large = ScaleResult(
+        scale=20,
+        months=12,
+        rows_read=20_000,
+        full_run_s=100.0,
+        refresh_month="2026-10",
+        refresh_s=25.0,
+        overhead_s=9.5,
+        stage_s=stages,
+        peak_rss_bytes=3 * GIB,
+        peak_step="dbt_models",
+        refresh_peak_rss_bytes=5 * GIB,
+        baseline_s=40.0,
+        baseline_peak_rss_bytes=GIB,
+    )
     assert large.rows_per_s == 200.0
     assert target_rows([small, large]) == [
         ["full run ≤ 3× baseline (at scale 20)", "n/a (10.0×)", "met (2.5×)"],

@@ -15,8 +15,18 @@ def test_packaged_contract_is_the_shared_spec():
 def test_contract_lists_twelve_sources_with_their_keys():
     sources = load_contract()
     assert list(sources) == [
-        "calls", "tickets", "complaints", "callbacks", "surveys", "customers",
-        "agents", "qa_reviews", "exams", "collaboration_surveys", "report_issues", "plans",
+        "calls",
+        "tickets",
+        "complaints",
+        "callbacks",
+        "surveys",
+        "customers",
+        "agents",
+        "qa_reviews",
+        "exams",
+        "collaboration_surveys",
+        "report_issues",
+        "plans",
     ]
     assert sources["exams"].key == ("exam_id", "agent_id")
     assert sources["plans"].key == ("period_month", "plan_code")

@@ -29,8 +29,7 @@ LATE_DATA = [
 def build(db: Path, tmp: Path, refresh: str | None = None) -> None:
     window = f", refresh_from: '{refresh}', refresh_to: '{refresh}'" if refresh else ""
     # Models and seeds only: the data tests and unit tests have modules of their own.
-    run_dbt(["build", "--exclude", "resource_type:test", "resource_type:unit_test", "--vars", "{" + VARS + window + "}"],
-            db, tmp)
+    run_dbt(["build", "--exclude", "resource_type:test", "resource_type:unit_test", "--vars", "{" + VARS + window + "}"], db, tmp)
 
 
 def marts(db: Path) -> dict[str, list[tuple]]:
@@ -58,8 +57,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list
     build(refreshed, tmp, refresh="2024-02-01")
     only_february = marts(refreshed)
     build(refreshed, tmp, refresh="2024-01-01")
-    return {"before": marts(before), "after": marts(after), "february": only_february,
-            "both": marts(refreshed)}
+    return {"before": marts(before), "after": marts(after), "february": only_february, "both": marts(refreshed)}
 
 
 def test_the_late_data_changes_the_marts(builds):

@@ -24,13 +24,19 @@ def run_dbt(args: list[str], work_db: Path, tmp: Path) -> str:
     Any warning, deprecations included, fails the run.
     """
     argv = [
-        sys.executable, "-c", "from dbt.cli.main import cli; cli()",
+        sys.executable,
+        "-c",
+        "from dbt.cli.main import cli; cli()",
         "--warn-error",
         *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(tmp / "target"),
-        "--log-path", str(tmp / "logs"),
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(tmp / "target"),
+        "--log-path",
+        str(tmp / "logs"),
     ]
     env = {**os.environ, "KPI_WORK_DB": str(work_db)}
     done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
@@ -111,8 +117,9 @@ def test_schemas_are_the_folder_names(manifest: dict) -> None:
 
 def test_kpi_sums_do_not_depend_on_the_order_of_rows(tmp_path: Path) -> None:
     """The same rows summed in another order (as parallel threads do) give the same bits."""
-    sql = run_dbt(["compile", "--quiet", "--inline", "select {{ exact_sum('x') }} from t"],
-                  tmp_path / "work.duckdb", tmp_path).strip()
+    sql = run_dbt(
+        ["compile", "--quiet", "--inline", "select {{ exact_sum('x') }} from t"], tmp_path / "work.duckdb", tmp_path
+    ).strip()
     totals, float_totals = set(), set()
     with duckdb.connect() as con:
         for order in ([0.1, 0.2, 0.3], [0.3, 0.2, 0.1]):
@@ -140,4 +147,9 @@ def test_kpi_rows_well_formed_returns_every_malformed_row(tmp_path: Path) -> Non
         offending = con.execute(sql).fetchall()
     # An unknown grain, an agent off the roster, a NULL numerator and both rows of a duplicated key.
     assert sorted((r[0], r[3]) for r in offending) == [
-        ("month", "T1"), ("month", "zz"), ("week", "center"), ("year", "T2"), ("year", "T2")]
+        ("month", "T1"),
+        ("month", "zz"),
+        ("week", "center"),
+        ("year", "T2"),
+        ("year", "T2"),
+    ]

@@ -60,22 +60,38 @@ CALLS = {JAN: (22, 3), FEB: (9, 1), APR: (1, 1)}
 
 
 def fixture_rows() -> dict[str, list[dict[str, Any]]]:
-    agents = [{"agent_id": a, "agent_name": a.upper(), "team": t, "role": "agent", "hired_on": "2023-01-01"}
-              for a, t in TEAMS.items()]
+    agents = [
+        {"agent_id": a, "agent_name": a.upper(), "team": t, "role": "agent", "hired_on": "2023-01-01"} for a, t in TEAMS.items()
+    ]
     surveys = [
         {"survey_id": f"s{m:%m}{a}{i}", "agent_id": a, "responded_at": f"{m:%Y-%m}-10 10:00:00", "csat_score": s}
-        for m, by_agent in CSAT.items() for a, scores in by_agent.items() for i, s in enumerate(scores)
+        for m, by_agent in CSAT.items()
+        for a, scores in by_agent.items()
+        for i, s in enumerate(scores)
     ]
     callbacks = [
-        {"callback_id": f"cb{m:%m}{a}{i}", "customer_id": f"k{m:%m}{a}{i}", "agent_id": a,
-         "planned_date": f"{m:%Y-%m}-05", "status": "completed" if i < done else "planned",
-         "completed_at": f"{m:%Y-%m}-06 10:00:00" if i < done else None}
-        for m, by_agent in CALLBACKS.items() for a, (done, planned) in by_agent.items() for i in range(done + planned)
+        {
+            "callback_id": f"cb{m:%m}{a}{i}",
+            "customer_id": f"k{m:%m}{a}{i}",
+            "agent_id": a,
+            "planned_date": f"{m:%Y-%m}-05",
+            "status": "completed" if i < done else "planned",
+            "completed_at": f"{m:%Y-%m}-06 10:00:00" if i < done else None,
+        }
+        for m, by_agent in CALLBACKS.items()
+        for a, (done, planned) in by_agent.items()
+        for i in range(done + planned)
     ]
     calls = [
-        {"call_id": f"call{m:%m}{i}", "direction": "inbound", "offered_at": f"{m:%Y-%m}-03 09:00:00",
-         "outcome": "answered" if i < answered else "abandoned", "is_valid": True}
-        for m, (answered, abandoned) in CALLS.items() for i in range(answered + abandoned)
+        {
+            "call_id": f"call{m:%m}{i}",
+            "direction": "inbound",
+            "offered_at": f"{m:%Y-%m}-03 09:00:00",
+            "outcome": "answered" if i < answered else "abandoned",
+            "is_valid": True,
+        }
+        for m, (answered, abandoned) in CALLS.items()
+        for i in range(answered + abandoned)
     ]
     return {"agents": agents, "surveys": surveys, "callbacks": callbacks, "calls": calls}
 
@@ -85,19 +101,24 @@ def load_rule_seeds(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema seeds")
     con.execute("create table seeds.scoring_rule_sets (rule_set varchar, level varchar)")
     con.executemany("insert into seeds.scoring_rule_sets values (?, ?)", RULE_SETS)
-    con.execute("create table seeds.scoring_rules (rule_set varchar, kpi_code varchar, weight double,"
-                " rule_type varchar, target double, unit double, penalty double)")
+    con.execute(
+        "create table seeds.scoring_rules (rule_set varchar, kpi_code varchar, weight double,"
+        " rule_type varchar, target double, unit double, penalty double)"
+    )
     con.executemany("insert into seeds.scoring_rules values (?, ?, ?, ?, ?, ?, ?)", RULES)
-    con.execute("create table seeds.scoring_bands (rule_set varchar, kpi_code varchar, threshold double,"
-                " band_score double)")
+    con.execute("create table seeds.scoring_bands (rule_set varchar, kpi_code varchar, threshold double, band_score double)")
     con.executemany("insert into seeds.scoring_bands values (?, ?, ?, ?)", BANDS)
 
 
 @pytest.fixture(scope="module")
 def work_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_work_db(tmp_path_factory, "dbt_scoring", fixture_rows(),
-                         ["--threads", "2", "--exclude", "scoring_rule_sets", "scoring_rules", "scoring_bands"],
-                         then=load_rule_seeds)
+    return build_work_db(
+        tmp_path_factory,
+        "dbt_scoring",
+        fixture_rows(),
+        ["--threads", "2", "--exclude", "scoring_rule_sets", "scoring_rules", "scoring_bands"],
+        then=load_rule_seeds,
+    )
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -127,15 +148,17 @@ def approx_table(got: dict, want: dict) -> None:
 # over the weight of the KPIs with a value.
 AGENT_TOTALS = {
     JAN: {"a1": 100, "a2": 100, "a3": 90, "a4": 50, "a5": None, "a6": 80},  # a6 csat (80+60)/2 = 70 -> band 60
-    FEB: {"a1": 100, "a5": 100, "a2": 90, "a3": 80, "a4": 60, "a6": 60},   # a4, a6: 30 of 50, no callbacks
-    MAR: {"a5": 100, "a1": 90, "a3": 90, "a2": 80, "a6": 50, "a4": 50},    # a5 csat 90 -> band 100
+    FEB: {"a1": 100, "a5": 100, "a2": 90, "a3": 80, "a4": 60, "a6": 60},  # a4, a6: 30 of 50, no callbacks
+    MAR: {"a5": 100, "a1": 90, "a3": 90, "a2": 80, "a6": 50, "a4": 50},  # a5 csat 90 -> band 100
     APR: {"a5": 100, "a1": 100, "a3": 80, "a2": 75, "a4": 50, "a6": None},  # a3 40 of 50; a2 50 + 50 x 1/2
 }
 # Teams pool their agents' surveys and callbacks: T1 Jan csat 280/3 -> 50 + 50; T2 Jan 200/3 -> 0 + 50;
 # Feb T1 320/4 = 80 -> 40 + 50, T2 380/5 = 76 -> 30 + 50; Mar T1 300/4 = 75 and T2 280/4 = 70 -> 30 + 50;
 # Apr T1 280/3 -> 50 + 50 x 2/3, T2 160/2 = 80 -> 40 + 50.
 TEAM_TOTALS = {
-    JAN: {"T1": 100, "T2": 50}, FEB: {"T1": 90, "T2": 80}, MAR: {"T1": 80, "T2": 80},
+    JAN: {"T1": 100, "T2": 50},
+    FEB: {"T1": 90, "T2": 80},
+    MAR: {"T1": 80, "T2": 80},
     APR: {"T1": 50 + 100 / 3, "T2": 90},
 }
 # Centre: answer_rate 22/25 = 88% -> 2 units short -> 13, 9/10 on target -> 15, none in March, 1/2 -> 0;
@@ -162,15 +185,16 @@ def test_kpi_scores_rows(work_db: Path) -> None:
     assert rows[(JAN, "center", "center", "agent_score_avg")] == ("center", 84.0, 10.0, 9.0)
     assert rows[(FEB, "center", "center", "agent_score_avg")] == ("center", pytest.approx(490 / 6), 10.0, 7.0)
     assert rows[(APR, "center", "center", "big_client_churn_count")] == ("center", 0.0, 10.0, 10.0)
-    assert rows[(APR, "team", "T1", "callback_rate")] == \
-        ("frontline", pytest.approx(2 / 3), 50.0, pytest.approx(100 / 3))
+    assert rows[(APR, "team", "T1", "callback_rate")] == ("frontline", pytest.approx(2 / 3), 50.0, pytest.approx(100 / 3))
 
 
 def test_totals_and_scored_weight(cards: dict) -> None:
-    approx_table(column(cards, "agent", "total_score"),
-                 {(m, a): t for m, by_agent in AGENT_TOTALS.items() for a, t in by_agent.items()})
-    approx_table(column(cards, "team", "total_score"),
-                 {(m, t): v for m, by_team in TEAM_TOTALS.items() for t, v in by_team.items()})
+    approx_table(
+        column(cards, "agent", "total_score"), {(m, a): t for m, by_agent in AGENT_TOTALS.items() for a, t in by_agent.items()}
+    )
+    approx_table(
+        column(cards, "team", "total_score"), {(m, t): v for m, by_team in TEAM_TOTALS.items() for t, v in by_team.items()}
+    )
     approx_table(column(cards, "center", "total_score"), {(m, "center"): t for m, t in CENTER_TOTALS.items()})
     weights = column(cards, "agent", "scored_weight")
     assert (weights[(JAN, "a1")], weights[(FEB, "a4")], weights[(APR, "a3")], weights[(JAN, "a5")]) == (100, 50, 50, 0)
@@ -183,12 +207,28 @@ def test_totals_and_scored_weight(cards: dict) -> None:
 def test_grades_and_pay(cards: dict) -> None:
     grade, pay = column(cards, "agent", "grade"), column(cards, "agent", "pay_ratio")
     # 100 A/1.00, 90 B/0.90 (the edge is B), 80 B/0.80, 75 C/0.80, 60 D/0.70, no total: neither.
-    assert [grade[k] for k in [(JAN, "a1"), (JAN, "a3"), (JAN, "a6"), (APR, "a2"), (FEB, "a4"), (JAN, "a5")]] == \
-        ["A", "B", "B", "C", "D", None]
-    assert [pay[k] for k in [(JAN, "a1"), (JAN, "a3"), (JAN, "a6"), (APR, "a2"), (FEB, "a4"), (JAN, "a5")]] == \
-        [1.0, 0.9, 0.8, 0.8, 0.7, None]
-    assert column(cards, "center", "grade") == {(JAN, "center"): "A", (FEB, "center"): "A",
-                                                (MAR, "center"): "D", (APR, "center"): "D"}
+    assert [grade[k] for k in [(JAN, "a1"), (JAN, "a3"), (JAN, "a6"), (APR, "a2"), (FEB, "a4"), (JAN, "a5")]] == [
+        "A",
+        "B",
+        "B",
+        "C",
+        "D",
+        None,
+    ]
+    assert [pay[k] for k in [(JAN, "a1"), (JAN, "a3"), (JAN, "a6"), (APR, "a2"), (FEB, "a4"), (JAN, "a5")]] == [
+        1.0,
+        0.9,
+        0.8,
+        0.8,
+        0.7,
+        None,
+    ]
+    assert column(cards, "center", "grade") == {
+        (JAN, "center"): "A",
+        (FEB, "center"): "A",
+        (MAR, "center"): "D",
+        (APR, "center"): "D",
+    }
 
 
 def test_ranks_with_shared_ties(cards: dict) -> None:
@@ -197,8 +237,14 @@ def test_ranks_with_shared_ties(cards: dict) -> None:
     assert {a: rank[(MAR, a)] for a in TEAMS} == {"a5": 1, "a1": 2, "a3": 2, "a2": 4, "a6": 5, "a4": 5}
     assert {m: ranked[(m, "a1")] for m in MONTHS} == {JAN: 5, FEB: 6, MAR: 6, APR: 5}
     assert column(cards, "team", "rank") == {
-        (JAN, "T1"): 1, (JAN, "T2"): 2, (FEB, "T1"): 1, (FEB, "T2"): 2,
-        (MAR, "T1"): 1, (MAR, "T2"): 1, (APR, "T1"): 2, (APR, "T2"): 1,
+        (JAN, "T1"): 1,
+        (JAN, "T2"): 2,
+        (FEB, "T1"): 1,
+        (FEB, "T2"): 2,
+        (MAR, "T1"): 1,
+        (MAR, "T2"): 1,
+        (APR, "T1"): 2,
+        (APR, "T2"): 1,
     }
     assert set(column(cards, "center", "rank").values()) == {1}
 
@@ -209,19 +255,41 @@ def test_awards_need_three_months_of_top_ranks(cards: dict) -> None:
     # a2 falls to 4th in March. Nothing in January and February.
     assert paid == {(MAR, "a1"): 300, (APR, "a1"): 500, (APR, "a5"): 500}
     assert column(cards, "team", "award_amount") == {
-        (JAN, "T1"): 0, (JAN, "T2"): 0, (FEB, "T1"): 0, (FEB, "T2"): 0,
-        (MAR, "T1"): 500, (MAR, "T2"): 500, (APR, "T1"): 300, (APR, "T2"): 500,
+        (JAN, "T1"): 0,
+        (JAN, "T2"): 0,
+        (FEB, "T1"): 0,
+        (FEB, "T2"): 0,
+        (MAR, "T1"): 500,
+        (MAR, "T2"): 500,
+        (APR, "T1"): 300,
+        (APR, "T2"): 500,
     }
-    assert column(cards, "center", "award_amount") == {(JAN, "center"): 0, (FEB, "center"): 0,
-                                                       (MAR, "center"): 500, (APR, "center"): 500}
+    assert column(cards, "center", "award_amount") == {
+        (JAN, "center"): 0,
+        (FEB, "center"): 0,
+        (MAR, "center"): 500,
+        (APR, "center"): 500,
+    }
 
 
 def test_improvement_plan_for_the_bottom_three(cards: dict) -> None:
     plan = {k for k, v in column(cards, "agent", "improvement_plan_required").items() if v}
     # Jan: a3 (90), a6, a4 have fewer than three ranked agents below; a1 and a2 (100) have three; a5 is unranked.
     # Feb: a2 (90) has a3, a4, a6 below; the tied 60s are both in the bottom three.
-    assert plan == {(JAN, "a3"), (JAN, "a6"), (JAN, "a4"), (FEB, "a3"), (FEB, "a4"), (FEB, "a6"),
-                    (MAR, "a2"), (MAR, "a6"), (MAR, "a4"), (APR, "a3"), (APR, "a2"), (APR, "a4")}
+    assert plan == {
+        (JAN, "a3"),
+        (JAN, "a6"),
+        (JAN, "a4"),
+        (FEB, "a3"),
+        (FEB, "a4"),
+        (FEB, "a6"),
+        (MAR, "a2"),
+        (MAR, "a6"),
+        (MAR, "a4"),
+        (APR, "a3"),
+        (APR, "a2"),
+        (APR, "a4"),
+    }
     # Two teams and one centre are too few for a plan.
     assert not any(card["improvement_plan_required"] for (_, level, _), card in cards.items() if level != "agent")
 
@@ -240,16 +308,27 @@ def test_null_total_has_no_grade_pay_or_rank(cards: dict) -> None:
 
 
 def test_agent_score_avg_at_center_and_team(work_db: Path) -> None:
-    rows = query(work_db, "select period_grain, period_start, level, entity_id, numerator, denominator, value "
-                          "from marts.kpi_values where kpi_code = 'agent_score_avg'")
+    rows = query(
+        work_db,
+        "select period_grain, period_start, level, entity_id, numerator, denominator, value "
+        "from marts.kpi_values where kpi_code = 'agent_score_avg'",
+    )
     got = {(r[1], r[3]): r[4:] for r in rows}
     assert {r[0] for r in rows} == {"month"} and {r[2] for r in rows} == {"center", "team"}
     # Mean of the agents' totals, agents without one left out (a5 in January, a6 in April).
     want = {
-        (JAN, "center"): (420, 5, 84), (JAN, "T1"): (290, 3, 290 / 3), (JAN, "T2"): (130, 2, 65),
-        (FEB, "center"): (490, 6, 490 / 6), (FEB, "T1"): (270, 3, 90), (FEB, "T2"): (220, 3, 220 / 3),
-        (MAR, "center"): (460, 6, 460 / 6), (MAR, "T1"): (260, 3, 260 / 3), (MAR, "T2"): (200, 3, 200 / 3),
-        (APR, "center"): (405, 5, 81), (APR, "T1"): (255, 3, 85), (APR, "T2"): (150, 2, 75),
+        (JAN, "center"): (420, 5, 84),
+        (JAN, "T1"): (290, 3, 290 / 3),
+        (JAN, "T2"): (130, 2, 65),
+        (FEB, "center"): (490, 6, 490 / 6),
+        (FEB, "T1"): (270, 3, 90),
+        (FEB, "T2"): (220, 3, 220 / 3),
+        (MAR, "center"): (460, 6, 460 / 6),
+        (MAR, "T1"): (260, 3, 260 / 3),
+        (MAR, "T2"): (200, 3, 200 / 3),
+        (APR, "center"): (405, 5, 81),
+        (APR, "T1"): (255, 3, 85),
+        (APR, "T2"): (150, 2, 75),
     }
     assert got.keys() == want.keys()
     for key, values in want.items():
@@ -257,17 +336,21 @@ def test_agent_score_avg_at_center_and_team(work_db: Path) -> None:
 
 
 def test_other_kpi_values_are_published_unchanged(work_db: Path) -> None:
-    differences = query(work_db, """
+    differences = query(
+        work_db,
+        """
         (select * from marts.kpi_values where kpi_code <> 'agent_score_avg'
          except all select * from intermediate.int_kpi_values)
         union all
         (select * from intermediate.int_kpi_values
          except all select * from marts.kpi_values where kpi_code <> 'agent_score_avg')
-    """)
+    """,
+    )
     assert differences == []
 
 
 # --- the default rule seeds are the tables of kpis.md ------------------------------------------
+
 
 def read_seed(name: str) -> list[tuple[str, ...]]:
     with (PROJECT_ROOT / "seeds" / f"{name}.csv").open(encoding="utf-8") as f:

@@ -61,13 +61,17 @@ def test_dbt_arguments_of_a_partition_run():
 
     march = TimeWindow(datetime(2026, 3, 1), datetime(2026, 4, 1))
     assert dbt_build_args(march, covers_every_partition=False) == [
-        "build", "--exclude", "resource_type:unit_test",
-        "--vars", '{"refresh_from": "2026-03-01", "refresh_to": "2026-03-01"}']
+        "build",
+        "--exclude",
+        "resource_type:unit_test",
+        "--vars",
+        '{"refresh_from": "2026-03-01", "refresh_to": "2026-03-01"}',
+    ]
     first_quarter = TimeWindow(datetime(2026, 1, 1), datetime(2026, 4, 1))
     assert dbt_build_args(first_quarter, covers_every_partition=False)[-1] == (
-        '{"refresh_from": "2026-01-01", "refresh_to": "2026-03-01"}')
-    assert dbt_build_args(first_quarter, covers_every_partition=True) == [
-        "build", "--exclude", "resource_type:unit_test"]
+        '{"refresh_from": "2026-01-01", "refresh_to": "2026-03-01"}'
+    )
+    assert dbt_build_args(first_quarter, covers_every_partition=True) == ["build", "--exclude", "resource_type:unit_test"]
     assert dbt_models.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN
     assert dbt_models.partitions_def.get_first_partition_key() == f"{FIRST_MONTH}-01"
 

@@ -33,19 +33,33 @@ def test_the_work_connection_and_dbt_take_the_setting(monkeypatch, tmp_path: Pat
     monkeypatch.setenv(MEMORY_LIMIT_ENV, "2GiB")
     with KpiWarehouse(landing_dir=str(tmp_path), warehouse=str(tmp_path / "w.duckdb")).connect_work() as con:
         assert setting(con) == "2.0 GiB"
-    shown = run_dbt(["show", "--quiet", "--inline", "select current_setting('memory_limit') as m", "--output", "json"],
-                    tmp_path / "work.duckdb", tmp_path)
+    shown = run_dbt(
+        ["show", "--quiet", "--inline", "select current_setting('memory_limit') as m", "--output", "json"],
+        tmp_path / "work.duckdb",
+        tmp_path,
+    )
     assert json.loads(shown) == {"show": [{"m": "2.0 GiB"}]}
 
 
 def test_a_limit_duckdb_refuses_is_a_one_line_usage_error(tmp_path: Path) -> None:
     (tmp_path / "landing").mkdir()
     result = subprocess.run(
-        [sys.executable, "-m", "dagster_kpi.cli", "run", "--landing", str(tmp_path / "landing"),
-         "--warehouse", str(tmp_path / "w.duckdb")],
-        capture_output=True, text=True, timeout=120, env={**os.environ, MEMORY_LIMIT_ENV: "lots"},
+        [
+            sys.executable,
+            "-m",
+            "dagster_kpi.cli",
+            "run",
+            "--landing",
+            str(tmp_path / "landing"),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, MEMORY_LIMIT_ENV: "lots"},
     )
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "kpi run: KPI_MEMORY_LIMIT='lots' is not a DuckDB memory limit "
-        "(Parser Error: Memory must have a number (e.g. 1GB))")
+        "kpi run: KPI_MEMORY_LIMIT='lots' is not a DuckDB memory limit (Parser Error: Memory must have a number (e.g. 1GB))"
+    )

@@ -69,6 +69,7 @@ def _canonical(aliases: dict[str, str], value: object) -> str:
 
 # --- the landing folder as a whole --------------------------------------------------------------
 
+
 def test_every_source_gets_a_folder_with_rows(landing):
     out, rows = landing
     assert list(rows) == list(CONTRACT)
@@ -232,6 +233,7 @@ def test_nothing_happens_after_today(tmp_path):
 
 # --- building blocks, checked against hand-made values ----------------------------------------------
 
+
 def test_ids_are_zero_padded_with_nulls():
     assert col.ids("TK", np.array([7, -1, 12]), 4).to_pylist() == ["TK0007", None, "TK0012"]
     assert col.ids("客户", np.array([1]), 6).to_pylist() == ["客户000001"]
@@ -291,17 +293,22 @@ def test_big_clients_churn_over_a_default_year():
 
 def test_chinese_gbk_csv_layout(tmp_path):
     """One hand-made complaint, written as the GBK export with a YYYY/MM/DD row."""
-    table = pa.table({
-        "complaint_id": ["CP1", "CP2"], "ticket_id": [None, "TK9"], "customer_id": ["CU1", None],
-        "agent_id": ["KF1001", None],
-        "received_at": pa.array([datetime(2026, 1, 5, 9, 30), datetime(2026, 1, 6, 14, 0, 5)], pa.timestamp("s")),
-        "source": ["电话", None], "severity": ["major", "general"], "is_responsible": [True, None],
-        "resolved_at": pa.array([datetime(2026, 1, 6, 10, 0), None], pa.timestamp("s")),
-        "satisfied": [False, None],
-    })
+    table = pa.table(
+        {
+            "complaint_id": ["CP1", "CP2"],
+            "ticket_id": [None, "TK9"],
+            "customer_id": ["CU1", None],
+            "agent_id": ["KF1001", None],
+            "received_at": pa.array([datetime(2026, 1, 5, 9, 30), datetime(2026, 1, 6, 14, 0, 5)], pa.timestamp("s")),
+            "source": ["电话", None],
+            "severity": ["major", "general"],
+            "is_responsible": [True, None],
+            "resolved_at": pa.array([datetime(2026, 1, 6, 10, 0), None], pa.timestamp("s")),
+            "satisfied": [False, None],
+        }
+    )
     path = tmp_path / "c.csv"
-    write_csv(duckdb.connect(), table, path, CONTRACT["complaints"], chinese=True, encoding="gbk",
-              slash=np.array([False, True]))
+    write_csv(duckdb.connect(), table, path, CONTRACT["complaints"], chinese=True, encoding="gbk", slash=np.array([False, True]))
     assert path.read_bytes().decode("gbk").splitlines() == [
         "投诉编号,工单号,客户编号,责任人工号,投诉时间,投诉来源,投诉等级,是否责任投诉,解决时间,是否满意",
         "CP1,,CU1,KF1001,2026-01-05 09:30:00,电话,一类,是,2026-01-06 10:00:00,否",

@@ -77,9 +77,17 @@ def test_a_renamed_file_is_not_read_again_but_carries_its_new_name(tmp_path, con
 
 def test_kept_rows_are_parsed_again_at_the_time_of_each_run(tmp_path, con, files_read):
     """A call dated after the first run's time is quarantined then, and valid once that time has come."""
-    put(tmp_path, "calls", "a.csv", csv_bytes([
-        call("C1"), call("C9", offered_at="2025-02-01 08:00:00", answered_at="2025-02-01 08:00:10",
-                         ended_at="2025-02-01 08:05:00")]))
+    put(
+        tmp_path,
+        "calls",
+        "a.csv",
+        csv_bytes(
+            [
+                call("C1"),
+                call("C9", offered_at="2025-02-01 08:00:00", answered_at="2025-02-01 08:00:10", ended_at="2025-02-01 08:05:00"),
+            ]
+        ),
+    )
     early = ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
     assert early.quarantined_by_reason == {"timestamp_out_of_range": 1}
     later = ingest_source(con, CALLS, tmp_path, loaded_at=datetime(2025, 3, 1))

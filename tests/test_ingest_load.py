@@ -411,8 +411,11 @@ def test_large_csv_keeps_true_row_numbers(tmp_path, con):
         TO '{tmp_path / "calls" / "big.csv"}' (HEADER)""")
     report = ingest(con, tmp_path, "calls")
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (300_000, 299_997, 3)
-    assert rows(con, "SELECT count(*), count(*) FILTER (WHERE _source_row = CAST(row_no AS BIGINT)), "
-                     "count(*) FILTER (WHERE queue LIKE 'Q%multi-line') FROM raw.calls") == [(299_997, 299_997, 297)]
+    assert rows(
+        con,
+        "SELECT count(*), count(*) FILTER (WHERE _source_row = CAST(row_no AS BIGINT)), "
+        "count(*) FILTER (WHERE queue LIKE 'Q%multi-line') FROM raw.calls",
+    ) == [(299_997, 299_997, 297)]
     assert rows(con, "SELECT _source_row, _reason FROM quarantine.calls") == [
         (100_000, "unparsable_int"), (200_000, "unparsable_int"), (300_000, "unparsable_int")
     ]  # fmt: skip
@@ -422,9 +425,7 @@ def test_row_order_does_not_depend_on_the_insertion_order_setting(tmp_path, con)
     put(tmp_path, "calls", "a.csv", csv_bytes([CALL | {"call_id": f"C{i}"} for i in range(1, 6)]))
     con.execute("SET preserve_insertion_order = false")
     ingest(con, tmp_path, "calls")
-    assert rows(con, "SELECT call_id, _source_row FROM raw.calls ORDER BY _source_row") == [
-        (f"C{i}", i) for i in range(1, 6)
-    ]
+    assert rows(con, "SELECT call_id, _source_row FROM raw.calls ORDER BY _source_row") == [(f"C{i}", i) for i in range(1, 6)]
     assert rows(con, "SELECT current_setting('preserve_insertion_order')") == [(False,)]
 
 

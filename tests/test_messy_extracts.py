@@ -187,9 +187,7 @@ class Corruptor:
         return True
 
     def out_of_range(self, number: int, row: list[object]) -> bool:
-        bounded = [
-            c for c in self.source.columns if c.name in self.columns and (c.min is not None or c.max is not None)
-        ]
+        bounded = [c for c in self.source.columns if c.name in self.columns and (c.min is not None or c.max is not None)]
         if not bounded:
             return False
         column = self.rng.choice(bounded)

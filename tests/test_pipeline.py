@@ -15,14 +15,19 @@ from dagster_kpi.generate import generate_landing
 from tests.conftest import FIRST_MONTH
 
 HEADLINE = {
-    "answer_rate", "callback_rate", "complaint_resolution_satisfaction_rate", "complaint_resolution_hours",
-    "big_client_churn_count", "big_client_churn_rate", "big_client_callback_count", "csat_score",
+    "answer_rate",
+    "callback_rate",
+    "complaint_resolution_satisfaction_rate",
+    "complaint_resolution_hours",
+    "big_client_churn_count",
+    "big_client_churn_rate",
+    "big_client_callback_count",
+    "csat_score",
 }
 
 
 def kpi(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "dagster_kpi.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, "-m", "dagster_kpi.cli", *map(str, args)], capture_output=True, text=True, timeout=600)
 
 
 def digest(path: Path) -> str:
@@ -49,7 +54,8 @@ def test_run_publishes_every_headline_kpi_for_every_grain(published):
             "SELECT period_grain, min(period_start), max(period_start) FROM marts.kpi_values GROUP BY 1 ORDER BY 1"
         ).fetchall()
         assert [(g, str(a), str(b)) for g, a, b in grains] == [
-            ("month", "2026-01-01", "2026-03-01"), ("quarter", "2026-01-01", "2026-01-01"),
+            ("month", "2026-01-01", "2026-03-01"),
+            ("quarter", "2026-01-01", "2026-01-01"),
             ("year", "2026-01-01", "2026-01-01"),
         ]
         levels = {r[0] for r in con.execute("SELECT DISTINCT level FROM marts.kpi_values").fetchall()}
@@ -63,16 +69,20 @@ def test_centre_answer_rate_reconciles_with_raw_calls(published):
     _, warehouse = published
     work_db = warehouse.with_name("warehouse.work") / "work.duckdb"
     with duckdb.connect(str(work_db), read_only=True) as con:
-        expected = dict(con.execute(
-            """SELECT date_trunc('month', offered_at)::DATE,
+        expected = dict(
+            con.execute(
+                """SELECT date_trunc('month', offered_at)::DATE,
                       count(*) FILTER (WHERE outcome = 'answered') / count(*)
                FROM raw.calls WHERE direction = 'inbound' AND coalesce(is_valid, true) GROUP BY 1"""
-        ).fetchall())
+            ).fetchall()
+        )
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        published_rates = dict(con.execute(
-            """SELECT period_start, value FROM marts.kpi_values
+        published_rates = dict(
+            con.execute(
+                """SELECT period_start, value FROM marts.kpi_values
                WHERE kpi_code = 'answer_rate' AND level = 'center' AND period_grain = 'month'"""
-        ).fetchall())
+            ).fetchall()
+        )
     assert len(expected) == 3
     assert published_rates == pytest.approx(expected)
 
@@ -124,16 +134,22 @@ def test_a_month_outside_the_partitions_is_a_usage_error(published):
     result = kpi("run", "--landing", landing, "--warehouse", warehouse, "--month", "1999-01")
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        f"kpi run: month 1999-01 is outside the partitions ({FIRST_MONTH} to the current month)")
+        f"kpi run: month 1999-01 is outside the partitions ({FIRST_MONTH} to the current month)"
+    )
 
 
 def test_no_published_mart_or_serving_file_holds_customer_names_or_phone_numbers(published):
     _, warehouse = published
     work_db = warehouse.with_name("warehouse.work") / "work.duckdb"
     with duckdb.connect(str(work_db), read_only=True) as con:
-        secrets = {r[0] for r in con.execute(
-            "SELECT customer_name FROM raw.customers UNION SELECT phone FROM raw.customers "
-            "UNION SELECT caller_number FROM raw.calls").fetchall() if r[0]}
+        secrets = {
+            r[0]
+            for r in con.execute(
+                "SELECT customer_name FROM raw.customers UNION SELECT phone FROM raw.customers "
+                "UNION SELECT caller_number FROM raw.calls"
+            ).fetchall()
+            if r[0]
+        }
     assert len(secrets) > 100
     serving = warehouse.with_name("warehouse.serving") / "current"
     sources = [(str(warehouse), f"marts.{t}") for t in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards")]
@@ -141,8 +157,9 @@ def test_no_published_mart_or_serving_file_holds_customer_names_or_phone_numbers
     assert len(sources) >= 8
     for database, relation in sources:
         with duckdb.connect(database or ":memory:", read_only=database is not None) as con:
-            text_columns = [name for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-                            if kind == "VARCHAR"]
+            text_columns = [
+                name for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall() if kind == "VARCHAR"
+            ]
             for column in text_columns:
                 values = {r[0] for r in con.execute(f'SELECT DISTINCT "{column}" FROM {relation}').fetchall()}
                 assert not values & secrets, (relation, column)

@@ -70,10 +70,7 @@ def test_a_share_above_the_threshold_fails(quarantined, threshold, passed):
 def test_an_empty_source_passes():
     result = evaluate(QuarantineShare("report_issues", 0, 0, ()), 0.01)
     assert result.passed
-    assert (
-        result.description
-        == "report_issues: 0 of 0 rows quarantined (0.00%; threshold 1.00%, KPI_MAX_QUARANTINE_SHARE)"
-    )
+    assert result.description == "report_issues: 0 of 0 rows quarantined (0.00%; threshold 1.00%, KPI_MAX_QUARANTINE_SHARE)"
 
 
 @pytest.mark.parametrize(("text", "expected"), [(None, 0.01), ("", 0.01), ("0.1", 0.1), (" 0 ", 0.0), ("1", 1.0)])
@@ -109,9 +106,7 @@ def test_check_reads_the_work_database(tmp_path, monkeypatch, threshold, passed)
     [check] = [c for c in quarantine_checks if next(iter(c.check_keys)).asset_key.path == ["raw", "calls"]]
     result = check(warehouse=warehouse)
     assert result.passed is passed
-    assert result.description.startswith(
-        f"calls: 3 of 11 rows quarantined (27.27%; threshold {float(threshold or 0.01):.2%}"
-    )
+    assert result.description.startswith(f"calls: 3 of 11 rows quarantined (27.27%; threshold {float(threshold or 0.01):.2%}")
 
 
 def test_a_bad_threshold_fails_the_check(tmp_path, monkeypatch):

@@ -45,7 +45,10 @@ READER = textwrap.dedent(
 def kpi_run(landing: Path, warehouse: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dagster_kpi.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-        capture_output=True, text=True, timeout=900, env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, **env},
     )
 
 
@@ -77,15 +80,15 @@ def published(landings, tmp_path: Path) -> Path:
     return warehouse
 
 
-def test_readers_never_see_an_error_while_runs_are_killed_at_every_stage_and_the_next_publishes(
-        landings, published, tmp_path):
+def test_readers_never_see_an_error_while_runs_are_killed_at_every_stage_and_the_next_publishes(landings, published, tmp_path):
     """SIGKILL at ingest, dbt, validation and publish, one after another on the same warehouse, with no
     clean-up between; then a run publishes new marts. A reader process queries throughout."""
     warehouse, landing = published, landings[1]
     before, before_count = digest(warehouse), kpi_value_count(warehouse)
     stop = tmp_path / "stop"
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(warehouse), str(stop)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse), str(stop)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         for stage in STAGES:
             killed = kpi_run(landing, warehouse, **{FAULT_ENV: stage})

@@ -34,6 +34,7 @@ HOUR_NS = 3_600 * 10**9
 
 # --- schedules --------------------------------------------------------------------------------
 
+
 def run_request(schedule, at: datetime):
     return schedule(build_schedule_context(scheduled_execution_time=at))
 
@@ -81,6 +82,7 @@ def test_timezone_setting(monkeypatch):
 
 
 # --- landing sensor ---------------------------------------------------------------------------
+
 
 def write(path: Path, text: str, mtime_ns: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,11 +162,13 @@ def test_sensor_waits_for_files_being_written(landing: Path):
     waiting = evaluate_landing(landing, None, settle_seconds=30, now_ns=now_ns)
     assert waiting.run_requests == [] and waiting.cursor is None
     assert waiting.skip_reason.skip_message == (
-        "waiting 30 s for files still being written: agents/agents.csv, calls/2026-03.csv")
+        "waiting 30 s for files still being written: agents/agents.csv, calls/2026-03.csv"
+    )
     assert len(evaluate_landing(landing, None, settle_seconds=10, now_ns=now_ns).run_requests) == 1
 
 
 # --- freshness --------------------------------------------------------------------------------
+
 
 def make_raw(con: duckdb.DuckDBPyConnection, source_name: str, events: list[object]) -> None:
     """raw.<source> as ingestion writes it, with only the event column filled."""
@@ -181,14 +185,18 @@ def test_calls_older_than_two_days_are_stale(con):
     make_raw(con, "calls", [datetime(2026, 3, 12, 9), datetime(2026, 3, 14, 10), None])
     fresh = check_freshness(con, "calls", now=datetime(2026, 3, 15, 9))
     assert fresh.passed and fresh.severity == AssetCheckSeverity.WARN
-    assert fresh.description == ("calls is fresh: newest offered_at 2026-03-14 10:00:00, data through "
-                                 "2026-03-14 10:00:00 is 23.0 h old (max age 2.0 days, KPI_FRESHNESS_CALLS_HOURS)")
+    assert fresh.description == (
+        "calls is fresh: newest offered_at 2026-03-14 10:00:00, data through "
+        "2026-03-14 10:00:00 is 23.0 h old (max age 2.0 days, KPI_FRESHNESS_CALLS_HOURS)"
+    )
     assert fresh.metadata["age_hours"].value == 23.0 and fresh.metadata["rows"].value == 3
 
     stale = check_freshness(con, "calls", now=datetime(2026, 3, 20, 10))
     assert not stale.passed and stale.severity == AssetCheckSeverity.WARN
-    assert stale.description == ("calls is stale: newest offered_at 2026-03-14 10:00:00, data through "
-                                 "2026-03-14 10:00:00 is 6.0 days old (max age 2.0 days, KPI_FRESHNESS_CALLS_HOURS)")
+    assert stale.description == (
+        "calls is stale: newest offered_at 2026-03-14 10:00:00, data through "
+        "2026-03-14 10:00:00 is 6.0 days old (max age 2.0 days, KPI_FRESHNESS_CALLS_HOURS)"
+    )
 
 
 def test_max_age_setting(con, monkeypatch):
@@ -207,8 +215,10 @@ def test_a_month_counts_as_of_its_end(con):
     assert check_freshness(con, "plans", now=datetime(2026, 4, 15)).passed
     stale = check_freshness(con, "plans", now=datetime(2026, 4, 16))
     assert not stale.passed
-    assert stale.description == ("plans is stale: newest period_month 2026-02, data through 2026-03-01 00:00:00 "
-                                 "is 46.0 days old (max age 45.0 days, KPI_FRESHNESS_PLANS_HOURS)")
+    assert stale.description == (
+        "plans is stale: newest period_month 2026-02, data through 2026-03-01 00:00:00 "
+        "is 46.0 days old (max age 45.0 days, KPI_FRESHNESS_PLANS_HOURS)"
+    )
 
 
 def test_a_date_counts_as_of_its_end(con):
@@ -227,8 +237,9 @@ def test_empty_and_missing_tables(con):
     make_raw(con, "surveys", [])
     empty = check_freshness(con, "surveys", now=datetime(2026, 3, 1))
     assert empty.passed
-    assert empty.description == ("surveys: raw.surveys is empty, no data to judge "
-                                 "(max age 7.0 days, KPI_FRESHNESS_SURVEYS_HOURS)")
+    assert empty.description == (
+        "surveys: raw.surveys is empty, no data to judge (max age 7.0 days, KPI_FRESHNESS_SURVEYS_HOURS)"
+    )
     missing = check_freshness(con, "exams", now=datetime(2026, 3, 1))
     assert not missing.passed
     assert missing.description == "exams: raw.exams does not exist; the source was never loaded"
@@ -259,9 +270,16 @@ def test_freshness_check_reads_the_work_database_and_releases_it(tmp_path: Path)
 
 # --- definitions ------------------------------------------------------------------------------
 
+
 def test_job_schedules_sensor_and_checks_resolve_with_the_ingest_assets():
-    defs = Definitions(assets=ingest_assets, asset_checks=freshness_checks, jobs=jobs, schedules=schedules,
-                       sensors=sensors, resources={"warehouse": KpiWarehouse()})
+    defs = Definitions(
+        assets=ingest_assets,
+        asset_checks=freshness_checks,
+        jobs=jobs,
+        schedules=schedules,
+        sensors=sensors,
+        resources={"warehouse": KpiWarehouse()},
+    )
     job = defs.resolve_job_def("kpi_refresh")
     assert AssetKey(["raw", "calls"]) in job.asset_layer.selected_asset_keys
     graph = defs.resolve_asset_graph()

@@ -32,6 +32,7 @@ def make_raw(db: Path, source_name: str, rows: list[dict], drop: tuple[str, ...]
 
 # --- raw suites -------------------------------------------------------------------------------
 
+
 def test_raw_suite_follows_the_contract():
     assert raw_suite(load_contract()["exams"]) == {
         "name": "raw_exams",
@@ -50,8 +51,10 @@ def test_raw_suite_follows_the_contract():
     }
     calls = raw_suite(load_contract()["calls"])["expectations"]
     assert calls[0] == {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "call_id"}}
-    assert {"type": "expect_column_values_to_be_in_set",
-            "kwargs": {"column": "outcome", "value_set": ["answered", "abandoned", "blocked"]}} in calls
+    assert {
+        "type": "expect_column_values_to_be_in_set",
+        "kwargs": {"column": "outcome", "value_set": ["answered", "abandoned", "blocked"]},
+    } in calls
     assert {"type": "expect_column_values_to_be_between", "kwargs": {"column": "talk_seconds", "min_value": 0}} in calls
 
 
@@ -64,11 +67,27 @@ def test_committed_raw_suites_are_the_generated_ones(tmp_path):
 
 
 SURVEYS = [
-    {"survey_id": "S1", "customer_id": "C1", "agent_id": "A1", "interaction_type": "call",
-     "interaction_id": "K1", "responded_at": datetime(2024, 1, 5, 10, 0), "csat_score": 5, "nps_score": 10},
+    {
+        "survey_id": "S1",
+        "customer_id": "C1",
+        "agent_id": "A1",
+        "interaction_type": "call",
+        "interaction_id": "K1",
+        "responded_at": datetime(2024, 1, 5, 10, 0),
+        "csat_score": 5,
+        "nps_score": 10,
+    },
     {"survey_id": "S2", "responded_at": datetime(2024, 1, 6, 11, 0), "csat_score": 1},
-    {"survey_id": "S3", "customer_id": "C2", "agent_id": "A2", "interaction_type": "ticket",
-     "interaction_id": "T1", "responded_at": datetime(2024, 2, 1, 9, 0), "csat_score": 3, "nps_score": 0},
+    {
+        "survey_id": "S3",
+        "customer_id": "C2",
+        "agent_id": "A2",
+        "interaction_type": "ticket",
+        "interaction_id": "T1",
+        "responded_at": datetime(2024, 2, 1, 9, 0),
+        "csat_score": 3,
+        "nps_score": 0,
+    },
 ]
 
 
@@ -82,18 +101,28 @@ def test_a_clean_raw_table_passes(tmp_path):
 @pytest.mark.parametrize(
     ("row", "change", "failure"),
     [
-        (2, {"survey_id": "S1"},
-         "raw_surveys: expect_column_values_to_be_unique(survey_id) — 2 of 3 rows unexpected, e.g. 'S1' (2 rows)"),
-        (1, {"responded_at": None},
-         "raw_surveys: expect_column_values_to_not_be_null(responded_at) — 1 of 3 rows are null"),
-        (2, {"interaction_type": "email"},
-         "raw_surveys: expect_column_values_to_be_in_set(interaction_type) — 1 of 3 rows unexpected, e.g. 'email' (1 row)"),
-        (0, {"csat_score": 6},
-         "raw_surveys: expect_column_values_to_be_between(csat_score) — 1 of 3 rows unexpected, e.g. 6 (1 row)"),
-        (1, {"nps_score": -1},
-         "raw_surveys: expect_column_values_to_be_between(nps_score) — 1 of 3 rows unexpected, e.g. -1 (1 row)"),
-        (0, {"_source_file": None},
-         "raw_surveys: expect_column_values_to_not_be_null(_source_file) — 1 of 3 rows are null"),
+        (
+            2,
+            {"survey_id": "S1"},
+            "raw_surveys: expect_column_values_to_be_unique(survey_id) — 2 of 3 rows unexpected, e.g. 'S1' (2 rows)",
+        ),
+        (1, {"responded_at": None}, "raw_surveys: expect_column_values_to_not_be_null(responded_at) — 1 of 3 rows are null"),
+        (
+            2,
+            {"interaction_type": "email"},
+            "raw_surveys: expect_column_values_to_be_in_set(interaction_type) — 1 of 3 rows unexpected, e.g. 'email' (1 row)",
+        ),
+        (
+            0,
+            {"csat_score": 6},
+            "raw_surveys: expect_column_values_to_be_between(csat_score) — 1 of 3 rows unexpected, e.g. 6 (1 row)",
+        ),
+        (
+            1,
+            {"nps_score": -1},
+            "raw_surveys: expect_column_values_to_be_between(nps_score) — 1 of 3 rows unexpected, e.g. -1 (1 row)",
+        ),
+        (0, {"_source_file": None}, "raw_surveys: expect_column_values_to_not_be_null(_source_file) — 1 of 3 rows are null"),
     ],
     ids=["duplicate-key", "null-required", "outside-set", "above-max", "below-min", "null-lineage"],
 )
@@ -112,8 +141,7 @@ def test_compound_key_duplicate_and_missing_column(tmp_path):
     exam = {"exam_id": "E1", "agent_id": "A1", "exam_date": datetime(2024, 3, 1).date(), "score": 80.0}
     make_raw(db, "exams", [exam, exam | {"agent_id": "A2"}, exam | {"score": 90.0}])
     assert validate_table(db, "raw.exams", "raw_exams").failures == [
-        "raw_exams: expect_compound_columns_to_be_unique(exam_id, agent_id) — "
-        "2 of 3 rows unexpected, e.g. ('E1', 'A1') (2 rows)"
+        "raw_exams: expect_compound_columns_to_be_unique(exam_id, agent_id) — 2 of 3 rows unexpected, e.g. ('E1', 'A1') (2 rows)"
     ]
     make_raw(tmp_path / "short.duckdb", "exams", [exam], drop=("exam_date",))
     (failure,) = validate_table(tmp_path / "short.duckdb", "raw.exams", "raw_exams").failures
@@ -160,43 +188,87 @@ def test_consistent_kpi_values_pass(tmp_path):
     assert result.success and result.failures == []
 
 
-SHARE = "kpi_values: unexpected_rows_expectation(numerator, denominator) — 1 row unexpected: " \
-        "numerator exceeds denominator for a share KPI (unit ratio, value_max 1)"
-BOUNDS = "kpi_values: unexpected_rows_expectation(value) — 1 row unexpected: " \
-         "value lies outside the KPI's [value_min, value_max] in kpi_catalog"
-NULL_VALUE = "kpi_values: unexpected_rows_expectation(value, denominator) — 1 row unexpected: " \
-             "a ratio or mean has a value although its denominator is 0, or no value although it is not"
+SHARE = (
+    "kpi_values: unexpected_rows_expectation(numerator, denominator) — 1 row unexpected: "
+    "numerator exceeds denominator for a share KPI (unit ratio, value_max 1)"
+)
+BOUNDS = (
+    "kpi_values: unexpected_rows_expectation(value) — 1 row unexpected: "
+    "value lies outside the KPI's [value_min, value_max] in kpi_catalog"
+)
+NULL_VALUE = (
+    "kpi_values: unexpected_rows_expectation(value, denominator) — 1 row unexpected: "
+    "a ratio or mean has a value although its denominator is 0, or no value although it is not"
+)
 
 
 @pytest.mark.parametrize(
     ("row", "replacement", "failures"),
     [
-        (None, KPI_VALUES[0], [
-            "kpi_values: expect_compound_columns_to_be_unique(period_grain, period_start, level, entity_id, kpi_code)"
-            " — 2 of 8 rows unexpected, e.g. ('month', 2024-01-01, 'center', 'center', 'answer_rate') (2 rows)"]),
+        (
+            None,
+            KPI_VALUES[0],
+            [
+                "kpi_values: expect_compound_columns_to_be_unique(period_grain, period_start, level, entity_id, kpi_code)"
+                " — 2 of 8 rows unexpected, e.g. ('month', 2024-01-01, 'center', 'center', 'answer_rate') (2 rows)"
+            ],
+        ),
         (0, ("month", "2024-01-01", "center", "center", "answer_rate", 11, 10, 1.1), [SHARE, BOUNDS]),
         (0, ("month", "2024-01-01", "center", "center", "answer_rate", 11, 10, 0.9), [SHARE]),
         (5, ("month", "2024-01-01", "agent", "A1", "nps", -6, 4, -150), [BOUNDS]),
         (6, ("month", "2024-02-01", "agent", "A1", "avg_talk_seconds", 300, 2, None), [NULL_VALUE]),
         (2, ("year", "2024-01-01", "team", "T1", "answer_rate", 0, 0, 0.0), [NULL_VALUE]),
-        (1, ("quarter", "2024-02-01", "center", "center", "answer_rate", 27, 30, 0.9), [
-            "kpi_values: unexpected_rows_expectation(period_grain, period_start) — 1 row unexpected: "
-            "period_start is not the first day of its period_grain"]),
-        (1, ("week", "2024-01-01", "center", "center", "answer_rate", 27, 30, 0.9), [
-            "kpi_values: expect_column_values_to_be_in_set(period_grain) — 1 of 7 rows unexpected, e.g. 'week' (1 row)"]),
-        (6, ("month", "2024-02-01", "region", "A1", "avg_talk_seconds", 300, 2, 150), [
-            "kpi_values: expect_column_values_to_be_in_set(level) — 1 of 7 rows unexpected, e.g. 'region' (1 row)"]),
-        (6, ("month", "2024-02-01", "agent", None, "avg_talk_seconds", 300, 2, 150), [
-            "kpi_values: expect_column_values_to_not_be_null(entity_id) — 1 of 7 rows are null"]),
-        (6, ("month", "2024-02-01", "agent", "A1", "avg_hold_seconds", 300, 2, 150), [
-            "kpi_values: unexpected_rows_expectation(kpi_code) — 1 row unexpected: kpi_code is not in kpi_catalog"]),
-        (4, ("month", "2024-01-01", "center", "center", "call_volume", 120, None, 120), [
-            "kpi_values: unexpected_rows_expectation(value, numerator, denominator) — 1 row unexpected: "
-            "a count KPI has no value, or has a numerator or denominator"]),
+        (
+            1,
+            ("quarter", "2024-02-01", "center", "center", "answer_rate", 27, 30, 0.9),
+            [
+                "kpi_values: unexpected_rows_expectation(period_grain, period_start) — 1 row unexpected: "
+                "period_start is not the first day of its period_grain"
+            ],
+        ),
+        (
+            1,
+            ("week", "2024-01-01", "center", "center", "answer_rate", 27, 30, 0.9),
+            ["kpi_values: expect_column_values_to_be_in_set(period_grain) — 1 of 7 rows unexpected, e.g. 'week' (1 row)"],
+        ),
+        (
+            6,
+            ("month", "2024-02-01", "region", "A1", "avg_talk_seconds", 300, 2, 150),
+            ["kpi_values: expect_column_values_to_be_in_set(level) — 1 of 7 rows unexpected, e.g. 'region' (1 row)"],
+        ),
+        (
+            6,
+            ("month", "2024-02-01", "agent", None, "avg_talk_seconds", 300, 2, 150),
+            ["kpi_values: expect_column_values_to_not_be_null(entity_id) — 1 of 7 rows are null"],
+        ),
+        (
+            6,
+            ("month", "2024-02-01", "agent", "A1", "avg_hold_seconds", 300, 2, 150),
+            ["kpi_values: unexpected_rows_expectation(kpi_code) — 1 row unexpected: kpi_code is not in kpi_catalog"],
+        ),
+        (
+            4,
+            ("month", "2024-01-01", "center", "center", "call_volume", 120, None, 120),
+            [
+                "kpi_values: unexpected_rows_expectation(value, numerator, denominator) — 1 row unexpected: "
+                "a count KPI has no value, or has a numerator or denominator"
+            ],
+        ),
     ],
-    ids=["duplicate-row", "ratio-above-1", "numerator-above-denominator", "value-below-min", "null-value",
-         "value-for-zero-denominator", "period-start-mid-quarter", "unknown-grain", "unknown-level",
-         "null-entity", "unknown-kpi", "count-with-numerator"],
+    ids=[
+        "duplicate-row",
+        "ratio-above-1",
+        "numerator-above-denominator",
+        "value-below-min",
+        "null-value",
+        "value-for-zero-denominator",
+        "period-start-mid-quarter",
+        "unknown-grain",
+        "unknown-level",
+        "null-entity",
+        "unknown-kpi",
+        "count-with-numerator",
+    ],
 )
 def test_each_kpi_values_failure_is_reported(tmp_path, row, replacement, failures):
     values = list(KPI_VALUES)
@@ -212,6 +284,7 @@ def test_each_kpi_values_failure_is_reported(tmp_path, row, replacement, failure
 
 
 # --- the file, errors, scale ------------------------------------------------------------------
+
 
 def open_read_write_elsewhere(db: Path) -> subprocess.CompletedProcess:
     code = "import duckdb, sys; duckdb.connect(sys.argv[1]).execute('CREATE OR REPLACE TABLE after_check (i INTEGER)')"

@@ -27,21 +27,25 @@ def make_work_db(db: Path) -> None:
             " interaction_type VARCHAR, interaction_id VARCHAR, responded_at TIMESTAMP, csat_score BIGINT,"
             " nps_score BIGINT, _source_file VARCHAR, _source_row BIGINT, _loaded_at TIMESTAMP)"
         )
-        con.execute("INSERT INTO raw.surveys VALUES ('S1', 'C1', 'A1', 'call', 'K1', ?, 5, 9, 's.csv', 1, ?)",
-                    [datetime(2024, 1, 5, 10, 0), LOADED_AT])
+        con.execute(
+            "INSERT INTO raw.surveys VALUES ('S1', 'C1', 'A1', 'call', 'K1', ?, 5, 9, 's.csv', 1, ?)",
+            [datetime(2024, 1, 5, 10, 0), LOADED_AT],
+        )
         con.execute(
             "CREATE TABLE raw.exams (exam_id VARCHAR, agent_id VARCHAR, exam_date DATE, score DOUBLE,"
             " _source_file VARCHAR, _source_row BIGINT, _loaded_at TIMESTAMP)"
         )
-        con.executemany("INSERT INTO raw.exams VALUES (?, ?, ?, ?, 'e.csv', ?, ?)",
-                        [("E1", "A1", date(2024, 1, 9), 80.0, 1, LOADED_AT),
-                         ("E1", "A2", date(2024, 1, 9), 120.0, 2, LOADED_AT)])
+        con.executemany(
+            "INSERT INTO raw.exams VALUES (?, ?, ?, ?, 'e.csv', ?, ?)",
+            [("E1", "A1", date(2024, 1, 9), 80.0, 1, LOADED_AT), ("E1", "A2", date(2024, 1, 9), 120.0, 2, LOADED_AT)],
+        )
 
 
 def index_statuses(index: Path) -> dict[str, str]:
     """Suite name -> Success/Failed, from the validation rows of a GX index page."""
-    rows = re.findall(r"'_expectation_suite_name_sort': '(\w+)'[^}]*?'_validation_success_text': '(\w+)'",
-                      index.read_text(encoding="utf-8"))
+    rows = re.findall(
+        r"'_expectation_suite_name_sort': '(\w+)'[^}]*?'_validation_success_text': '(\w+)'", index.read_text(encoding="utf-8")
+    )
     return dict(rows)
 
 
@@ -123,8 +127,9 @@ def test_suite_check_reports_the_docs_of_its_run(tmp_path, monkeypatch):
     )
     with DagsterInstance.ephemeral() as instance:
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance)
-    (evaluation,) = [e.asset_check_evaluation_data for e in result.all_events
-                     if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
+    (evaluation,) = [
+        e.asset_check_evaluation_data for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
+    ]
     index = paths.data_docs_dir / result.run_id / "index.html"
     assert evaluation.passed
     assert evaluation.metadata["data_docs"].path == str(index)

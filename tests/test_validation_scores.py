@@ -76,24 +76,43 @@ NULL_POINTS = unexpected(
         (4, {7: -1.0}, [OUTSIDE_WEIGHT]),
         (3, {7: None}, [NULL_POINTS]),
         (1, {7: 0.0}, [NULL_POINTS]),
-        (2, {1: "agent", 2: "a1"}, [
-            ("kpi_scores: expect_compound_columns_to_be_unique(period_start, level, entity_id, kpi_code) — "
-            "2 of 5 rows unexpected, e.g. (2024-01-01, 'agent', 'a1', 'csat_score') (2 rows)")]),
-        (1, {3: "center"}, [
-            ("kpi_scores: unexpected_rows_expectation(period_start, level, rule_set) — 2 rows unexpected: "
-            "a level is scored by more than one rule set in a month")]),
-        (4, {0: "2024-02-15"}, [
-            unexpected("kpi_scores", "period_start", "period_start is not the first day of a month")]),
+        (
+            2,
+            {1: "agent", 2: "a1"},
+            [
+                (
+                    "kpi_scores: expect_compound_columns_to_be_unique(period_start, level, entity_id, kpi_code) — "
+                    "2 of 5 rows unexpected, e.g. (2024-01-01, 'agent', 'a1', 'csat_score') (2 rows)"
+                )
+            ],
+        ),
+        (
+            1,
+            {3: "center"},
+            [
+                (
+                    "kpi_scores: unexpected_rows_expectation(period_start, level, rule_set) — 2 rows unexpected: "
+                    "a level is scored by more than one rule set in a month"
+                )
+            ],
+        ),
+        (4, {0: "2024-02-15"}, [unexpected("kpi_scores", "period_start", "period_start is not the first day of a month")]),
         (1, {4: "fcr"}, [unexpected("kpi_scores", "kpi_code", "kpi_code is not in kpi_catalog")]),
-        (1, {6: 0.0}, [
-            "kpi_scores: expect_column_values_to_be_between(weight) — 1 of 5 rows unexpected, e.g. 0.0 (1 row)"]),
+        (1, {6: 0.0}, ["kpi_scores: expect_column_values_to_be_between(weight) — 1 of 5 rows unexpected, e.g. 0.0 (1 row)"]),
     ],
-    ids=["points-above-weight", "negative-points", "no-points-for-a-value", "points-without-value",
-         "duplicate-kpi-row", "two-rule-sets-at-a-level", "mid-month", "unknown-kpi", "zero-weight"],
+    ids=[
+        "points-above-weight",
+        "negative-points",
+        "no-points-for-a-value",
+        "points-without-value",
+        "duplicate-kpi-row",
+        "two-rule-sets-at-a-level",
+        "mid-month",
+        "unknown-kpi",
+        "zero-weight",
+    ],
 )
-def test_each_kpi_scores_failure_is_reported(
-    tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]
-) -> None:
+def test_each_kpi_scores_failure_is_reported(tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]) -> None:
     db = tmp_path / "warehouse.duckdb"
     make_marts(db, replaced(KPI_SCORES, row, changes), SCORECARDS)
     result = validate_table(db, "marts.kpi_scores", "kpi_scores")
@@ -102,7 +121,8 @@ def test_each_kpi_scores_failure_is_reported(
 
 
 GRADE_PAY_RANK = unexpected(
-    "scorecards", "total_score, grade, pay_ratio, rank",
+    "scorecards",
+    "total_score, grade, pay_ratio, rank",
     "grade, pay_ratio or rank is missing for an entity with a total, or set for one without",
 )
 RANK_ORDER = unexpected(
@@ -113,34 +133,76 @@ RANK_ORDER = unexpected(
 @pytest.mark.parametrize(
     ("row", "changes", "failures"),
     [
-        (0, {5: 100.5}, [
-            ("scorecards: expect_column_values_to_be_between(total_score) — "
-             "1 of 5 rows unexpected, e.g. 100.5 (1 row)")]),
-        (1, {7: "E"}, [
-            "scorecards: expect_column_values_to_be_in_set(grade) — 1 of 5 rows unexpected, e.g. 'E' (1 row)"]),
+        (
+            0,
+            {5: 100.5},
+            [("scorecards: expect_column_values_to_be_between(total_score) — 1 of 5 rows unexpected, e.g. 100.5 (1 row)")],
+        ),
+        (1, {7: "E"}, ["scorecards: expect_column_values_to_be_in_set(grade) — 1 of 5 rows unexpected, e.g. 'E' (1 row)"]),
         (2, {7: "D"}, [GRADE_PAY_RANK]),
         (0, {10: None}, [GRADE_PAY_RANK]),
-        (1, {8: 3}, [unexpected("scorecards", "rank, ranked_entities", "rank lies outside 1..ranked_entities"),
-                        RANK_ORDER]),
+        (1, {8: 3}, [unexpected("scorecards", "rank, ranked_entities", "rank lies outside 1..ranked_entities"), RANK_ORDER]),
         (1, {8: 1}, [RANK_ORDER]),
-        (3, {9: 2}, [unexpected("scorecards", "ranked_entities",
-                                   "ranked_entities differs from the entities with a total at the level that month")]),
-        (2, {11: 200.0}, [unexpected("scorecards", "total_score, award_amount, improvement_plan_required, at_risk",
-                                        "an entity without a total has an award or a flag")]),
-        (4, {6: 0.0}, [unexpected("scorecards", "total_score, scored_weight",
-                                     "total_score is NULL although KPIs were scored, or set although none was")]),
-        (2, {2: "a1"}, [
-            ("scorecards: expect_compound_columns_to_be_unique(period_start, level, entity_id) — "
-            "2 of 5 rows unexpected, e.g. (2024-01-01, 'agent', 'a1') (2 rows)")]),
+        (
+            3,
+            {9: 2},
+            [
+                unexpected(
+                    "scorecards",
+                    "ranked_entities",
+                    "ranked_entities differs from the entities with a total at the level that month",
+                )
+            ],
+        ),
+        (
+            2,
+            {11: 200.0},
+            [
+                unexpected(
+                    "scorecards",
+                    "total_score, award_amount, improvement_plan_required, at_risk",
+                    "an entity without a total has an award or a flag",
+                )
+            ],
+        ),
+        (
+            4,
+            {6: 0.0},
+            [
+                unexpected(
+                    "scorecards",
+                    "total_score, scored_weight",
+                    "total_score is NULL although KPIs were scored, or set although none was",
+                )
+            ],
+        ),
+        (
+            2,
+            {2: "a1"},
+            [
+                (
+                    "scorecards: expect_compound_columns_to_be_unique(period_start, level, entity_id) — "
+                    "2 of 5 rows unexpected, e.g. (2024-01-01, 'agent', 'a1') (2 rows)"
+                )
+            ],
+        ),
         (4, {13: None}, ["scorecards: expect_column_values_to_not_be_null(at_risk) — 1 of 5 rows are null"]),
     ],
-    ids=["total-above-100", "unknown-grade", "grade-without-total", "no-pay-ratio", "rank-beyond-ranked",
-         "rank-against-totals", "wrong-ranked-entities", "award-without-total", "total-without-weight",
-         "duplicate-scorecard", "null-flag"],
+    ids=[
+        "total-above-100",
+        "unknown-grade",
+        "grade-without-total",
+        "no-pay-ratio",
+        "rank-beyond-ranked",
+        "rank-against-totals",
+        "wrong-ranked-entities",
+        "award-without-total",
+        "total-without-weight",
+        "duplicate-scorecard",
+        "null-flag",
+    ],
 )
-def test_each_scorecards_failure_is_reported(
-    tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]
-) -> None:
+def test_each_scorecards_failure_is_reported(tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]) -> None:
     db = tmp_path / "warehouse.duckdb"
     make_marts(db, KPI_SCORES, replaced(SCORECARDS, row, changes))
     result = validate_table(db, "marts.scorecards", "scorecards")

@@ -1,6 +1,5 @@
 """dbt models and seeds as Dagster assets. One rule everywhere: folder = schema = asset-key prefix = group."""
 
-
 import json
 import os
 import shutil

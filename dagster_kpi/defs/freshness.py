@@ -127,8 +127,10 @@ def describe(result: Freshness) -> str:
     column_type = load_contract()[result.source].column(result.column).type
     state = "fresh" if result.passed else "stale"
     age = f"{_duration(result.age_hours)} old" if result.age_hours >= 0 else "in the future"
-    return (f"{result.source} is {state}: newest {result.column} {_value(result.newest, column_type)}, "
-            f"data through {result.data_end:%Y-%m-%d %H:%M:%S} is {age} ({limit})")
+    return (
+        f"{result.source} is {state}: newest {result.column} {_value(result.newest, column_type)}, "
+        f"data through {result.data_end:%Y-%m-%d %H:%M:%S} is {age} ({limit})"
+    )
 
 
 def evaluate(result: Freshness) -> AssetCheckResult:
@@ -140,8 +142,9 @@ def evaluate(result: Freshness) -> AssetCheckResult:
     if result.newest is not None:
         metadata["newest"] = MetadataValue.text(str(result.newest))
         metadata["age_hours"] = MetadataValue.float(round(result.age_hours, 2))
-    return AssetCheckResult(passed=result.passed, severity=AssetCheckSeverity.WARN,
-                            description=describe(result), metadata=metadata)
+    return AssetCheckResult(
+        passed=result.passed, severity=AssetCheckSeverity.WARN, description=describe(result), metadata=metadata
+    )
 
 
 def local_now() -> datetime:
@@ -156,17 +159,24 @@ def check_freshness(con: duckdb.DuckDBPyConnection, source: str, now: datetime) 
     except ValueError as error:
         return AssetCheckResult(passed=False, severity=AssetCheckSeverity.WARN, description=str(error))
     if not table_exists(con, "raw", source):
-        return AssetCheckResult(passed=False, severity=AssetCheckSeverity.WARN,
-                                description=f"{source}: raw.{source} does not exist; the source was never loaded")
+        return AssetCheckResult(
+            passed=False,
+            severity=AssetCheckSeverity.WARN,
+            description=f"{source}: raw.{source} does not exist; the source was never loaded",
+        )
     return evaluate(measure(con, source, max_age, now))
 
 
 def build_freshness_check(source: str) -> AssetChecksDefinition:
     column, default_hours = EVENT_TIME[source]
 
-    @asset_check(asset=raw_asset_key(source), name="freshness", blocking=False,
-                 description=f"Newest `{column}` of `raw.{source}` is at most {_duration(default_hours)} old "
-                             f"(`{max_age_env(source)}` overrides).")
+    @asset_check(
+        asset=raw_asset_key(source),
+        name="freshness",
+        blocking=False,
+        description=f"Newest `{column}` of `raw.{source}` is at most {_duration(default_hours)} old "
+        f"(`{max_age_env(source)}` overrides).",
+    )
     def freshness_check(warehouse: KpiWarehouse) -> AssetCheckResult:
         con = warehouse.connect_work()
         try:

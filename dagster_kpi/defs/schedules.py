@@ -63,19 +63,28 @@ def refresh_request(context: ScheduleEvaluationContext, close: bool) -> RunReque
     month = month_to_refresh(scheduled_at, close)
     # One run per close month, one per daily tick: a re-evaluated tick never starts a second run.
     run_key = f"close-{month}" if close else f"daily-{scheduled_at:%Y-%m-%d}"
-    return RunRequest(run_key=run_key, partition_key=month_key(month),
-                      tags={MONTH_TAG: month, CLOSE_TAG: str(close).lower()})
+    return RunRequest(run_key=run_key, partition_key=month_key(month), tags={MONTH_TAG: month, CLOSE_TAG: str(close).lower()})
 
 
-@schedule(cron_schedule=DAILY_CRON, job=refresh_job, execution_timezone=TIMEZONE, name="daily_refresh",
-          description=f"Every day at 06:00 ({TIMEZONE}): refreshes the current month.")
+@schedule(
+    cron_schedule=DAILY_CRON,
+    job=refresh_job,
+    execution_timezone=TIMEZONE,
+    name="daily_refresh",
+    description=f"Every day at 06:00 ({TIMEZONE}): refreshes the current month.",
+)
 def daily_refresh(context: ScheduleEvaluationContext) -> RunRequest:
     return refresh_request(context, close=False)
 
 
-@schedule(cron_schedule=CLOSE_CRON, job=refresh_job, execution_timezone=TIMEZONE, name="monthly_close",
-          description=f"On the 1st at 08:00 ({TIMEZONE}): finalises the previous month "
-                      f"(tags {MONTH_TAG}=<previous month>, {CLOSE_TAG}=true).")
+@schedule(
+    cron_schedule=CLOSE_CRON,
+    job=refresh_job,
+    execution_timezone=TIMEZONE,
+    name="monthly_close",
+    description=f"On the 1st at 08:00 ({TIMEZONE}): finalises the previous month "
+    f"(tags {MONTH_TAG}=<previous month>, {CLOSE_TAG}=true).",
+)
 def monthly_close(context: ScheduleEvaluationContext) -> RunRequest:
     return refresh_request(context, close=True)
 

@@ -88,16 +88,18 @@ def evaluate_landing(landing: Path, cursor: str | None, settle_seconds: int, now
         return SensorResult(skip_reason=f"no new or changed files in {landing}")
     settling = sorted(name for name, (_, mtime) in after.items() if now_ns - mtime < settle_seconds * 1_000_000_000)
     if settling:
-        return SensorResult(skip_reason=f"waiting {settle_seconds} s for files still being written: "
-                                        f"{', '.join(settling)}")
+        return SensorResult(skip_reason=f"waiting {settle_seconds} s for files still being written: {', '.join(settling)}")
     # Which months changed is known only after ingestion: the run covers every month.
     request = RunRequest(run_key=run_key(after), tags={CHANGED_TAG: ",".join(changed), **run_partition_tags()})
     return SensorResult(run_requests=[request], cursor=encode(after))
 
 
-@sensor(job=refresh_job, name="landing_sensor",
-        minimum_interval_seconds=env_seconds(INTERVAL_ENV, DEFAULT_INTERVAL_SECONDS),
-        description="Starts a refresh when files in the landing folder are added, changed or removed.")
+@sensor(
+    job=refresh_job,
+    name="landing_sensor",
+    minimum_interval_seconds=env_seconds(INTERVAL_ENV, DEFAULT_INTERVAL_SECONDS),
+    description="Starts a refresh when files in the landing folder are added, changed or removed.",
+)
 def landing_sensor(context: SensorEvaluationContext, warehouse: KpiWarehouse) -> SensorResult:
     settle = env_seconds(SETTLE_ENV, DEFAULT_SETTLE_SECONDS)
     return evaluate_landing(warehouse.landing, context.cursor, settle, time.time_ns())

@@ -30,8 +30,12 @@ KPI_VALUES_KEY = AssetKey(["marts", "kpi_values"])
 
 
 def build_suite_check(asset_key: AssetKey, table: str, suite: str) -> AssetChecksDefinition:
-    @asset_check(asset=asset_key, name=f"{suite}_suite", blocking=True,
-                 description=f"Great Expectations suite `expectations/{suite}.json` on `{table}`.")
+    @asset_check(
+        asset=asset_key,
+        name=f"{suite}_suite",
+        blocking=True,
+        description=f"Great Expectations suite `expectations/{suite}.json` on `{table}`.",
+    )
     def suite_check(context: AssetCheckExecutionContext, warehouse: KpiWarehouse) -> AssetCheckResult:
         docs = RunDocs(warehouse.paths.data_docs_dir, context.run.run_id, keep_runs=keep_runs_setting())
         result = validate_table(warehouse.paths.work_db, table, suite, docs=docs)
@@ -52,9 +56,13 @@ def build_suite_check(asset_key: AssetKey, table: str, suite: str) -> AssetCheck
 
 
 def build_reconciliation_check(rec: Reconciliation) -> AssetChecksDefinition:
-    @asset_check(asset=KPI_VALUES_KEY, name=f"reconcile_{rec.kpi_code}", blocking=True,
-                 description=f"Centre-level monthly `{rec.kpi_code}` ({', '.join(rec.columns)}) equals a "
-                             "straight recount from the staging views.")
+    @asset_check(
+        asset=KPI_VALUES_KEY,
+        name=f"reconcile_{rec.kpi_code}",
+        blocking=True,
+        description=f"Centre-level monthly `{rec.kpi_code}` ({', '.join(rec.columns)}) equals a "
+        "straight recount from the staging views.",
+    )
     def reconciliation_check(warehouse: KpiWarehouse) -> AssetCheckResult:
         con = warehouse.connect_work()
         try:
@@ -77,9 +85,7 @@ def build_reconciliation_check(rec: Reconciliation) -> AssetChecksDefinition:
 
 RAW_SUITE_PREFIX = "raw_"
 
-raw_checks = [
-    build_suite_check(raw_asset_key(name), f"raw.{name}", f"{RAW_SUITE_PREFIX}{name}") for name in load_contract()
-]
+raw_checks = [build_suite_check(raw_asset_key(name), f"raw.{name}", f"{RAW_SUITE_PREFIX}{name}") for name in load_contract()]
 # Every other suite file is named after the mart it validates: expectations/<mart>.json -> marts.<mart>.
 mart_checks = [
     build_suite_check(AssetKey(["marts", path.stem]), f"marts.{path.stem}", path.stem)

@@ -41,12 +41,14 @@ def build_qa_reviews(rng: np.random.Generator, period: Period, roster: Roster) -
     score = _score(rng, roster.traits.qa[person] + rng.normal(0.0, 1.5, period.months)[month], 6.0)
     order = np.argsort(reviewed, kind="stable")
     n = len(order)
-    return pa.table({
-        "review_id": col.ids("QA", np.arange(1, n + 1), col.width(n, 7)),
-        "agent_id": col.labels(roster.agent_id, person[order]),
-        "reviewed_at": col.timestamps(reviewed[order]),
-        "score": col.floats(score[order]),
-    })
+    return pa.table(
+        {
+            "review_id": col.ids("QA", np.arange(1, n + 1), col.width(n, 7)),
+            "agent_id": col.labels(roster.agent_id, person[order]),
+            "reviewed_at": col.timestamps(reviewed[order]),
+            "score": col.floats(score[order]),
+        }
+    )
 
 
 def build_exams(rng: np.random.Generator, period: Period, roster: Roster) -> pa.Table:
@@ -60,9 +62,11 @@ def build_exams(rng: np.random.Generator, period: Period, roster: Roster) -> pa.
     month, person = np.nonzero(present)
     score = _score(rng, roster.traits.exam[person] + rng.normal(0.0, 2.0, period.months)[month], 7.0)
     label = np.char.replace(exam_day.astype("datetime64[M]").astype(str), "-", "")
-    return pa.table({
-        "exam_id": pa.array(np.char.add("EX", label)[month], type=pa.string()),
-        "agent_id": col.labels(roster.agent_id, person),
-        "exam_date": col.dates(exam_day[month]),
-        "score": col.floats(score),
-    })
+    return pa.table(
+        {
+            "exam_id": pa.array(np.char.add("EX", label)[month], type=pa.string()),
+            "agent_id": col.labels(roster.agent_id, person),
+            "exam_date": col.dates(exam_day[month]),
+            "score": col.floats(score),
+        }
+    )

@@ -50,19 +50,29 @@ def _outcome(rng: np.random.Generator, planned: np.ndarray, cutoff: int) -> tupl
     return status, completed
 
 
-def build_callbacks(rng: np.random.Generator, period: Period, roster: Roster, customers: Customers,
-                    complaints: Contacts, tickets: Contacts, scale: float) -> Callbacks:
+def build_callbacks(
+    rng: np.random.Generator,
+    period: Period,
+    roster: Roster,
+    customers: Customers,
+    complaints: Contacts,
+    tickets: Contacts,
+    scale: float,
+) -> Callbacks:
     """Callbacks after every resolved complaint, some resolved tickets, most big clients
     each month and a few routine ones; most failed attempts are retried once."""
     after = tickets.take((tickets.customer >= 0) & (rng.random(len(tickets)) < 0.06))
     followed = complaints.take(complaints.customer >= 0)
     big_day, big_customer = _big_client_plans(rng, period, customers)
     routine = np.repeat(period.days, daily_counts(rng, period.days, ROUTINE_PER_MONTH, scale, 0.3, 0.0))
-    planned = np.concatenate([
-        to_days(followed.at) + rng.integers(1, 4, len(followed)).astype("timedelta64[D]"),
-        to_days(after.at) + rng.integers(1, 6, len(after)).astype("timedelta64[D]"),
-        big_day, routine,
-    ])
+    planned = np.concatenate(
+        [
+            to_days(followed.at) + rng.integers(1, 4, len(followed)).astype("timedelta64[D]"),
+            to_days(after.at) + rng.integers(1, 6, len(after)).astype("timedelta64[D]"),
+            big_day,
+            routine,
+        ]
+    )
     customer = np.concatenate([followed.customer, after.customer, big_customer, customers.pick(rng, len(routine))])
     reason = np.repeat([0, 3, 2, 1], [len(followed), len(after), len(big_day), len(routine)])
     related = np.concatenate([np.arange(len(followed)), np.full(len(planned) - len(followed), -1)])
@@ -83,21 +93,24 @@ def build_callbacks(rng: np.random.Generator, period: Period, roster: Roster, cu
     status = np.where(gone, 3, status)  # the customer left before we reached them
     order = np.flatnonzero(keep)[np.argsort(planned[keep], kind="stable")]
     planned, customer, reason, related, status, completed = (
-        a[order] for a in (planned, customer, reason, related, status, completed))
+        a[order] for a in (planned, customer, reason, related, status, completed)
+    )
     n = len(planned)
     agent = roster.pick(rng, planned, "callbacks")
     agent = np.where((status == 0) & (rng.random(n) < 0.1), -1, agent)
 
     ids = col.ids("HF", np.arange(1, n + 1), col.width(n, 8))
-    table = pa.table({
-        "callback_id": ids,
-        "customer_id": customers.ids(customer),
-        "agent_id": col.labels(roster.agent_id, agent),
-        "planned_date": col.dates(planned),
-        "completed_at": col.timestamps(completed, status == 1),
-        "status": col.labels(STATUSES, status),
-        "reason": col.labels(REASONS, reason),
-        "related_complaint_id": followed.ids.take(pa.array(related, mask=related < 0)),
-    })
+    table = pa.table(
+        {
+            "callback_id": ids,
+            "customer_id": customers.ids(customer),
+            "agent_id": col.labels(roster.agent_id, agent),
+            "planned_date": col.dates(planned),
+            "completed_at": col.timestamps(completed, status == 1),
+            "status": col.labels(STATUSES, status),
+            "reason": col.labels(REASONS, reason),
+            "related_complaint_id": followed.ids.take(pa.array(related, mask=related < 0)),
+        }
+    )
     done = status == 1
     return Callbacks(table=table, completed=Contacts("callback", ids, customer, agent, completed).take(done))

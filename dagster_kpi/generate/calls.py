@@ -30,8 +30,9 @@ class CallMonth:
     complained: Contacts  # calls that led to a complaint
 
 
-def call_month(rng: np.random.Generator, period: Period, month: int, roster: Roster, customers: Customers,
-               scale: float, strain: float) -> CallMonth:
+def call_month(
+    rng: np.random.Generator, period: Period, month: int, roster: Roster, customers: Customers, scale: float, strain: float
+) -> CallMonth:
     """About 100k x scale calls; `strain` (~1) is the month's staffing pressure."""
     days = period.month_days(month)
     per_day = daily_counts(rng, days, CALLS_PER_MONTH, scale, saturday=0.6, sunday=0.5)
@@ -76,23 +77,25 @@ def call_month(rng: np.random.Generator, period: Period, month: int, roster: Ros
 
     yyyymm = str(period.month_starts[month].astype("datetime64[M]")).replace("-", "")
     ids = col.ids(f"C{yyyymm}", np.arange(1, n + 1), col.width(n, 7))
-    table = pa.table({
-        "call_id": ids,
-        "direction": col.labels(DIRECTIONS, outbound.astype(np.int64)),
-        "queue": col.labels(QUEUES, np.where(rng.random(n) < 0.01, -1, queue)),
-        "customer_id": customers.ids(customer),
-        "caller_number": customers.phones(np.where(unknown < 0, -1, customer), unknown),
-        "agent_id": col.labels(roster.agent_id, agent),
-        "offered_at": col.timestamps(offered),
-        "answered_at": col.timestamps(answered_at, answered),
-        "ended_at": col.timestamps(ended),
-        "talk_seconds": col.ints(talk, answered & talk_known),
-        "hold_seconds": col.ints(hold, answered & part_known[0]),
-        "wrap_seconds": col.ints(wrap, answered & part_known[1]),
-        "outcome": col.labels(OUTCOMES, outcome),
-        "transferred": col.flags(transferred, rng.random(n) >= 0.01),
-        "is_valid": col.flags(v >= 0.015, (v < 0.015) | (v >= 0.055)),  # 1.5% invalid, 4% unknown
-    })
+    table = pa.table(
+        {
+            "call_id": ids,
+            "direction": col.labels(DIRECTIONS, outbound.astype(np.int64)),
+            "queue": col.labels(QUEUES, np.where(rng.random(n) < 0.01, -1, queue)),
+            "customer_id": customers.ids(customer),
+            "caller_number": customers.phones(np.where(unknown < 0, -1, customer), unknown),
+            "agent_id": col.labels(roster.agent_id, agent),
+            "offered_at": col.timestamps(offered),
+            "answered_at": col.timestamps(answered_at, answered),
+            "ended_at": col.timestamps(ended),
+            "talk_seconds": col.ints(talk, answered & talk_known),
+            "hold_seconds": col.ints(hold, answered & part_known[0]),
+            "wrap_seconds": col.ints(wrap, answered & part_known[1]),
+            "outcome": col.labels(OUTCOMES, outcome),
+            "transferred": col.flags(transferred, rng.random(n) >= 0.01),
+            "is_valid": col.flags(v >= 0.015, (v < 0.015) | (v >= 0.055)),  # 1.5% invalid, 4% unknown
+        }
+    )
     inbound_answered = answered & ~outbound
     contacts = Contacts("call", ids, customer, agent, ended)
     complaint_p = np.where(inbound_answered, 0.004 * roster.traits.complaint[staff], 0.0)

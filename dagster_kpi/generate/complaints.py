@@ -38,20 +38,29 @@ def _major(rng: np.random.Generator, period: Period, received: np.ndarray) -> np
     return order[rank < wanted[month[order]]]
 
 
-def build_complaints(rng: np.random.Generator, period: Period, roster: Roster, customers: Customers,
-                     calls: Contacts, tickets: Contacts, scale: float) -> Complaints:
+def build_complaints(
+    rng: np.random.Generator,
+    period: Period,
+    roster: Roster,
+    customers: Customers,
+    calls: Contacts,
+    tickets: Contacts,
+    scale: float,
+) -> Complaints:
     """Complaints hours after the given calls and tickets, plus referrals from outside."""
     days = period.days
     referred = np.repeat(days, daily_counts(rng, days, REFERRALS_PER_MONTH, scale, 0.5, 0.4, noise=0.3))
     n_ref = len(referred)
     delay = lambda k: np.rint(HOUR * rng.gamma(1.5, 8.0, k)).astype(np.int64)  # noqa: E731
-    received = np.concatenate([calls.at + delay(len(calls)), tickets.at + delay(len(tickets)),
-                               times_on(rng, referred, OFFICE_HOURS)])
+    received = np.concatenate(
+        [calls.at + delay(len(calls)), tickets.at + delay(len(tickets)), times_on(rng, referred, OFFICE_HOURS)]
+    )
     customer = np.concatenate([calls.customer, tickets.customer, customers.pick(rng, n_ref)])
     agent = np.concatenate([calls.agent, tickets.agent, np.full(n_ref, -1)])
     ticket = np.concatenate([np.full(len(calls), -1), np.arange(len(tickets)), np.full(n_ref, -1)])
-    source = np.concatenate([np.zeros(len(calls), np.int64), np.ones(len(tickets), np.int64),
-                             rng.choice([2, 3, 4], n_ref, p=[0.5, 0.3, 0.2])])
+    source = np.concatenate(
+        [np.zeros(len(calls), np.int64), np.ones(len(tickets), np.int64), rng.choice([2, 3, 4], n_ref, p=[0.5, 0.3, 0.2])]
+    )
     keep = received < period.cutoff_s
     order = np.flatnonzero(keep)[np.argsort(received[keep], kind="stable")]
     received, customer, agent, ticket, source = (a[order] for a in (received, customer, agent, ticket, source))
@@ -70,17 +79,19 @@ def build_complaints(rng: np.random.Generator, period: Period, roster: Roster, c
     remark = np.where(rng.random(n) < 0.3, rng.integers(0, len(REMARKS), n), -1)
 
     ids = col.ids("CP", np.arange(1, n + 1), col.width(n, 7))
-    table = pa.table({
-        "complaint_id": ids,
-        "ticket_id": tickets.ids.take(pa.array(ticket, mask=ticket < 0)),
-        "customer_id": customers.ids(customer),
-        "agent_id": col.labels(roster.agent_id, agent),
-        "received_at": col.timestamps(received),
-        "source": col.labels(SOURCES, source),
-        "severity": col.labels(SEVERITIES, severity),
-        "is_responsible": col.flags(responsible, responsible_known),
-        "resolved_at": col.timestamps(resolved, done),
-        "satisfied": col.flags(satisfied, verdict),
-        "备注": col.labels(REMARKS, remark),
-    })
+    table = pa.table(
+        {
+            "complaint_id": ids,
+            "ticket_id": tickets.ids.take(pa.array(ticket, mask=ticket < 0)),
+            "customer_id": customers.ids(customer),
+            "agent_id": col.labels(roster.agent_id, agent),
+            "received_at": col.timestamps(received),
+            "source": col.labels(SOURCES, source),
+            "severity": col.labels(SEVERITIES, severity),
+            "is_responsible": col.flags(responsible, responsible_known),
+            "resolved_at": col.timestamps(resolved, done),
+            "satisfied": col.flags(satisfied, verdict),
+            "备注": col.labels(REMARKS, remark),
+        }
+    )
     return Complaints(table=table, resolved=Contacts("complaint", ids, customer, agent, resolved).take(done))

@@ -71,16 +71,18 @@ class Customers:
         big = self.big & (np.isnat(since) | (since <= as_of))
         churned = np.where(self.churned <= as_of, self.churned, NAT)
         idx = np.flatnonzero(shown)
-        return pa.table({
-            "customer_id": self.ids(idx),
-            "customer_name": self.names(idx),
-            "phone": self.phones(idx),
-            "region": col.labels(REGIONS, self.region[idx]),
-            "is_big_client": col.flags(big[idx]),
-            "big_client_since": col.dates(np.where(big, self.big_since, NAT)[idx]),
-            "signed_at": col.dates(self.signed[idx]),
-            "churned_at": col.dates(churned[idx]),
-        })
+        return pa.table(
+            {
+                "customer_id": self.ids(idx),
+                "customer_name": self.names(idx),
+                "phone": self.phones(idx),
+                "region": col.labels(REGIONS, self.region[idx]),
+                "is_big_client": col.flags(big[idx]),
+                "big_client_since": col.dates(np.where(big, self.big_since, NAT)[idx]),
+                "signed_at": col.dates(self.signed[idx]),
+                "churned_at": col.dates(churned[idx]),
+            }
+        )
 
 
 def _days(rng: np.random.Generator, lo: np.ndarray | np.datetime64, span: np.ndarray | int, n: int) -> np.ndarray:
@@ -98,16 +100,14 @@ def build_customers(rng: np.random.Generator, period: Period, scale: float) -> C
     start, cutoff = period.start, period.cutoff
     span = int((cutoff - start).astype(np.int64))
     u = rng.random(n)
-    signed = np.where(u < 0.90, _days(rng, start - 8 * 365, 8 * 365 - 30, n),
-                      np.where(u < 0.97, _days(rng, start, span, n), NAT))
+    signed = np.where(u < 0.90, _days(rng, start - 8 * 365, 8 * 365 - 30, n), np.where(u < 0.97, _days(rng, start, span, n), NAT))
     big = rng.random(n) < 0.025
 
     # Big-client date: mostly some time after signing, some upgraded during the period.
     v = rng.random(n)
     before = np.where(np.isnat(signed), start - 400, signed)
     gap = np.maximum((start - before).astype(np.int64), 1)
-    since = np.where(v < 0.75, _days(rng, before, gap, n),
-                     np.where(v < 0.85, _days(rng, start, span, n), NAT))
+    since = np.where(v < 0.75, _days(rng, before, gap, n), np.where(v < 0.85, _days(rng, start, span, n), NAT))
     since = np.where(~np.isnat(signed) & ~np.isnat(since), np.maximum(since, signed), since)
     since = np.where(big, since, NAT)
 
@@ -125,5 +125,11 @@ def build_customers(rng: np.random.Generator, period: Period, scale: float) -> C
     weight = rng.pareto(2.5, n) + 0.2
     weight = np.where(big, weight * 4, weight)
     weight = np.where(np.isnat(churned), weight, weight * 0.3)
-    return Customers(signed=signed, big=big, big_since=since, churned=churned,
-                     region=rng.integers(0, len(REGIONS), n), by_contact=np.argsort(-weight, kind="stable"))
+    return Customers(
+        signed=signed,
+        big=big,
+        big_since=since,
+        churned=churned,
+        region=rng.integers(0, len(REGIONS), n),
+        by_contact=np.argsort(-weight, kind="stable"),
+    )

@@ -40,16 +40,19 @@ class Export:
     seed: int
     stamp: datetime  # the extract time, also recorded inside .xlsx files
 
-    def csv(self, source: str, table: pa.Table, name: str, *, chinese: bool = False, encoding: str = "utf-8",
-            slashed: float = 0.0) -> int:
+    def csv(
+        self, source: str, table: pa.Table, name: str, *, chinese: bool = False, encoding: str = "utf-8", slashed: float = 0.0
+    ) -> int:
         """`slashed`: share of rows whose dates are written YYYY/MM/DD."""
         slash = stream(self.seed, f"slash-{source}").random(table.num_rows) < slashed if slashed else None
-        return write.write_csv(self.con, table, self.folders[source] / name, self.contract[source],
-                               chinese=chinese, encoding=encoding, slash=slash)
+        return write.write_csv(
+            self.con, table, self.folders[source] / name, self.contract[source], chinese=chinese, encoding=encoding, slash=slash
+        )
 
     def xlsx(self, source: str, table: pa.Table, name: str) -> int:
-        return write.write_xlsx(self.con, table, self.folders[source] / name, self.contract[source],
-                                chinese=True, stamp=self.stamp)
+        return write.write_xlsx(
+            self.con, table, self.folders[source] / name, self.contract[source], chinese=True, stamp=self.stamp
+        )
 
     def parquet(self, source: str, table: pa.Table, name: str) -> int:
         return write.write_parquet(table, self.folders[source] / name)
@@ -82,8 +85,7 @@ def _fresh(folder: Path) -> Path:
     return folder
 
 
-def _write_calls(export: Export, period: Period, roster: Roster, customers: Customers,
-                 scale: float) -> CallsWritten:
+def _write_calls(export: Export, period: Period, roster: Roster, customers: Customers, scale: float) -> CallsWritten:
     """One file a month, written while the next month is drawn, plus a re-extract of one month."""
     folder, seed = export.folders["calls"], export.seed
     strain = stream(seed, "strain").uniform(0.85, 1.45, period.months)
@@ -97,8 +99,9 @@ def _write_calls(export: Export, period: Period, roster: Roster, customers: Cust
             pending.append(pool.submit(export.csv, "calls", month.table, f"calls_{label}.csv"))
             if m == redo:
                 again = reextract(stream(seed, "reextract"), month.table)
-                pending.append(pool.submit(export.csv, "calls", again, f"calls_{label}_reextract.csv",
-                                           chinese=True, encoding="utf-8-sig"))
+                pending.append(
+                    pool.submit(export.csv, "calls", again, f"calls_{label}_reextract.csv", chinese=True, encoding="utf-8-sig")
+                )
                 redo_name = f"calls_{label}"
             surveyed.append(month.surveyed)
             complained.append(month.complained)
@@ -115,8 +118,9 @@ def _later_than(newer: Path, older: Path) -> None:
         os.utime(newer, ns=(before + 1_000_000, before + 1_000_000))
 
 
-def generate_landing(out: Path, *, months: int = 12, agents: int = 60, scale: float = 1.0, seed: int = 7,
-                     start: str | None = None) -> dict[str, int]:
+def generate_landing(
+    out: Path, *, months: int = 12, agents: int = 60, scale: float = 1.0, seed: int = 7, start: str | None = None
+) -> dict[str, int]:
     """Write `out/<source>/` for every source of the contract; returns the rows written per source.
 
     Each source folder is replaced. The same arguments give byte-identical
@@ -135,37 +139,51 @@ def generate_landing(out: Path, *, months: int = 12, agents: int = 60, scale: fl
         export = Export(con, contract, folders, seed, datetime.fromisoformat(str(period.cutoff)))
         calls = _write_calls(export, period, roster, customers, scale)
         tickets = build_tickets(stream(seed, "tickets"), period, roster, customers, scale)
-        complaints = build_complaints(stream(seed, "complaints"), period, roster, customers, calls.complained,
-                                      tickets.complained, scale)
-        callbacks = build_callbacks(stream(seed, "callbacks"), period, roster, customers, complaints.resolved,
-                                    tickets.resolved, scale)
-        surveys = build_surveys(stream(seed, "surveys"), period, roster, customers,
-                                [calls.surveyed, tickets.resolved, complaints.resolved, callbacks.completed])
+        complaints = build_complaints(
+            stream(seed, "complaints"), period, roster, customers, calls.complained, tickets.complained, scale
+        )
+        callbacks = build_callbacks(
+            stream(seed, "callbacks"), period, roster, customers, complaints.resolved, tickets.resolved, scale
+        )
+        surveys = build_surveys(
+            stream(seed, "surveys"),
+            period,
+            roster,
+            customers,
+            [calls.surveyed, tickets.resolved, complaints.resolved, callbacks.completed],
+        )
         responded = surveys.column("responded_at").to_numpy().astype("datetime64[D]")
-        plans = build_plans(stream(seed, "plans"), period, scale, calls.per_month + tickets.per_month,
-                            np.bincount(period.month_of(responded), minlength=period.months),
-                            CALLS_PER_MONTH + TICKETS_PER_MONTH)
+        plans = build_plans(
+            stream(seed, "plans"),
+            period,
+            scale,
+            calls.per_month + tickets.per_month,
+            np.bincount(period.month_of(responded), minlength=period.months),
+            CALLS_PER_MONTH + TICKETS_PER_MONTH,
+        )
         mid = period.start + (period.cutoff - period.start) // 2
         rows = {
             "calls": calls.rows,
             "tickets": export.csv("tickets", tickets.table, "tickets.csv"),
-            "complaints": export.csv("complaints", complaints.table, "投诉明细.csv", chinese=True,
-                                     encoding="gbk", slashed=0.05),
-            "callbacks": export.csv("callbacks", callbacks.table, "回访记录.csv", chinese=True,
-                                    encoding="gbk", slashed=0.1),
+            "complaints": export.csv("complaints", complaints.table, "投诉明细.csv", chinese=True, encoding="gbk", slashed=0.05),
+            "callbacks": export.csv("callbacks", callbacks.table, "回访记录.csv", chinese=True, encoding="gbk", slashed=0.1),
             "surveys": export.parquet("surveys", surveys, "surveys.parquet"),
             "customers": sum(  # an older snapshot, then the current one
                 export.csv("customers", customers.snapshot(day), f"crm_customers_{str(day).replace('-', '')}.csv")
-                for day in (mid, period.cutoff - 1)),
+                for day in (mid, period.cutoff - 1)
+            ),
             "agents": export.xlsx("agents", roster.table(), "人员档案.xlsx"),
-            "qa_reviews": export.csv("qa_reviews", build_qa_reviews(stream(seed, "qa"), period, roster),
-                                     "qa_reviews.csv"),
+            "qa_reviews": export.csv("qa_reviews", build_qa_reviews(stream(seed, "qa"), period, roster), "qa_reviews.csv"),
             "exams": export.xlsx("exams", build_exams(stream(seed, "exams"), period, roster), "业务考试成绩.xlsx"),
-            "collaboration_surveys": export.csv("collaboration_surveys",
-                                                build_collaboration(stream(seed, "collaboration"), period),
-                                                "部门协作满意度.csv", chinese=True),
-            "report_issues": export.csv("report_issues", build_report_issues(stream(seed, "report_issues"), period),
-                                        "report_issues.csv"),
+            "collaboration_surveys": export.csv(
+                "collaboration_surveys",
+                build_collaboration(stream(seed, "collaboration"), period),
+                "部门协作满意度.csv",
+                chinese=True,
+            ),
+            "report_issues": export.csv(
+                "report_issues", build_report_issues(stream(seed, "report_issues"), period), "report_issues.csv"
+            ),
             "plans": export.csv("plans", plans, "plans.csv"),
         }
     return {name: rows[name] for name in contract}

@@ -24,12 +24,14 @@ def build_collaboration(rng: np.random.Generator, period: Period) -> pa.Table:
     mean = 86 + rng.normal(0, 3, depts)[dept] + rng.normal(0, 2, period.months)[month]
     score = np.clip(np.round(rng.normal(mean, 4.0), 1), 0, 100)
     n = len(month)
-    return pa.table({
-        "response_id": col.ids("XZ", np.arange(1, n + 1), col.width(n, 6)),
-        "rating_department": col.labels(RATING_DEPARTMENTS, dept),
-        "period_month": col.dates(period.month_starts[month]),
-        "score": col.floats(score),
-    })
+    return pa.table(
+        {
+            "response_id": col.ids("XZ", np.arange(1, n + 1), col.width(n, 6)),
+            "rating_department": col.labels(RATING_DEPARTMENTS, dept),
+            "period_month": col.dates(period.month_starts[month]),
+            "score": col.floats(score),
+        }
+    )
 
 
 def build_report_issues(rng: np.random.Generator, period: Period) -> pa.Table:
@@ -37,16 +39,19 @@ def build_report_issues(rng: np.random.Generator, period: Period) -> pa.Table:
     day = np.concatenate([rng.choice(period.month_days(m), rng.poisson(1.2)) for m in range(period.active_months)])
     raised = np.sort(times_on(rng, day, OFFICE_HOURS))
     n = len(raised)
-    return pa.table({
-        "issue_id": col.ids("BB", np.arange(1, n + 1), col.width(n, 5)),
-        "report_name": col.labels(REPORTS, rng.integers(0, len(REPORTS), n)),
-        "raised_at": col.timestamps(raised),
-        "issue_type": col.labels(ISSUE_TYPES, rng.choice(3, n, p=[0.45, 0.4, 0.15])),
-    })
+    return pa.table(
+        {
+            "issue_id": col.ids("BB", np.arange(1, n + 1), col.width(n, 5)),
+            "report_name": col.labels(REPORTS, rng.integers(0, len(REPORTS), n)),
+            "raised_at": col.timestamps(raised),
+            "issue_type": col.labels(ISSUE_TYPES, rng.choice(3, n, p=[0.45, 0.4, 0.15])),
+        }
+    )
 
 
-def build_plans(rng: np.random.Generator, period: Period, scale: float, volume: np.ndarray,
-                surveys: np.ndarray, per_month: float) -> pa.Table:
+def build_plans(
+    rng: np.random.Generator, period: Period, scale: float, volume: np.ndarray, surveys: np.ndarray, per_month: float
+) -> pa.Table:
     """Plans and actuals of the four plan codes for every month.
 
     `volume` and `surveys` are the actual contacts and surveys of each month;
@@ -67,9 +72,11 @@ def build_plans(rng: np.random.Generator, period: Period, scale: float, volume: 
     actual = np.stack([volume[:months], spent, surveys[:months], achieved], axis=1).astype(float)
     known = np.ones_like(actual, dtype=bool)
     known[-1, 1] = False
-    return pa.table({
-        "period_month": col.dates(np.repeat(starts, 4)),
-        "plan_code": col.labels(PLAN_CODES, np.tile(np.arange(4), months)),
-        "planned": col.floats(planned.ravel()),
-        "actual": col.floats(actual.ravel(), known.ravel()),
-    })
+    return pa.table(
+        {
+            "period_month": col.dates(np.repeat(starts, 4)),
+            "plan_code": col.labels(PLAN_CODES, np.tile(np.arange(4), months)),
+            "planned": col.floats(planned.ravel()),
+            "actual": col.floats(actual.ravel(), known.ravel()),
+        }
+    )

@@ -16,11 +16,13 @@ def _hours(weights: list[float]) -> np.ndarray:
 
 
 # Inbound calls by hour of day: peaks at 10:00 and 15:00.
-CALL_HOURS = _hours([0.2, 0.1, 0.08, 0.06, 0.06, 0.1, 0.3, 0.8, 2.6, 5.6, 7.6, 6.6,
-                     4.4, 5.0, 6.6, 7.4, 6.2, 4.6, 3.0, 2.4, 1.9, 1.3, 0.7, 0.4])
+CALL_HOURS = _hours(
+    [0.2, 0.1, 0.08, 0.06, 0.06, 0.1, 0.3, 0.8, 2.6, 5.6, 7.6, 6.6, 4.4, 5.0, 6.6, 7.4, 6.2, 4.6, 3.0, 2.4, 1.9, 1.3, 0.7, 0.4]
+)
 # Online work orders: flatter, busy into the evening.
-TICKET_HOURS = _hours([0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 2.5, 4.5, 5.5, 5.2,
-                       4.0, 4.5, 5.2, 5.3, 4.8, 4.0, 3.2, 3.0, 2.8, 2.2, 1.2, 0.4])
+TICKET_HOURS = _hours(
+    [0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 2.5, 4.5, 5.5, 5.2, 4.0, 4.5, 5.2, 5.3, 4.8, 4.0, 3.2, 3.0, 2.8, 2.2, 1.2, 0.4]
+)
 # Back-office work (reviews, callbacks, complaints handling): 9:00-18:00.
 OFFICE_HOURS = _hours([0] * 9 + [1, 1.2, 1.1, 0.4, 0.9, 1.1, 1.1, 1, 0.8] + [0] * 6)
 
@@ -38,8 +40,15 @@ def day_factors(days: np.ndarray, saturday: float, sunday: float) -> np.ndarray:
     return week / ((5 + saturday + sunday) / 7) * SEASON[moy]
 
 
-def daily_counts(rng: np.random.Generator, days: np.ndarray, per_month: float, scale: float,
-                 saturday: float, sunday: float, noise: float = 0.08) -> np.ndarray:
+def daily_counts(
+    rng: np.random.Generator,
+    days: np.ndarray,
+    per_month: float,
+    scale: float,
+    saturday: float,
+    sunday: float,
+    noise: float = 0.08,
+) -> np.ndarray:
     """Events per day: about `per_month * scale` a month, linear in `scale`.
 
     The daily noise is drawn before anything that depends on the volume, so the
@@ -66,8 +75,9 @@ def times_on(rng: np.random.Generator, days: np.ndarray, hours: np.ndarray) -> n
     return seconds(days) + _clock(rng.random(len(days)), hours)
 
 
-def sorted_times(rng: np.random.Generator, days: np.ndarray, counts: np.ndarray,
-                 hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sorted_times(
+    rng: np.random.Generator, days: np.ndarray, counts: np.ndarray, hours: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """`counts[i]` random moments on `days[i]`, already in time order, and each one's day index.
 
     Sorted uniforms come from normalised sums of exponential gaps, so no sort is needed.

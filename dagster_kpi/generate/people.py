@@ -11,12 +11,72 @@ from . import columns as col
 from .timeline import Period
 from .traits import Traits, draw_traits
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余杜叶程魏苏吕丁"
-                "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万武钱戴严莫孔汤")
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-         "秀英", "霞", "平", "刚", "桂英", "丹", "玲", "萍", "鹏", "华", "红", "宇", "浩", "婷", "雪", "琳", "晨",
-         "欣怡", "子涵", "思远", "佳琪", "梓萱", "一鸣", "雨桐", "俊杰", "晓东", "海燕", "文博", "嘉怡", "志强",
-         "春梅", "建华", "丽娟", "晓燕", "振宇", "慧敏", "天宇", "诗涵", "国庆", "美玲", "少华", "永辉", "秋菊"]
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余杜叶程魏苏吕丁"
+    "任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦方邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万武钱戴严莫孔汤"
+)
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "丹",
+    "玲",
+    "萍",
+    "鹏",
+    "华",
+    "红",
+    "宇",
+    "浩",
+    "婷",
+    "雪",
+    "琳",
+    "晨",
+    "欣怡",
+    "子涵",
+    "思远",
+    "佳琪",
+    "梓萱",
+    "一鸣",
+    "雨桐",
+    "俊杰",
+    "晓东",
+    "海燕",
+    "文博",
+    "嘉怡",
+    "志强",
+    "春梅",
+    "建华",
+    "丽娟",
+    "晓燕",
+    "振宇",
+    "慧敏",
+    "天宇",
+    "诗涵",
+    "国庆",
+    "美玲",
+    "少华",
+    "永辉",
+    "秋菊",
+]
 NUMERALS = "一二三四五六七八九十"
 
 # Team profiles repeat in this order: the hotline teams take most calls.
@@ -24,9 +84,11 @@ TEAM_PATTERN = ("hotline", "hotline", "online", "hotline", "care", "hotline")
 TEAM_NAME = {"hotline": "热线{}组", "online": "在线{}组", "care": "回访{}组"}
 DEPARTMENT = {"hotline": "400呼叫中心", "online": "客户服务部", "care": "客户服务部"}
 # Share of each kind of work a team takes.
-AFFINITY = {"hotline": {"calls": 1.0, "tickets": 0.3, "callbacks": 0.3},
-            "online": {"calls": 0.25, "tickets": 1.0, "callbacks": 0.3},
-            "care": {"calls": 0.3, "tickets": 0.4, "callbacks": 1.0}}
+AFFINITY = {
+    "hotline": {"calls": 1.0, "tickets": 0.3, "callbacks": 0.3},
+    "online": {"calls": 0.25, "tickets": 1.0, "callbacks": 0.3},
+    "care": {"calls": 0.3, "tickets": 0.4, "callbacks": 1.0},
+}
 ROLE_WORK = {"agent": 1.0, "team_lead": 0.3, "manager": 0.0}
 ROLES = ("agent", "team_lead", "manager")
 
@@ -89,15 +151,17 @@ class Roster:
         return slots[d, (rng.random(len(days)) * PICK_SLOTS).astype(np.int64)]
 
     def table(self) -> pa.Table:
-        return pa.table({
-            "agent_id": self.agent_id,
-            "agent_name": pa.array(self.name, type=pa.string()),
-            "team": col.labels(self.team_names, self.team),
-            "department": col.labels([DEPARTMENT[p] for p in self.team_profiles], self.team),
-            "role": col.labels(ROLES, self.role),
-            "hired_on": col.dates(self.hired),
-            "left_on": col.dates(self.left),
-        })
+        return pa.table(
+            {
+                "agent_id": self.agent_id,
+                "agent_name": pa.array(self.name, type=pa.string()),
+                "team": col.labels(self.team_names, self.team),
+                "department": col.labels([DEPARTMENT[p] for p in self.team_profiles], self.team),
+                "role": col.labels(ROLES, self.role),
+                "hired_on": col.dates(self.hired),
+                "left_on": col.dates(self.left),
+            }
+        )
 
 
 def _team_names(count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:

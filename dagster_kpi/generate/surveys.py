@@ -19,8 +19,9 @@ RESPONSE = {"call": 1.0, "ticket": 0.06, "complaint": 0.3, "callback": 0.1}
 MOOD = {"call": 0.0, "ticket": 0.05, "complaint": -0.8, "callback": 0.15}
 
 
-def build_surveys(rng: np.random.Generator, period: Period, roster: Roster, customers: Customers,
-                  contacts: list[Contacts]) -> pa.Table:
+def build_surveys(
+    rng: np.random.Generator, period: Period, roster: Roster, customers: Customers, contacts: list[Contacts]
+) -> pa.Table:
     """CSAT 1-5 from a sample of each contact kind; three in four answers also give an NPS 0-10."""
     month_mood = rng.normal(0.0, 0.12, period.months)
     parts = []
@@ -43,18 +44,22 @@ def build_surveys(rng: np.random.Generator, period: Period, roster: Roster, cust
     interaction = interaction.take(pa.array(order))
     n = len(responded)
 
-    shift = (np.where(agent >= 0, roster.traits.csat[np.maximum(agent, 0)], 0.0)
-             + np.array([MOOD[k] for k in KINDS])[kind] + month_mood[period.month_of(to_days(responded))])
+    shift = (
+        np.where(agent >= 0, roster.traits.csat[np.maximum(agent, 0)], 0.0)
+        + np.array([MOOD[k] for k in KINDS])[kind]
+        + month_mood[period.month_of(to_days(responded))]
+    )
     csat = 1 + (rng.normal(shift, 1.0)[:, None] > CUTS[None, :]).sum(axis=1)
     nps = np.clip(np.rint(2 * csat - 0.3 + rng.normal(0.0, 1.2, n)), 0, 10)
-    return pa.table({
-        "survey_id": col.ids("SV", np.arange(1, n + 1), col.width(n, 8)),
-        "customer_id": customers.ids(customer),
-        "agent_id": col.labels(roster.agent_id, agent),
-        "interaction_type": col.labels(KINDS, kind),
-        "interaction_id": interaction,
-        "responded_at": col.timestamps(responded),
-        "csat_score": col.ints(csat),
-        "nps_score": col.ints(nps, rng.random(n) >= 0.25),
-    })
-
+    return pa.table(
+        {
+            "survey_id": col.ids("SV", np.arange(1, n + 1), col.width(n, 8)),
+            "customer_id": customers.ids(customer),
+            "agent_id": col.labels(roster.agent_id, agent),
+            "interaction_type": col.labels(KINDS, kind),
+            "interaction_id": interaction,
+            "responded_at": col.timestamps(responded),
+            "csat_score": col.ints(csat),
+            "nps_score": col.ints(nps, rng.random(n) >= 0.25),
+        }
+    )

@@ -49,8 +49,9 @@ def _issue(rng: np.random.Generator, category: np.ndarray) -> tuple[np.ndarray, 
     return np.where(rng.random(len(category)) < 0.02, -1, issue), [i for group in ISSUES for i in group]
 
 
-def _handle(rng: np.random.Generator, period: Period, roster: Roster, created: np.ndarray, category: np.ndarray,
-            pace: np.ndarray) -> dict[str, np.ndarray]:
+def _handle(
+    rng: np.random.Generator, period: Period, roster: Roster, created: np.ndarray, category: np.ndarray, pace: np.ndarray
+) -> dict[str, np.ndarray]:
     """Who handles each ticket and when it gets answered, transferred and resolved."""
     n, cutoff = len(created), period.cutoff_s
     channel = rng.choice(len(CHANNELS), n, p=CHANNEL_P)
@@ -81,20 +82,27 @@ def _handle(rng: np.random.Generator, period: Period, roster: Roster, created: n
     reopened = np.where(done, np.select([r < 0.07, r < 0.085], [1, 2], default=0), 0)
     fcr = (rng.random(n) < roster.traits.fcr[staff]) & (reopened == 0)
     return {
-        "channel": channel, "agent": agent, "first": first, "responded": responded,
-        "transferred": transferred, "passed_on": passed_on, "department": department,
-        "resolved": resolved, "resolved_known": done & (rng.random(n) >= 0.015), "status": status,
-        "fcr": fcr, "fcr_known": done & (rng.random(n) >= 0.03),
-        "reopened": reopened, "reopened_known": rng.random(n) >= 0.02,
+        "channel": channel,
+        "agent": agent,
+        "first": first,
+        "responded": responded,
+        "transferred": transferred,
+        "passed_on": passed_on,
+        "department": department,
+        "resolved": resolved,
+        "resolved_known": done & (rng.random(n) >= 0.015),
+        "status": status,
+        "fcr": fcr,
+        "fcr_known": done & (rng.random(n) >= 0.03),
+        "reopened": reopened,
+        "reopened_known": rng.random(n) >= 0.02,
     }
 
 
-def build_tickets(rng: np.random.Generator, period: Period, roster: Roster, customers: Customers,
-                  scale: float) -> Tickets:
+def build_tickets(rng: np.random.Generator, period: Period, roster: Roster, customers: Customers, scale: float) -> Tickets:
     """About 15k x scale tickets a month; ~9% of resolved ones come back as the same issue."""
     days = period.days
-    created = times_on(rng, np.repeat(days, daily_counts(rng, days, TICKETS_PER_MONTH, scale, 0.7, 0.6)),
-                       TICKET_HOURS)
+    created = times_on(rng, np.repeat(days, daily_counts(rng, days, TICKETS_PER_MONTH, scale, 0.7, 0.6)), TICKET_HOURS)
     pace = rng.lognormal(0.0, 0.25, period.months)  # some months the back office is slower
     category = rng.choice(len(CATEGORIES), len(created), p=CATEGORY_P)
     issue, issue_names = _issue(rng, category)
@@ -118,22 +126,24 @@ def build_tickets(rng: np.random.Generator, period: Period, roster: Roster, cust
     n = len(created)
 
     ids = col.ids("TK", np.arange(1, n + 1), col.width(n, 8))
-    table = pa.table({
-        "ticket_id": ids,
-        "channel": col.labels(CHANNELS, f["channel"]),
-        "category": col.labels(CATEGORIES, category),
-        "issue_type": col.labels(issue_names, issue),
-        "customer_id": customers.ids(customer),
-        "agent_id": col.labels(roster.agent_id, f["agent"]),
-        "created_at": col.timestamps(created),
-        "first_response_at": col.timestamps(f["first"], f["responded"]),
-        "transferred_at": col.timestamps(f["transferred"], f["passed_on"]),
-        "target_department": col.labels(DEPARTMENTS, f["department"]),
-        "resolved_at": col.timestamps(f["resolved"], f["resolved_known"]),
-        "status": col.labels(STATUSES, f["status"]),
-        "first_contact_resolution": col.flags(f["fcr"], f["fcr_known"]),
-        "reopened_count": col.ints(f["reopened"], f["reopened_known"]),
-    })
+    table = pa.table(
+        {
+            "ticket_id": ids,
+            "channel": col.labels(CHANNELS, f["channel"]),
+            "category": col.labels(CATEGORIES, category),
+            "issue_type": col.labels(issue_names, issue),
+            "customer_id": customers.ids(customer),
+            "agent_id": col.labels(roster.agent_id, f["agent"]),
+            "created_at": col.timestamps(created),
+            "first_response_at": col.timestamps(f["first"], f["responded"]),
+            "transferred_at": col.timestamps(f["transferred"], f["passed_on"]),
+            "target_department": col.labels(DEPARTMENTS, f["department"]),
+            "resolved_at": col.timestamps(f["resolved"], f["resolved_known"]),
+            "status": col.labels(STATUSES, f["status"]),
+            "first_contact_resolution": col.flags(f["fcr"], f["fcr_known"]),
+            "reopened_count": col.ints(f["reopened"], f["reopened_known"]),
+        }
+    )
     contacts = Contacts("ticket", ids, customer, f["agent"], created)
     complaint_p = 0.02 * roster.traits.complaint[np.maximum(f["agent"], 0)]
     resolved = f["resolved_known"]

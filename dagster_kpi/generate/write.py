@@ -72,14 +72,23 @@ def _expression(column: Column, chinese: bool, text: bool, slash: bool) -> str:
 
 def _plain(table: pa.Table) -> pa.Table:
     """Dictionary-encoded labels as plain strings."""
-    return pa.table({
-        name: column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
-        for name, column in zip(table.column_names, table.columns, strict=True)
-    })
+    return pa.table(
+        {
+            name: column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+            for name, column in zip(table.column_names, table.columns, strict=True)
+        }
+    )
 
 
-def localize(con: duckdb.DuckDBPyConnection, table: pa.Table, source: Source, *, chinese: bool = False,
-             slash: np.ndarray | None = None, text: bool = True) -> pa.Table:
+def localize(
+    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    source: Source,
+    *,
+    chinese: bool = False,
+    slash: np.ndarray | None = None,
+    text: bool = True,
+) -> pa.Table:
     """The table as the export shows it: headers, values and date styles.
 
     Tables that need no rewriting (English, no floats or months) pass through
@@ -105,8 +114,16 @@ def localize(con: duckdb.DuckDBPyConnection, table: pa.Table, source: Source, *,
         cur.close()
 
 
-def write_csv(con: duckdb.DuckDBPyConnection, table: pa.Table, path: Path, source: Source, *,
-              chinese: bool = False, encoding: str = "utf-8", slash: np.ndarray | None = None) -> int:
+def write_csv(
+    con: duckdb.DuckDBPyConnection,
+    table: pa.Table,
+    path: Path,
+    source: Source,
+    *,
+    chinese: bool = False,
+    encoding: str = "utf-8",
+    slash: np.ndarray | None = None,
+) -> int:
     """Write `table` (contract columns) as a CSV export; returns the rows written."""
     shown = localize(con, table, source, chinese=chinese, slash=slash)
     if encoding == "utf-8":
@@ -118,8 +135,9 @@ def write_csv(con: duckdb.DuckDBPyConnection, table: pa.Table, path: Path, sourc
     return table.num_rows
 
 
-def write_xlsx(con: duckdb.DuckDBPyConnection, table: pa.Table, path: Path, source: Source, *,
-               chinese: bool = False, stamp: datetime) -> int:
+def write_xlsx(
+    con: duckdb.DuckDBPyConnection, table: pa.Table, path: Path, source: Source, *, chinese: bool = False, stamp: datetime
+) -> int:
     """A one-sheet workbook with typed date cells; byte-identical for the same data and stamp.
 
     Meant for small sources (a roster, exam results): cells are written one by one.

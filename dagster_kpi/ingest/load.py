@@ -50,8 +50,7 @@ def _lookalikes(source: Source, folder: Path) -> list[str]:
     return sorted(
         p.name
         for p in folder.parent.iterdir()
-        if p.name.casefold() == source.name
-        or (p.is_file() and p.stem.casefold() == source.name and p.suffix.lower() in SUFFIXES)
+        if p.name.casefold() == source.name or (p.is_file() and p.stem.casefold() == source.name and p.suffix.lower() in SUFFIXES)
     )
 
 
@@ -70,9 +69,7 @@ def landing_files(source: Source, folder: Path) -> list[Path]:
         raise ExtractError(f"{source.name}/: the folder cannot be read ({exc.strerror or exc})") from exc
     for path in files:
         if path.suffix.lower() not in SUFFIXES:
-            raise ExtractError(
-                f"{source.name}/{path.name}: unsupported file type (expected {', '.join(SUFFIXES)})"
-            )
+            raise ExtractError(f"{source.name}/{path.name}: unsupported file type (expected {', '.join(SUFFIXES)})")
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
 
 
@@ -132,9 +129,7 @@ def _land(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, di
         con.execute(f"DROP TABLE IF EXISTS temp.{ident(loading)}")
 
 
-def _read_files(
-    con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path], tmp: Path
-) -> tuple[list[FilePlan], set[str]]:
+def _read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path], tmp: Path) -> tuple[list[FilePlan], set[str]]:
     """The files' plans and digests. Headers are checked before rows are read; files read before are not read again."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {LANDED}")
     con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.files (source VARCHAR, digest VARCHAR, headers VARCHAR[])")

@@ -28,7 +28,5 @@ ROW_RULES: dict[str, tuple[RowRule, ...]] = {
         RowRule("transferred_before_created", "transferred_at", "transferred_at < created_at"),
         RowRule("resolved_before_created", "resolved_at", "resolved_at < created_at"),
     ),
-    "complaints": (
-        RowRule("resolved_before_received", "resolved_at", "resolved_at < received_at"),
-    ),
+    "complaints": (RowRule("resolved_before_received", "resolved_at", "resolved_at < received_at"),),
 }

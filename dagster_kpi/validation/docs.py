@@ -81,7 +81,7 @@ def prune_runs(docs: RunDocs) -> list[str]:
     """Delete the sites of all but the latest `keep_runs` runs (this run always stays); the deleted run ids."""
     others = [p for p in docs.root.iterdir() if p.is_dir() and p.name != docs.run_id and not p.name.startswith(".")]
     others.sort(key=_last_written, reverse=True)
-    stale = others[docs.keep_runs - 1:]
+    stale = others[docs.keep_runs - 1 :]
     for run_dir in stale:
         shutil.rmtree(run_dir)
     return sorted(p.name for p in stale)

@@ -70,9 +70,7 @@ def build_suite(doc: dict[str, Any]) -> gx.ExpectationSuite:
             expectations.append(ExpectationConfiguration(**spec).to_domain_obj())
         except Exception as exc:
             reason = " ".join(str(exc).split())
-            raise ValueError(
-                f"suite {doc['name']}: expectation {number} ({spec.get('type')}) is invalid: {reason}"
-            ) from exc
+            raise ValueError(f"suite {doc['name']}: expectation {number} ({spec.get('type')}) is invalid: {reason}") from exc
     return gx.ExpectationSuite(name=doc["name"], expectations=expectations, notes=doc.get("notes"))
 
 

@@ -53,8 +53,7 @@ def _comparison_sql(rec: Reconciliation) -> str:
     pairs = ", ".join(f"p.{c} as published_{c}, coalesce(s.{c}, 0) as straight_{c}" for c in rec.columns)
     figures = ", ".join(f"published_{c}, straight_{c}" for c in rec.columns)
     differs = " or ".join(
-        f"published_{c} is null"
-        f" or abs(published_{c} - straight_{c}) > {RELATIVE_TOLERANCE} * greatest(1, abs(straight_{c}))"
+        f"published_{c} is null or abs(published_{c} - straight_{c}) > {RELATIVE_TOLERANCE} * greatest(1, abs(straight_{c}))"
         for c in rec.columns
     )
     return f"""
@@ -91,9 +90,7 @@ def _mismatch(rec: Reconciliation, row: tuple) -> str:
 def reconcile(con: duckdb.DuckDBPyConnection, rec: Reconciliation) -> ReconciliationResult:
     """Compare the published centre months of `rec.kpi_code` with its recount from staging."""
     try:
-        (published_rows,) = con.execute(
-            "select count(*) from marts.kpi_values where kpi_code = ?", [rec.kpi_code]
-        ).fetchone()
+        (published_rows,) = con.execute("select count(*) from marts.kpi_values where kpi_code = ?", [rec.kpi_code]).fetchone()
         if published_rows == 0:
             return ReconciliationResult(rec.kpi_code, True, f"no rows for {rec.kpi_code}")
         rows = con.execute(_comparison_sql(rec), {"kpi_code": rec.kpi_code}).fetchall()

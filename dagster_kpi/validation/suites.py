@@ -28,9 +28,7 @@ def _column_expectations(col: Column) -> list[dict[str, Any]]:
     if not col.nullable:
         found.append(_expectation("expect_column_values_to_not_be_null", column=col.name))
     if col.values:
-        found.append(
-            _expectation("expect_column_values_to_be_in_set", column=col.name, value_set=list(col.values))
-        )
+        found.append(_expectation("expect_column_values_to_be_in_set", column=col.name, value_set=list(col.values)))
     bounds = {k: v for k, v in (("min_value", col.min), ("max_value", col.max)) if v is not None}
     if bounds:
         found.append(_expectation("expect_column_values_to_be_between", column=col.name, **bounds))
