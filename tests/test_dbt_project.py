@@ -81,15 +81,17 @@ def test_every_kpi_model_is_catalogued_and_published(manifest: dict) -> None:
     assert {m.removeprefix("kpi_") for m in kpi_models} <= catalog
     published = {
         uid.split(".")[-1]
-        for node in ("kpi_values", "int_kpi_values")
+        for node in ("score_measured_kpi_values", "score_kpi_values")
         for uid in models[node]["depends_on"]["nodes"]
         if uid.split(".")[-1].startswith("kpi_") and uid.startswith("model.")
     }
     assert published == kpi_models
-    # Every KPI model sits in a concern folder under metrics/.
-    for name in kpi_models:
+    # Every measured KPI model sits in a concern folder under metrics/; agent_score_avg, computed from
+    # the agents' scores, is a scores model.
+    for name in kpi_models - {"kpi_agent_score_avg"}:
         parts = Path(models[name]["original_file_path"]).parts
         assert parts[:2] == ("models", "metrics") and len(parts) == 4, name
+    assert models["kpi_agent_score_avg"]["original_file_path"] == "models/scores/kpi_agent_score_avg.sql"
 
 
 def test_catalogue_has_every_kpi_of_the_spec() -> None:
@@ -113,6 +115,33 @@ def test_schemas_are_the_folder_names(manifest: dict) -> None:
     assert schemas["kpi_values"] == "marts"
     catalog = _models(manifest)["mart_kpi_catalog"]
     assert (catalog["schema"], catalog["alias"]) == ("marts", "kpi_catalog")
+
+
+LAYERS = ("staging", "intermediate", "metrics", "scores", "marts")
+
+
+def test_layers_read_only_themselves_and_earlier_layers(manifest: dict) -> None:
+    """staging -> intermediate -> metrics -> scores -> marts; folder = schema; seeds and sources are read anywhere."""
+    models = {uid: n for uid, n in manifest["nodes"].items() if n["resource_type"] == "model"}
+    for node in models.values():
+        assert Path(node["original_file_path"]).parts[1] == node["schema"], node["name"]
+        assert node["schema"] in LAYERS, node["name"]
+    backwards = sorted(
+        (node["name"], models[dep]["name"])
+        for node in models.values()
+        for dep in node["depends_on"]["nodes"]
+        if dep in models and LAYERS.index(models[dep]["schema"]) > LAYERS.index(node["schema"])
+    )
+    assert backwards == []
+    # The layers the KPI values pass through, in order.
+    layer = {n["name"]: n["schema"] for n in models.values()}
+    assert [layer[m] for m in ("int_kpi_entities", "kpi_csat_score", "score_measured_kpi_values", "kpi_agent_score_avg")] == [
+        "intermediate",
+        "metrics",
+        "scores",
+        "scores",
+    ]
+    assert [layer[m] for m in ("score_kpi_values", "score_center_team_points", "kpi_values")] == ["scores", "scores", "marts"]
 
 
 def test_kpi_sums_do_not_depend_on_the_order_of_rows(tmp_path: Path) -> None:

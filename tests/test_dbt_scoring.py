@@ -340,9 +340,9 @@ def test_other_kpi_values_are_published_unchanged(work_db: Path) -> None:
         work_db,
         """
         (select * from marts.kpi_values where kpi_code <> 'agent_score_avg'
-         except all select * from intermediate.int_kpi_values)
+         except all select * from scores.score_measured_kpi_values)
         union all
-        (select * from intermediate.int_kpi_values
+        (select * from scores.score_measured_kpi_values
          except all select * from marts.kpi_values where kpi_code <> 'agent_score_avg')
     """,
     )

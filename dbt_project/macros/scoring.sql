@@ -17,7 +17,7 @@
   with kpi_values' columns) at the levels chosen by `level_condition` (SQL on
   score_rules.level). Every rule of the entity's level gets a row; a KPI
   without a value (or without a row in `kpi_values`) has NULL points.
-  Usage: `{{ kpi_points(ref('int_kpi_values'), "level = 'agent'") }}`, a whole query.
+  Usage: `{{ kpi_points(ref('score_measured_kpi_values'), "level = 'agent'") }}`, a whole query.
 #}
 {% macro kpi_points(kpi_values, level_condition) %}
 with rules as (

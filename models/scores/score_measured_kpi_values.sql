@@ -1,6 +1,7 @@
--- The KPI values computed from records, before scoring: one row per (period,
--- level, entity, KPI of that level) for the KPIs listed in the kpi_models()
--- macro, each KPI model's sums on the entity spine (kpi_rows_on_spine).
+-- The KPI values measured from records: one row per (period, level, entity,
+-- KPI of that level) for the measured KPI models (tag kpi, listed by the
+-- kpi_models() macro), each model's sums on the entity spine
+-- (kpi_rows_on_spine). The agents are scored from these values.
 {%- set kpi_models = kpi_models() %}
 
 with computed as (
