@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dagster_kpi.errors import KpiError, UsageError
-from dagster_kpi.paths import landing_dir, warehouse_file
+from dagster_kpi.settings import Settings, child_environment, configure_dagster_process, load_settings
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -26,30 +26,32 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_settings(args: argparse.Namespace) -> Settings:
+    return load_settings(landing=args.landing, warehouse=args.warehouse, dbt_vars=getattr(args, "var", None) or (),
+                         accept_raw_drift=getattr(args, "accept_drift", False))  # fmt: skip
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi.dbt_project import prepare_manifest
-    from dagster_kpi.defs.partitions import month_partition_key
-    from dagster_kpi.duckdb_settings import check_duckdb_settings
-    from dagster_kpi.runner import check_run_paths, configure_environment, run_all
+    from dagster_kpi.defs.partitions import month_partition_key, monthly_partitions
+    from dagster_kpi.runner import check_run_paths, run_all
 
-    landing, warehouse = landing_dir(args.landing), warehouse_file(args.warehouse)
-    check_run_paths(landing, warehouse)
-    try:
-        check_duckdb_settings()
-        if args.month is not None:  # before any slow set-up
-            month_partition_key(args.month)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    paths = configure_environment(landing, warehouse)
-    prepare_manifest()
-    outcome = run_all(paths, month=args.month)
+    settings = run_settings(args)
+    check_run_paths(settings.landing, settings.warehouse)
+    if args.month is not None:  # before any slow set-up
+        try:
+            month_partition_key(monthly_partitions(settings.first_month), args.month)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    prepare_manifest(settings)
+    outcome = run_all(settings, month=args.month)
     if outcome.ingest:
         print(quality_summary(outcome.ingest))
     if not outcome.success:
-        print(f"details: {paths.log_file} and the run in `kpi ui`", file=sys.stderr)
+        print(f"details: {settings.paths.log_file} and the run in `kpi ui`", file=sys.stderr)
         print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
         return 1
-    print(f"published marts to {warehouse}")
+    print(f"published marts to {settings.warehouse}")
     return 0
 
 
@@ -68,20 +70,20 @@ def quality_summary(ingest: dict[str, dict[str, object]]) -> str:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     from dagster_kpi.dbt_project import prepare_manifest
-    from dagster_kpi.runner import configure_environment
+    from dagster_kpi.runner import prepare_warehouse
 
-    landing = landing_dir(args.landing)
-    configure_environment(landing, warehouse_file(args.warehouse))
-    prepare_manifest()
+    settings = run_settings(args)
+    prepare_warehouse(settings)
+    prepare_manifest(settings)
     command = [sys.executable, "-m", "dagster", "dev", "-m", "dagster_kpi.definitions", "-p", str(args.port)]
-    os.execv(sys.executable, command)
+    os.execve(sys.executable, command, child_environment(settings))
     return 0  # not reached
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from dagster_kpi.report import month_report
 
-    warehouse = warehouse_file(args.warehouse)
+    warehouse = load_settings(warehouse=args.warehouse).warehouse
     if not warehouse.is_file():
         raise UsageError(f"warehouse {warehouse} does not exist yet: run `kpi run` first")
     print(month_report(warehouse, month=args.month))
@@ -113,6 +115,17 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--port", type=int, default=3000)
         else:
             sub.add_argument("--month", help="refresh one month, YYYY-MM (default: every month)")
+            sub.add_argument(
+                "--var",
+                action="append",
+                metavar="NAME=VALUE",
+                help="a dbt var for this run (repeatable), one that dbt_project.yml declares",
+            )
+            sub.add_argument(
+                "--accept-drift",
+                action="store_true",
+                help="accept raw loads that differ sharply from the previous ones (this run only)",
+            )
 
     show = commands.add_parser("show", help="print a month's headline KPIs, the centre scorecard and the top and bottom agents")
     show.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
@@ -135,8 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entry_point() -> None:
     """Console-script entry: exits without interpreter teardown, where native extensions print leak noise."""
-    # os._exit skips the multiprocessing clean-up too; keep its helper process from warning about it.
-    os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
+    configure_dagster_process()
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -46,6 +46,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     pii: bool = False
+    default: Any = None  # the value staging gives a missing one (None: no default)
 
     @property
     def duckdb_type(self) -> str:
@@ -58,6 +59,31 @@ class Column:
 
 
 @dataclass(frozen=True)
+class EventTime:
+    """The column holding a source's main event time, and the default max age of its newest value."""
+
+    column: str
+    freshness_hours: float
+
+
+@dataclass(frozen=True)
+class EventMonths:
+    """Staging columns whose month places a record in the period spine, and an optional staging filter."""
+
+    columns: tuple[str, ...]
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A cross-column rule: `when` is SQL on the parsed columns, true when the row breaks the rule."""
+
+    reason: str
+    column: str  # the column a quarantined row names
+    when: str
+
+
+@dataclass(frozen=True)
 class Source:
     name: str
     description: str
@@ -65,6 +91,9 @@ class Source:
     columns: tuple[Column, ...]
     required: bool = False
     notes: str = ""
+    event_time: EventTime | None = None
+    event_months: EventMonths | None = None
+    row_rules: tuple[RowRule, ...] = ()
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -90,22 +119,39 @@ def _column(name: str, spec: dict[str, Any]) -> Column:
         min=spec.get("min"),
         max=spec.get("max"),
         pii=bool(spec.get("pii", False)),
+        default=spec.get("default"),
     )
+
+
+def _source(name: str, spec: dict[str, Any]) -> Source:
+    columns = tuple(_column(col, cs) for col, cs in spec["columns"].items())
+    known = {col.name for col in columns}
+    event_time = spec.get("event_time")
+    event_months = spec.get("event_months")
+    source = Source(
+        name=name,
+        description=str(spec.get("description", "")).strip(),
+        key=tuple(spec["key"]),
+        columns=columns,
+        required=bool(spec.get("required", False)),
+        notes=" ".join(str(spec.get("notes", "")).split()),
+        event_time=EventTime(event_time["column"], float(event_time["freshness_hours"])) if event_time else None,
+        event_months=EventMonths(tuple(event_months["columns"]), event_months.get("where")) if event_months else None,
+        row_rules=tuple(RowRule(r["reason"], r["column"], r["when"]) for r in spec.get("row_rules") or ()),
+    )
+    named = [*source.key, *(r.column for r in source.row_rules)]
+    if source.event_time:
+        named.append(source.event_time.column)
+    if unknown := [column for column in named if column not in known]:
+        raise ValueError(f"source {name}: no column {unknown[0]!r}")
+    if source.event_time and source.column(source.event_time.column).type not in ("timestamp", "date", "month"):
+        raise ValueError(f"source {name}: event_time column {source.event_time.column} is not a time")
+    return source
 
 
 def parse_contract(text: str) -> dict[str, Source]:
     doc = yaml.safe_load(text)
-    sources: dict[str, Source] = {}
-    for name, spec in doc["sources"].items():
-        sources[name] = Source(
-            name=name,
-            description=str(spec.get("description", "")).strip(),
-            key=tuple(spec["key"]),
-            columns=tuple(_column(col, cs) for col, cs in spec["columns"].items()),
-            required=bool(spec.get("required", False)),
-            notes=" ".join(str(spec.get("notes", "")).split()),
-        )
-    return sources
+    return {name: _source(name, spec) for name, spec in doc["sources"].items()}
 
 
 def contract_text() -> str:

@@ -1,61 +1,96 @@
-"""The dbt project and CLI resource, built once. Kept apart so preparing the manifest never imports the definitions."""
+"""The dbt project of a warehouse, and the arguments every dbt invocation gets, built from the settings.
+
+dbt learns where the work database is and how much memory DuckDB may use from dbt vars
+(`kpi_work_db`, `kpi_memory_limit`, read by profiles.yml), together with the settings' own dbt
+vars: one pure function, `dbt_vars`, builds them, and the manifest is parsed with the same vars the
+runs pass, so a run reuses the parse. Each warehouse keeps its parse in its own target folder:
+it stays valid for that warehouse's profile, and runs on two warehouses never write the same files.
+Kept apart from the definitions, so preparing the manifest never imports them.
+"""
 
 from __future__ import annotations
 
-import os
-import subprocess
+import json
 import sys
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
+from dagster_dbt.errors import DagsterDbtError
 
 from dagster_kpi.errors import KpiError
 from dagster_kpi.paths import DBT_PROJECT_DIR
+from dagster_kpi.settings import Settings
 
 # The dbt installed beside this interpreter, whether or not the virtualenv is on PATH.
 DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
-
-
-@cache
-def dbt_project() -> DbtProject:
-    """The project, parsed into $DBT_TARGET_PATH (the warehouse's, once `kpi` has configured it)."""
-    return DbtProject(
-        project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR, target_path=os.environ.get("DBT_TARGET_PATH") or "target"
-    )
-
-
-def dbt_cli() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(DBT_EXECUTABLE))
 
 
 class DbtParseError(KpiError):
     """The dbt project does not parse; the message is dbt's own error text."""
 
 
-def prepare_manifest() -> None:
-    """Write target/manifest.json with `dbt parse` (partial parsing keeps repeat calls fast).
+def dbt_vars(settings: Settings, **extra: Any) -> dict[str, Any]:
+    """The vars of a dbt invocation: the profile's (work database, memory limit), the settings' dbt vars, `extra`."""
+    return {
+        "kpi_work_db": str(settings.paths.work_db),
+        "kpi_memory_limit": settings.memory_limit,
+        **settings.dbt_vars,
+        **extra,
+    }
 
-    Parse with the environment the run will have (KPI_WORK_DB among it): dbt reuses this parse in the
-    run only when the profile it reads is the same. Parsing opens no database.
-    """
-    project = dbt_project()
-    completed = subprocess.run(
-        [
-            str(DBT_EXECUTABLE),
-            "parse",
-            "--quiet",
-            "--project-dir",
-            str(project.project_dir),
-            "--profiles-dir",
-            str(project.profiles_dir),
-            "--target-path",
-            str(project.target_path),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
+
+def vars_argument(variables: dict[str, Any]) -> list[str]:
+    return ["--vars", json.dumps(variables, sort_keys=True, ensure_ascii=False)]
+
+
+class KpiDbtPreparer(DagsterDbtProjectPreparer):
+    """dagster-dbt's preparer (`dbt parse`, guarded against concurrent writers), run with this interpreter's dbt."""
+
+    def _prepare_manifest(self, project: DbtProject) -> None:
+        DbtCliResource(project_dir=project, dbt_executable=str(DBT_EXECUTABLE)).cli(
+            self._prepare_project_cli_args, target_path=project.target_path
+        ).wait()
+        self._invalidate_seeds_in_partial_parse(project)
+
+
+@cache
+def _project(target_path: str, parse_vars: str) -> DbtProject:
+    return DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=DBT_PROJECT_DIR,
+        target_path=target_path,
+        prepare_project_cli_args=["parse", "--quiet", "--vars", parse_vars],
     )
-    if completed.returncode != 0:
-        detail = " ".join((completed.stdout + completed.stderr).split())
-        raise DbtParseError(f"dbt parse failed: {detail[:500]}")
+
+
+def dbt_project(settings: Settings) -> DbtProject:
+    """The project, parsed into the warehouse's dbt target folder with the runs' vars."""
+    parse_vars = vars_argument(dbt_vars(settings))[1]
+    return _project(str(settings.paths.dbt_target_dir), parse_vars)
+
+
+def preparer(project: DbtProject) -> KpiDbtPreparer:
+    return KpiDbtPreparer(project.preparer._prepare_project_cli_args)  # type: ignore[attr-defined]
+
+
+def dbt_cli(project: DbtProject) -> DbtCliResource:
+    return DbtCliResource(project_dir=project, dbt_executable=str(DBT_EXECUTABLE))
+
+
+def prepare_if_dev(project: DbtProject) -> None:
+    """Under `dagster dev`, parse again on every load so model edits show up."""
+    preparer(project).prepare_if_dev(project)
+
+
+def prepare_manifest(settings: Settings) -> DbtProject:
+    """Write the manifest with dagster-dbt's preparer (partial parsing keeps repeat calls fast); parsing opens no database."""
+    project = dbt_project(settings)
+    settings.paths.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        preparer(project).prepare(project)
+    except DagsterDbtError as error:
+        detail = " ".join(str(error).split())
+        raise DbtParseError(f"dbt parse failed: {detail[:500]}") from None
+    return project

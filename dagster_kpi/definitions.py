@@ -1,29 +1,18 @@
-"""Everything Dagster loads: ingestion, dbt, checks, publish, schedules and the landing sensor."""
+"""What Dagster's own tooling loads (`dagster dev -m dagster_kpi.definitions`, as `[tool.dagster]` names it).
+
+The definitions are built when Dagster loads them, from the settings of that process (`kpi.toml`,
+`KPI_*`): importing this module reads nothing. A test, a notebook or a second code location builds
+definitions for any warehouse with `dagster_kpi.defs.build.build_definitions(settings)`.
+"""
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor
+from dagster import Definitions, definitions
 
-from dagster_kpi.dbt_project import dbt_cli
-from dagster_kpi.defs.dbt import dbt_models
-from dagster_kpi.defs.freshness import freshness_checks
-from dagster_kpi.defs.ingest import ingest_assets
-from dagster_kpi.defs.publish import build_publish_asset
-from dagster_kpi.defs.quality import quarantine_checks
-from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.defs.schedules import jobs, schedules
-from dagster_kpi.defs.sensors import sensors
-from dagster_kpi.defs.validation import mart_checks, raw_checks, reconciliation_checks
+from dagster_kpi.defs.build import build_definitions
+from dagster_kpi.settings import load_settings
 
-checks = [*raw_checks, *quarantine_checks, *freshness_checks, *mart_checks, *reconciliation_checks]
 
-defs = Definitions(
-    assets=[*ingest_assets, dbt_models, build_publish_asset([dbt_models, *checks])],
-    asset_checks=checks,
-    jobs=jobs,
-    schedules=schedules,
-    sensors=sensors,
-    resources={"warehouse": KpiWarehouse(), "dbt": dbt_cli()},
-    # One process: DuckDB allows one writer, and on two cores it is also the fastest.
-    executor=in_process_executor,
-)
+@definitions
+def defs() -> Definitions:
+    return build_definitions(load_settings())

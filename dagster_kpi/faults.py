@@ -1,4 +1,5 @@
-"""Fault injection for the crash tests: `KPI_FAULT_AT=<stage>` kills the run at that stage with SIGKILL.
+"""Fault injection for the crash tests: the setting `fault_at` (`KPI_FAULT_AT=<stage>`) kills the run at that
+stage with SIGKILL.
 
 Stages: ingest (after a source is loaded), dbt (while dbt is building), validation (after a suite
 ran), publish (after the new warehouse file is written, before it replaces the old one).
@@ -10,18 +11,24 @@ import os
 import signal
 import threading
 
-FAULT_ENV = "KPI_FAULT_AT"
-STAGES = ("ingest", "dbt", "validation", "publish")
+from dagster_kpi.settings import FAULT_STAGES
+
+STAGES = FAULT_STAGES
 
 
-def fault_point(stage: str) -> None:
-    if os.environ.get(FAULT_ENV) == stage:
+def fault_point(stage: str, armed: str | None) -> None:
+    """Kill this process when `stage` is the armed one."""
+    if armed == stage:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def arm_fault(stage: str, after_seconds: float) -> None:
+def arm_fault(stage: str, armed: str | None, after_seconds: float) -> None:
     """Kill the run at `stage` after a delay, while the stage's work (e.g. a dbt child process) is under way."""
-    if os.environ.get(FAULT_ENV) == stage:
-        timer = threading.Timer(after_seconds, fault_point, args=(stage,))
+    if armed == stage:
+        timer = threading.Timer(after_seconds, fault_point, args=(stage, armed))
         timer.daemon = True
         timer.start()
+
+
+# The variable that sets `fault_at`, for tests that start `kpi` processes.
+FAULT_ENV = "KPI_FAULT_AT"

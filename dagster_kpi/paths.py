@@ -14,24 +14,12 @@ publish. All work in progress lives in a folder beside it:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
-
-DEFAULT_LANDING = "data/landing"
-DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
-
-
-def landing_dir(value: str | os.PathLike[str] | None = None) -> Path:
-    return Path(value or os.environ.get("KPI_LANDING_DIR") or DEFAULT_LANDING).resolve()
-
-
-def warehouse_file(value: str | os.PathLike[str] | None = None) -> Path:
-    return Path(value or os.environ.get("KPI_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve()
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from dagster_kpi.duckdb_settings import duckdb_config
 from dagster_kpi.faults import fault_point
 from dagster_kpi.paths import WarehousePaths
 
@@ -68,21 +67,30 @@ def published_fingerprint(warehouse: Path, tables: Sequence[str]) -> str | None:
         return None
 
 
-def publish_marts(paths: WarehousePaths, tables: Sequence[str]) -> PublishReport:
-    """Publish `marts.<table>` of the work database to FILE and to Parquet, unless nothing changed."""
+def publish_marts(
+    paths: WarehousePaths,
+    tables: Sequence[str],
+    *,
+    duckdb_config: Mapping[str, str] | None = None,
+    fault_at: str | None = None,
+) -> PublishReport:
+    """Publish `marts.<table>` of the work database to FILE and to Parquet, unless nothing changed.
+
+    `duckdb_config` configures the connection that writes FILE; `fault_at` arms the crash tests' fault point.
+    """
     with duckdb.connect(str(paths.work_db), read_only=True) as work:
         fingerprint, rows = marts_fingerprint(work, work.execute("SELECT current_database()").fetchone()[0], tables)
     if fingerprint == published_fingerprint(paths.warehouse, tables) and _serving_version(paths) == fingerprint:
         return PublishReport(changed=False, fingerprint=fingerprint, rows=rows)
     _write_serving(paths, tables, fingerprint)
-    _write_warehouse(paths, tables)
+    _write_warehouse(paths, tables, dict(duckdb_config or {}), fault_at)
     return PublishReport(changed=True, fingerprint=fingerprint, rows=rows)
 
 
-def _write_warehouse(paths: WarehousePaths, tables: Sequence[str]) -> None:
+def _write_warehouse(paths: WarehousePaths, tables: Sequence[str], config: dict[str, str], fault_at: str | None) -> None:
     new_file = paths.warehouse.with_name(paths.warehouse.name + ".publishing")
     new_file.unlink(missing_ok=True)
-    con = duckdb.connect(str(new_file), config=duckdb_config())
+    con = duckdb.connect(str(new_file), config=config)
     try:
         con.execute(f"ATTACH {_sql_string(str(paths.work_db))} AS work (READ_ONLY)")
         con.execute("CREATE SCHEMA marts")
@@ -94,7 +102,7 @@ def _write_warehouse(paths: WarehousePaths, tables: Sequence[str]) -> None:
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    fault_point("publish")
+    fault_point("publish", fault_at)
     os.replace(new_file, paths.warehouse)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, Execu
 
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import WarehousePaths
+from dagster_kpi.settings import Settings, configure_dagster_process
 
 WAREHOUSE_SUFFIXES = (".duckdb", ".db")
 DUCKDB_MAGIC = b"DUCK"
@@ -20,10 +20,6 @@ DUCKDB_MAGIC = b"DUCK"
 # The console stays quiet: the outcome is reported in one line, and every event is in Dagster's run storage.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
-# A run over a range of months logs one "planned" event per asset instead of one per asset and month:
-# a full run over years of partitions starts in seconds, not minutes. (The cost: when such a run
-# fails, its partitions show as missing rather than failed; the run itself shows the failure.)
-PLANNED_EVENTS_AS_RANGES = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
 @dataclass
@@ -34,23 +30,13 @@ class RunOutcome:
     ingest: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
-def configure_environment(landing: Path, warehouse: Path) -> WarehousePaths:
-    """Point every part of the product (Dagster resource, dbt profile, Dagster home) at one warehouse."""
-    paths = WarehousePaths(warehouse)
+def prepare_warehouse(settings: Settings) -> WarehousePaths:
+    """The warehouse's working folders, and Dagster's instance settings in its home there."""
+    paths = settings.paths
     paths.ensure()
     instance_yaml = paths.dagster_home / "dagster.yaml"
     if not instance_yaml.exists():
         instance_yaml.write_text(INSTANCE_CONFIG, encoding="utf-8")
-    os.environ.update(
-        KPI_LANDING_DIR=str(landing),
-        KPI_WAREHOUSE=str(warehouse),
-        KPI_WORK_DB=str(paths.work_db),
-        DAGSTER_HOME=str(paths.dagster_home),
-        # Each warehouse keeps its own dbt parse: it stays valid for the warehouse's profile, and runs
-        # on different warehouses never write the same files.
-        DBT_TARGET_PATH=str(paths.dbt_target_dir),
-    )
-    os.environ.setdefault(PLANNED_EVENTS_AS_RANGES, "1")
     return paths
 
 
@@ -84,20 +70,20 @@ def exclusive_run(paths: WarehousePaths) -> Iterator[None]:
         yield
 
 
-def run_all(paths: WarehousePaths, month: str | None = None) -> RunOutcome:
-    """Materialise every asset and run every check: all months, or refresh one month (`YYYY-MM`).
-
-    The definitions must be importable (manifest prepared).
-    """
+def run_all(settings: Settings, month: str | None = None) -> RunOutcome:
+    """Materialise every asset and run every check: all months, or refresh one month (`YYYY-MM`)."""
+    paths = prepare_warehouse(settings)
     with exclusive_run(paths):
-        return _run_job(paths, month)
+        return _run_job(settings, month)
 
 
-def _run_job(paths: WarehousePaths, month: str | None) -> RunOutcome:
-    from dagster_kpi.definitions import defs
-    from dagster_kpi.defs.partitions import run_partition_tags
+def _run_job(settings: Settings, month: str | None) -> RunOutcome:
+    from dagster_kpi.defs.build import build_definitions
+    from dagster_kpi.defs.partitions import monthly_partitions, run_partition_tags
 
-    job = defs.resolve_implicit_global_asset_job_def()
+    configure_dagster_process()
+    paths = settings.paths
+    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
     paths.log_file.parent.mkdir(parents=True, exist_ok=True)
     # dbt's log lines are echoed to stdout by dagster-dbt; they go to the run log instead.
     with (
@@ -106,7 +92,10 @@ def _run_job(paths: WarehousePaths, month: str | None) -> RunOutcome:
         contextlib.redirect_stdout(log),
     ):
         result = job.execute_in_process(
-            instance=instance, run_config=QUIET_LOGS, raise_on_error=False, tags=run_partition_tags(month)
+            instance=instance,
+            run_config=QUIET_LOGS,
+            raise_on_error=False,
+            tags=run_partition_tags(monthly_partitions(settings.first_month), month),
         )
     return RunOutcome(
         success=result.success, reason="" if result.success else blocking_reason(result), ingest=ingest_summary(result)

@@ -1,26 +1,28 @@
 """dbt models and seeds as Dagster assets. One rule everywhere: folder = schema = asset-key prefix = group."""
 
-import json
-import os
+# No `from __future__ import annotations`: Dagster reads the context parameter's annotation at runtime.
+
 import shutil
+import uuid
 from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, TimeWindow
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, MonthlyPartitionsDefinition, TimeWindow
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_kpi.dbt_project import dbt_project
-from dagster_kpi.defs.partitions import monthly_partitions
+from dagster_kpi.dbt_project import dbt_vars, vars_argument
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.faults import arm_fault
+from dagster_kpi.settings import Settings
 
 DBT_FAULT_DELAY_SECONDS = 3.0
 # The latest dbt invocations' artifacts (run_results.json, compiled SQL) kept for inspection.
 KEPT_DBT_INVOCATIONS = 2
 # dbt unit tests check the SQL, not the data: the test suite runs them, production runs need not.
 DBT_BUILD = ("build", "--exclude", "resource_type:unit_test")
+PARTIAL_PARSE = "partial_parse.msgpack"
 
 
 def dbt_schema(props: Mapping[str, Any]) -> str:
@@ -43,38 +45,48 @@ class KpiDbtTranslator(DagsterDbtTranslator):
 translator = KpiDbtTranslator()
 
 
-def dbt_build_args(window: TimeWindow, covers_every_partition: bool) -> list[str]:
-    """`dbt build`, recomputing only the months of `window` unless the run covers every partition."""
+def dbt_build_args(settings: Settings, window: TimeWindow, covers_every_partition: bool) -> list[str]:
+    """`dbt build` with the settings' vars, recomputing only the months of `window` unless the run covers every partition."""
     if covers_every_partition:
-        return [*DBT_BUILD]
+        return [*DBT_BUILD, *vars_argument(dbt_vars(settings))]
     last_month = (window.end - timedelta(days=1)).replace(day=1)
     refresh = {"refresh_from": window.start.date().isoformat(), "refresh_to": last_month.date().isoformat()}
-    return [*DBT_BUILD, "--vars", json.dumps(refresh)]
+    return [*DBT_BUILD, *vars_argument(dbt_vars(settings, **refresh))]
 
 
-@dbt_assets(
-    manifest=dbt_project().manifest_path,
-    project=dbt_project(),
-    dagster_dbt_translator=translator,
-    partitions_def=monthly_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-)
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KpiWarehouse) -> Iterator[Any]:
-    """Builds and tests every selected seed and model in the work database, for the run's months."""
-    os.environ["KPI_WORK_DB"] = str(warehouse.paths.work_db)
-    keys = context.partition_keys
-    every_key = monthly_partitions.get_partition_keys()
-    args = dbt_build_args(context.partition_time_window, covers_every_partition=keys == every_key)
-    arm_fault("dbt", after_seconds=DBT_FAULT_DELAY_SECONDS)
-    try:
-        yield from dbt.cli(args, context=context).stream()
-    finally:
-        prune_dbt_invocations(dbt_target_root(), prefix=f"{context.op_execution_context.op.name}-")
+def invocation_target(project: DbtProject, op_name: str, run_id: str) -> Path:
+    """A new folder for one invocation's artifacts, seeded with the project's parse so dbt reuses it."""
+    root = Path(project.project_dir) / project.target_path
+    target = root / f"{op_name}-{run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    target.mkdir(parents=True)
+    if (root / PARTIAL_PARSE).is_file():
+        shutil.copyfile(root / PARTIAL_PARSE, target / PARTIAL_PARSE)
+    return target
 
 
-def dbt_target_root() -> Path:
-    project = dbt_project()
-    return Path(project.project_dir) / project.target_path
+def build_dbt_assets(project: DbtProject, partitions: MonthlyPartitionsDefinition) -> AssetsDefinition:
+    """Every seed, model and test of the project's manifest as assets and checks, partitioned by month."""
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=translator,
+        partitions_def=partitions,
+        backfill_policy=BackfillPolicy.single_run(),
+    )
+    def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KpiWarehouse) -> Iterator[Any]:
+        """Builds and tests every selected seed and model in the work database, for the run's months."""
+        covers_every_partition = context.partition_keys == partitions.get_partition_keys()
+        args = dbt_build_args(warehouse.settings, context.partition_time_window, covers_every_partition)
+        op_name = context.op_execution_context.op.name
+        target = invocation_target(project, op_name, context.run.run_id)
+        arm_fault("dbt", warehouse.fault_at, after_seconds=DBT_FAULT_DELAY_SECONDS)
+        try:
+            yield from dbt.cli(args, context=context, target_path=target).stream()
+        finally:
+            prune_dbt_invocations(target.parent, prefix=f"{op_name}-")
+
+    return dbt_models
 
 
 def prune_dbt_invocations(target_root: Path, prefix: str, keep: int = KEPT_DBT_INVOCATIONS) -> None:
@@ -84,9 +96,6 @@ def prune_dbt_invocations(target_root: Path, prefix: str, keep: int = KEPT_DBT_I
         shutil.rmtree(old, ignore_errors=True)
 
 
-def mart_asset_keys() -> list[AssetKey]:
+def mart_asset_keys(dbt_models: AssetsDefinition) -> list[AssetKey]:
     """Every model in the `marts` schema: what a publish copies to the warehouse FILE."""
-    return sorted(
-        (key for key in dbt_models.keys if key.path[0] == "marts"),
-        key=lambda key: key.to_user_string(),
-    )
+    return sorted((key for key in dbt_models.keys if key.path[0] == "marts"), key=lambda key: key.to_user_string())

@@ -4,18 +4,17 @@ Freshness here is event time — the newest timestamp in the data — not when D
 materialised the asset: a daily run that reloads the same old extracts must still warn.
 (Dagster's `build_last_update_freshness_checks` and `FreshnessPolicy` judge the time of the latest
 materialisation, which every run renews.) A date or month counts as of its end: the month
-`2026-02` is data through 2026-03-01 00:00. Times are local wall-clock time in `KPI_TIMEZONE`,
+`2026-02` is data through 2026-03-01 00:00. Times are local wall-clock time in the setting `timezone`,
 like the extracts' timestamps.
 
-customers and agents are snapshots without an event time, and their `_loaded_at` is the time of
-the run that reloaded them, so they have no freshness check.
-
-Max age per source: `KPI_FRESHNESS_<SOURCE>_HOURS`, else the default below.
+The contract names each source's event-time column and default max age (`event_time`). customers and
+agents are snapshots without an event time, and their `_loaded_at` is the time of the run that
+reloaded them, so they have no freshness check. The setting `freshness_hours`
+(`KPI_FRESHNESS_<SOURCE>_HOURS`) overrides the max age per source.
 """
 
 # No `from __future__ import annotations`: Dagster reads the resource parameter's annotation at runtime.
 
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -23,28 +22,21 @@ from zoneinfo import ZoneInfo
 import duckdb
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, MetadataValue, asset_check
 
-from dagster_kpi.contract import load_contract
+from dagster_kpi.contract import EventTime, Source, load_contract
 from dagster_kpi.defs.ingest import raw_asset_key
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.defs.schedules import kpi_timezone
 from dagster_kpi.ingest.sql import ident
+from dagster_kpi.settings import freshness_env
 
 DAY_HOURS = 24.0
-DAILY_HOURS, WEEKLY_HOURS, MONTHLY_HOURS = 2 * DAY_HOURS, 7 * DAY_HOURS, 45 * DAY_HOURS
 
-# Source -> (column holding its main event time, default max age in hours).
-EVENT_TIME: dict[str, tuple[str, float]] = {
-    "calls": ("offered_at", DAILY_HOURS),
-    "tickets": ("created_at", DAILY_HOURS),
-    "complaints": ("received_at", WEEKLY_HOURS),
-    "callbacks": ("planned_date", WEEKLY_HOURS),
-    "surveys": ("responded_at", WEEKLY_HOURS),
-    "qa_reviews": ("reviewed_at", MONTHLY_HOURS),
-    "exams": ("exam_date", MONTHLY_HOURS),
-    "report_issues": ("raised_at", MONTHLY_HOURS),
-    "collaboration_surveys": ("period_month", MONTHLY_HOURS),
-    "plans": ("period_month", MONTHLY_HOURS),
-}
+
+def event_time(source: str) -> EventTime:
+    """The contract's event time of `source` (KeyError for a snapshot source without one)."""
+    found = load_contract()[source].event_time
+    if found is None:
+        raise KeyError(f"source {source} has no event time")
+    return found
 
 
 @dataclass(frozen=True)
@@ -67,25 +59,6 @@ class Freshness:
         return self.age_hours is None or self.age_hours <= self.max_age_hours
 
 
-def max_age_env(source: str) -> str:
-    return f"KPI_FRESHNESS_{source.upper()}_HOURS"
-
-
-def max_age_hours(source: str) -> float:
-    """The source's max age; ValueError naming the variable unless it is a positive number."""
-    name = max_age_env(source)
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return EVENT_TIME[source][1]
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 < value < float("inf"):
-        raise ValueError(f"{name} must be a positive number of hours, got {text!r}")
-    return value
-
-
 def period_end(value: date, column_type: str) -> datetime:
     """The end of the period a value stands for: a timestamp itself, a date's next midnight, a month's next 1st."""
     if column_type == "timestamp":
@@ -104,7 +77,7 @@ def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> boo
 
 def measure(con: duckdb.DuckDBPyConnection, source: str, max_age: float, now: datetime) -> Freshness:
     """Row count and newest event of `raw.<source>` (the table must exist)."""
-    column = EVENT_TIME[source][0]
+    column = event_time(source).column
     [(rows, newest)] = con.execute(f"SELECT count(*), max({ident(column)}) FROM raw.{ident(source)}").fetchall()
     column_type = load_contract()[source].column(column).type
     end = None if newest is None else period_end(newest, column_type)
@@ -121,7 +94,7 @@ def _value(value: date, column_type: str) -> str:
 
 def describe(result: Freshness) -> str:
     """One line: source, newest value, its age and the max age with the variable that sets it."""
-    limit = f"max age {_duration(result.max_age_hours)}, {max_age_env(result.source)}"
+    limit = f"max age {_duration(result.max_age_hours)}, {freshness_env(result.source)}"
     if result.newest is None:
         return f"{result.source}: raw.{result.source} is empty, no data to judge ({limit})"
     column_type = load_contract()[result.source].column(result.column).type
@@ -147,17 +120,13 @@ def evaluate(result: Freshness) -> AssetCheckResult:
     )
 
 
-def local_now() -> datetime:
-    """Wall-clock time in `KPI_TIMEZONE`, naive like the extracts' timestamps."""
-    return datetime.now(ZoneInfo(kpi_timezone())).replace(tzinfo=None, microsecond=0)
+def local_now(timezone: str) -> datetime:
+    """Wall-clock time in `timezone`, naive like the extracts' timestamps."""
+    return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
 
 
-def check_freshness(con: duckdb.DuckDBPyConnection, source: str, now: datetime) -> AssetCheckResult:
-    """The check's result for `raw.<source>` at `now`; settings and a missing table are failed warnings."""
-    try:
-        max_age = max_age_hours(source)
-    except ValueError as error:
-        return AssetCheckResult(passed=False, severity=AssetCheckSeverity.WARN, description=str(error))
+def check_freshness(con: duckdb.DuckDBPyConnection, source: str, now: datetime, max_age: float) -> AssetCheckResult:
+    """The check's result for `raw.<source>` at `now`; a missing table is a failed warning."""
     if not table_exists(con, "raw", source):
         return AssetCheckResult(
             passed=False,
@@ -167,24 +136,22 @@ def check_freshness(con: duckdb.DuckDBPyConnection, source: str, now: datetime) 
     return evaluate(measure(con, source, max_age, now))
 
 
-def build_freshness_check(source: str) -> AssetChecksDefinition:
-    column, default_hours = EVENT_TIME[source]
+def build_freshness_check(source: Source) -> AssetChecksDefinition:
+    event = event_time(source.name)
 
-    @asset_check(
-        asset=raw_asset_key(source),
-        name="freshness",
-        blocking=False,
-        description=f"Newest `{column}` of `raw.{source}` is at most {_duration(default_hours)} old "
-        f"(`{max_age_env(source)}` overrides).",
-    )
+    @asset_check(asset=raw_asset_key(source.name), name="freshness", blocking=False,
+                 description=f"Newest `{event.column}` of `raw.{source.name}` is at most "
+                             f"{_duration(event.freshness_hours)} old (`{freshness_env(source.name)}` overrides).")  # fmt: skip
     def freshness_check(warehouse: KpiWarehouse) -> AssetCheckResult:
         con = warehouse.connect_work()
         try:
-            return check_freshness(con, source, local_now())
+            return check_freshness(con, source.name, local_now(warehouse.timezone), warehouse.max_age_hours(source.name))
         finally:
             con.close()
 
     return freshness_check
 
 
-freshness_checks = [build_freshness_check(source) for source in EVENT_TIME]
+def build_freshness_checks() -> list[AssetChecksDefinition]:
+    """One check per contract source with an event time."""
+    return [build_freshness_check(source) for source in load_contract().values() if source.event_time]

@@ -32,7 +32,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
         con = warehouse.connect_work()
         try:
             report = ingest_source(con, source, warehouse.landing, loaded_at=datetime.now().replace(microsecond=0))
-            fault_point("ingest")
+            fault_point("ingest", warehouse.fault_at)
         except ExtractError as error:
             raise Failure(description=str(error), allow_retries=False) from None
         finally:
@@ -50,4 +50,5 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
     return ingest
 
 
-ingest_assets = [build_ingest_asset(source) for source in load_contract().values()]
+def build_ingest_assets() -> list[AssetsDefinition]:
+    return [build_ingest_asset(source) for source in load_contract().values()]

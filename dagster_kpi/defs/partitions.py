@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 
 from dagster import MonthlyPartitionsDefinition
@@ -12,16 +11,10 @@ from dagster._core.storage.tags import (
     PARTITION_NAME_TAG,
 )
 
-# The earliest month Dagster offers as a partition; a full run covers any older data too.
-DEFAULT_FIRST_MONTH = "2020-01"
 
-
-def first_month() -> str:
-    return os.environ.get("KPI_FIRST_MONTH", DEFAULT_FIRST_MONTH)
-
-
-# end_offset=1: the current month is a partition too (the daily refresh works on it).
-monthly_partitions = MonthlyPartitionsDefinition(start_date=f"{first_month()}-01", end_offset=1)
+def monthly_partitions(first_month: str) -> MonthlyPartitionsDefinition:
+    """Every month from `first_month` (YYYY-MM) to the current one (end_offset=1: the daily refresh works on it)."""
+    return MonthlyPartitionsDefinition(start_date=f"{first_month}-01", end_offset=1)
 
 
 def month_key(month: str) -> str:
@@ -32,17 +25,18 @@ def month_key(month: str) -> str:
         raise ValueError(f"month must be YYYY-MM, got {month!r}") from None
 
 
-def month_partition_key(month: str) -> str:
+def month_partition_key(partitions: MonthlyPartitionsDefinition, month: str) -> str:
     """The key of an existing partition for `YYYY-MM`; a one-line error otherwise."""
     key = month_key(month)
-    if not monthly_partitions.has_partition_key(key):
-        raise ValueError(f"month {month} is outside the partitions ({first_month()} to the current month)")
+    if not partitions.has_partition_key(key):
+        first = partitions.get_first_partition_key()
+        raise ValueError(f"month {month} is outside the partitions ({(first or '')[:7]} to the current month)")
     return key
 
 
-def run_partition_tags(month: str | None = None) -> dict[str, str]:
+def run_partition_tags(partitions: MonthlyPartitionsDefinition, month: str | None = None) -> dict[str, str]:
     """Run tags for one month's partition, or (no month) for the range of every partition: a full run."""
     if month is not None:
-        return {PARTITION_NAME_TAG: month_partition_key(month)}
-    keys = monthly_partitions.get_partition_keys()
+        return {PARTITION_NAME_TAG: month_partition_key(partitions, month)}
+    keys = partitions.get_partition_keys()
     return {ASSET_PARTITION_RANGE_START_TAG: keys[0], ASSET_PARTITION_RANGE_END_TAG: keys[-1]}

@@ -17,11 +17,8 @@ from dagster import (
 )
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
-from dagster_kpi.defs.dbt import mart_asset_keys
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.publish import publish_marts
-
-MART_KEYS = mart_asset_keys()
 
 
 def unverified_checks(instance: DagsterInstance, checks: dict[AssetKey, list[AssetCheckKey]]) -> list[str]:
@@ -45,9 +42,11 @@ def unverified_checks(instance: DagsterInstance, checks: dict[AssetKey, list[Ass
     return problems
 
 
-def build_publish_asset(checked_by: Sequence[AssetsDefinition | AssetChecksDefinition]) -> AssetsDefinition:
-    """The publish asset, gated on every check among `checked_by` that targets a mart."""
-    checks: dict[AssetKey, list[AssetCheckKey]] = {key: [] for key in MART_KEYS}
+def build_publish_asset(
+    mart_keys: Sequence[AssetKey], checked_by: Sequence[AssetsDefinition | AssetChecksDefinition]
+) -> AssetsDefinition:
+    """The publish asset of the marts `mart_keys`, gated on every check among `checked_by` that targets one."""
+    checks: dict[AssetKey, list[AssetCheckKey]] = {key: [] for key in mart_keys}
     for definition in checked_by:
         for check_key in definition.check_keys:
             if check_key.asset_key in checks:
@@ -56,7 +55,7 @@ def build_publish_asset(checked_by: Sequence[AssetsDefinition | AssetChecksDefin
     @asset(
         key=["published", "marts"],
         group_name="publish",
-        deps=MART_KEYS,
+        deps=mart_keys,
         kinds={"duckdb", "parquet"},
         description="Copies the validated marts into the warehouse FILE that readers open, and into Parquet "
         "serving files, each by one atomic rename; unchanged marts are left as they are. Refuses to publish "
@@ -68,7 +67,8 @@ def build_publish_asset(checked_by: Sequence[AssetsDefinition | AssetChecksDefin
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise Failure(description=f"not validated: {problems[0]}{more}")
         paths = warehouse.paths
-        report = publish_marts(paths, [key.path[-1] for key in MART_KEYS])
+        report = publish_marts(paths, [key.path[-1] for key in mart_keys], duckdb_config=warehouse.duckdb_config,
+                               fault_at=warehouse.fault_at)  # fmt: skip
         return MaterializeResult(
             metadata={
                 "warehouse": MetadataValue.path(str(paths.warehouse)),

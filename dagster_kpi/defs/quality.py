@@ -2,12 +2,12 @@
 
 Share = quarantined rows / (loaded rows + quarantined rows) of the latest load (each load replaces
 `raw.<source>` and `quarantine.<source>`). Older versions of a key, superseded by a re-extract, are
-not counted. The threshold is `KPI_MAX_QUARANTINE_SHARE` (default 0.01); a share above it blocks.
+not counted. The threshold is the setting `max_quarantine_share` (`KPI_MAX_QUARANTINE_SHARE`, default
+0.01); a share above it blocks.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import duckdb
@@ -17,9 +17,10 @@ from dagster_kpi.contract import Source, load_contract
 from dagster_kpi.defs.ingest import raw_asset_key
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.ingest.sql import ident
+from dagster_kpi.settings import SCALARS, Settings
 
-THRESHOLD_ENV = "KPI_MAX_QUARANTINE_SHARE"
-DEFAULT_THRESHOLD = 0.01
+THRESHOLD_ENV = SCALARS["max_quarantine_share"][0]
+DEFAULT_THRESHOLD = Settings.max_quarantine_share
 TOP_REASONS = 3
 
 
@@ -33,20 +34,6 @@ class QuarantineShare:
     @property
     def share(self) -> float:
         return self.quarantined / self.rows if self.rows else 0.0
-
-
-def max_quarantine_share() -> float:
-    """The threshold from the environment; ValueError unless it is a number in [0, 1]."""
-    text = os.environ.get(THRESHOLD_ENV, "").strip()
-    if not text:
-        return DEFAULT_THRESHOLD
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value <= 1:
-        raise ValueError(f"{THRESHOLD_ENV} must be a number from 0 to 1, got {text!r}")
-    return value
 
 
 def quarantine_share(con: duckdb.DuckDBPyConnection, source: str) -> QuarantineShare:
@@ -96,18 +83,15 @@ def build_quarantine_check(source: Source) -> AssetChecksDefinition:
                  description=f"Share of `{source.name}` rows sent to `quarantine.{source.name}` is at most "
                  f"{THRESHOLD_ENV} (default {DEFAULT_THRESHOLD}).")  # fmt: skip
     def quarantine_check(warehouse: KpiWarehouse) -> AssetCheckResult:
-        try:
-            threshold = max_quarantine_share()
-        except ValueError as error:
-            return AssetCheckResult(passed=False, severity=AssetCheckSeverity.ERROR, description=str(error))
         con = warehouse.connect_work()
         try:
             result = quarantine_share(con, source.name)
         finally:
             con.close()
-        return evaluate(result, threshold)
+        return evaluate(result, warehouse.max_quarantine_share)
 
     return quarantine_check
 
 
-quarantine_checks = [build_quarantine_check(source) for source in load_contract().values()]
+def build_quarantine_checks() -> list[AssetChecksDefinition]:
+    return [build_quarantine_check(source) for source in load_contract().values()]

@@ -1,31 +1,88 @@
-"""The one resource every asset shares: where the landing folder and the warehouse are."""
+"""The one resource every asset shares: the product's settings, as Dagster resource configuration."""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from dagster import ConfigurableResource
 
-from dagster_kpi.duckdb_settings import duckdb_config
-from dagster_kpi.paths import WarehousePaths, landing_dir, warehouse_file
+from dagster_kpi.paths import WarehousePaths
+from dagster_kpi.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings, contract_freshness_hours
 
 
 class KpiWarehouse(ConfigurableResource):
-    """Landing folder of source extracts, and the published warehouse FILE (work files live beside it)."""
+    """Landing folder of source extracts, the published warehouse FILE (work files live beside it), and
+    every other setting of a run (see `dagster_kpi.settings.Settings`, whose fields these are)."""
 
-    # Unset: $KPI_LANDING_DIR / $KPI_WAREHOUSE at run time, else data/landing / data/warehouse.duckdb.
-    landing_dir: str | None = None
-    warehouse: str | None = None
+    landing_dir: str = DEFAULT_LANDING
+    warehouse: str = DEFAULT_WAREHOUSE
+    first_month: str = Settings.first_month
+    timezone: str = Settings.timezone
+    memory_limit: str = Settings.memory_limit
+    max_quarantine_share: float = Settings.max_quarantine_share
+    freshness_hours: dict[str, float] = {}  # per event source; the contract's default where absent
+    sensor_interval_seconds: int = Settings.sensor_interval_seconds
+    sensor_settle_seconds: int = Settings.sensor_settle_seconds
+    data_docs_keep: int = Settings.data_docs_keep
+    dbt_vars: dict[str, Any] = {}
+    accept_raw_drift: bool = False
+    fault_at: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> KpiWarehouse:
+        return cls(
+            landing_dir=str(settings.landing),
+            warehouse=str(settings.warehouse),
+            first_month=settings.first_month,
+            timezone=settings.timezone,
+            memory_limit=settings.memory_limit,
+            max_quarantine_share=settings.max_quarantine_share,
+            freshness_hours=dict(settings.freshness_hours),
+            sensor_interval_seconds=settings.sensor_interval_seconds,
+            sensor_settle_seconds=settings.sensor_settle_seconds,
+            data_docs_keep=settings.data_docs_keep,
+            dbt_vars=dict(settings.dbt_vars),
+            accept_raw_drift=settings.accept_raw_drift,
+            fault_at=settings.fault_at,
+        )
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            landing=self.landing,
+            warehouse=self.paths.warehouse,
+            first_month=self.first_month,
+            timezone=self.timezone,
+            memory_limit=self.memory_limit,
+            max_quarantine_share=self.max_quarantine_share,
+            freshness_hours=contract_freshness_hours() | self.freshness_hours,
+            sensor_interval_seconds=self.sensor_interval_seconds,
+            sensor_settle_seconds=self.sensor_settle_seconds,
+            data_docs_keep=self.data_docs_keep,
+            dbt_vars=dict(self.dbt_vars),
+            accept_raw_drift=self.accept_raw_drift,
+            fault_at=self.fault_at,
+        )
 
     @property
     def paths(self) -> WarehousePaths:
-        return WarehousePaths(warehouse_file(self.warehouse))
+        return WarehousePaths(Path(self.warehouse).resolve())
 
     @property
     def landing(self) -> Path:
-        return landing_dir(self.landing_dir)
+        return Path(self.landing_dir).resolve()
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """The `config` of every read-write DuckDB connection a run opens."""
+        return {"memory_limit": self.memory_limit}
+
+    def max_age_hours(self, source: str) -> float:
+        """The max age of `source`'s newest event: the setting, else the contract's default."""
+        return self.freshness_hours.get(source) or contract_freshness_hours()[source]
 
     def connect_work(self, wait_seconds: float = 60.0) -> duckdb.DuckDBPyConnection:
         """A read-write connection to the work database; close it before the step ends.
@@ -36,7 +93,7 @@ class KpiWarehouse(ConfigurableResource):
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
-                return duckdb.connect(str(self.paths.work_db), config=duckdb_config())
+                return duckdb.connect(str(self.paths.work_db), config=self.duckdb_config)
             except duckdb.IOException as error:
                 if "lock" not in str(error).lower() or time.monotonic() > deadline:
                     raise

@@ -5,46 +5,38 @@ source folder of the contract, with the ingestion's own file rules (`landing_fil
 a hash of that fingerprint, so one state of the folder never starts two runs. The run's tag
 `kpi/changed_sources` names the sources whose files differ from the previous evaluation.
 
-A file modified within the last `KPI_SENSOR_SETTLE_SECONDS` (default 30) may still be being
+A file modified within the last `sensor_settle_seconds` (setting, default 30) may still be being
 copied: the sensor waits for the folder to settle before it requests a run. A file the ingestion
 would refuse (an unsupported type, a missing required folder) fails the evaluation with its name.
-It evaluates at most every `KPI_SENSOR_INTERVAL_SECONDS` (default 60).
+It evaluates at most every `sensor_interval_seconds` (setting, default 60).
 """
 
 # No `from __future__ import annotations`: Dagster reads the resource parameter's annotation at runtime.
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from dagster import RunRequest, SensorEvaluationContext, SensorResult, sensor
+from dagster import (
+    MonthlyPartitionsDefinition,
+    RunRequest,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SensorResult,
+    sensor,
+)
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from dagster_kpi.contract import load_contract
 from dagster_kpi.defs.partitions import run_partition_tags
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.defs.schedules import refresh_job
 from dagster_kpi.ingest import landing_files
 
-INTERVAL_ENV = "KPI_SENSOR_INTERVAL_SECONDS"
-DEFAULT_INTERVAL_SECONDS = 60
-SETTLE_ENV = "KPI_SENSOR_SETTLE_SECONDS"
-DEFAULT_SETTLE_SECONDS = 30
 CHANGED_TAG = "kpi/changed_sources"
 
 Fingerprint = dict[str, tuple[int, int]]  # "<source>/<file>" -> (size, mtime_ns)
-
-
-def env_seconds(name: str, default: int) -> int:
-    """A whole number of seconds ≥ 0 from the environment; ValueError naming the variable otherwise."""
-    text = os.environ.get(name, "").strip()
-    if not text:
-        return default
-    if not text.isdigit():
-        raise ValueError(f"{name} must be a whole number of seconds, got {text!r}")
-    return int(text)
 
 
 def landing_fingerprint(landing: Path) -> Fingerprint:
@@ -80,7 +72,9 @@ def run_key(fingerprint: Fingerprint) -> str:
     return "landing-" + hashlib.sha256(encode(fingerprint).encode()).hexdigest()[:20]
 
 
-def evaluate_landing(landing: Path, cursor: str | None, settle_seconds: int, now_ns: int) -> SensorResult:
+def evaluate_landing(
+    landing: Path, cursor: str | None, settle_seconds: int, now_ns: int, partition_tags: Mapping[str, str]
+) -> SensorResult:
     """The sensor's decision for one state of the landing folder, given the previous cursor."""
     before, after = decode(cursor), landing_fingerprint(landing)
     changed = changed_sources(before, after)
@@ -90,19 +84,17 @@ def evaluate_landing(landing: Path, cursor: str | None, settle_seconds: int, now
     if settling:
         return SensorResult(skip_reason=f"waiting {settle_seconds} s for files still being written: {', '.join(settling)}")
     # Which months changed is known only after ingestion: the run covers every month.
-    request = RunRequest(run_key=run_key(after), tags={CHANGED_TAG: ",".join(changed), **run_partition_tags()})
+    request = RunRequest(run_key=run_key(after), tags={CHANGED_TAG: ",".join(changed), **partition_tags})
     return SensorResult(run_requests=[request], cursor=encode(after))
 
 
-@sensor(
-    job=refresh_job,
-    name="landing_sensor",
-    minimum_interval_seconds=env_seconds(INTERVAL_ENV, DEFAULT_INTERVAL_SECONDS),
-    description="Starts a refresh when files in the landing folder are added, changed or removed.",
-)
-def landing_sensor(context: SensorEvaluationContext, warehouse: KpiWarehouse) -> SensorResult:
-    settle = env_seconds(SETTLE_ENV, DEFAULT_SETTLE_SECONDS)
-    return evaluate_landing(warehouse.landing, context.cursor, settle, time.time_ns())
+def build_landing_sensor(
+    job: UnresolvedAssetJobDefinition, partitions: MonthlyPartitionsDefinition, interval_seconds: int
+) -> SensorDefinition:
+    @sensor(job=job, name="landing_sensor", minimum_interval_seconds=interval_seconds,
+            description="Starts a refresh when files in the landing folder are added, changed or removed.")  # fmt: skip
+    def landing_sensor(context: SensorEvaluationContext, warehouse: KpiWarehouse) -> SensorResult:
+        return evaluate_landing(warehouse.landing, context.cursor, warehouse.sensor_settle_seconds, time.time_ns(),
+                                run_partition_tags(partitions))  # fmt: skip
 
-
-sensors = [landing_sensor]
+    return landing_sensor

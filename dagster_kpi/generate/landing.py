@@ -186,4 +186,5 @@ def generate_landing(
             ),
             "plans": export.csv("plans", plans, "plans.csv"),
         }
-    return {name: rows[name] for name in contract}
+    # A source without a generator (yet) gets an empty folder: an empty extract.
+    return {name: rows[name] for name in contract if name in rows}

@@ -25,7 +25,7 @@ Rules beyond the contract's header comment:
 - Ints accept `12` and `12.0`, not `12.5`, `1e3` or `0x10`; floats must be finite.
 - Quarantine reasons are fixed codes (`missing_value`, `unparsable_<type>`,
   `not_in_values`, `below_min`, `above_max`, `timestamp_out_of_range`, and the
-  row rules in `rules.py`); `_column` and `_value` carry the detail.
+  contract's `row_rules`); `_column` and `_value` carry the detail.
 - Timestamps must lie in [2000-01-01, `now`]; dates are not range-checked
   (planned dates may lie in the future, hire dates before 2000).
 """

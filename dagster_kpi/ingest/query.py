@@ -18,7 +18,6 @@ from dagster_kpi.contract import Source
 
 from .headers import HeaderMap
 from .parse import Check, clean, column_checks, parse_expr
-from .rules import ROW_RULES
 from .sql import ident, lit
 
 
@@ -66,9 +65,9 @@ def _empty_select(source: Source, extras: Sequence[str]) -> str:
 
 
 def source_checks(source: Source, now: datetime) -> list[Check]:
-    """Column checks in contract order, then the source's row rules."""
+    """Column checks in contract order, then the source's row rules (from the contract)."""
     checks = [c for i, col in enumerate(source.columns) for c in column_checks(col, f"__v{i}", now)]
-    checks += [Check(r.column, r.reason, r.condition) for r in ROW_RULES.get(source.name, ())]
+    checks += [Check(r.column, r.reason, r.when) for r in source.row_rules]
     return checks
 
 
