@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 
@@ -21,14 +22,23 @@ CATALOG_SEED = PROJECT_ROOT / "seeds" / "kpi_catalog.csv"
 def run_dbt(args: list[str], work_db: Path, tmp: Path) -> str:
     """Run dbt in a child process (it keeps DuckDB files open while it lives) against `work_db`.
 
+    The work database reaches the profile as the dbt var `kpi_work_db`, beside any `--vars` in `args`.
     Any warning, deprecations included, fails the run.
     """
+    args = list(args)
+    variables = {"kpi_work_db": str(work_db)}
+    if "--vars" in args:
+        at = args.index("--vars")
+        variables |= yaml.safe_load(args[at + 1])
+        del args[at : at + 2]
     argv = [
         sys.executable,
         "-c",
         "from dbt.cli.main import cli; cli()",
         "--warn-error",
         *args,
+        "--vars",
+        json.dumps(variables),
         "--project-dir",
         str(DBT_PROJECT_DIR),
         "--profiles-dir",
@@ -38,8 +48,7 @@ def run_dbt(args: list[str], work_db: Path, tmp: Path) -> str:
         "--log-path",
         str(tmp / "logs"),
     ]
-    env = {**os.environ, "KPI_WORK_DB": str(work_db)}
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise AssertionError(f"dbt {args[0]} failed:\n{done.stdout[-4000:]}{done.stderr[-2000:]}")
     return done.stdout
@@ -74,21 +83,22 @@ def test_every_model_is_documented_with_columns(manifest: dict) -> None:
 
 
 def test_every_kpi_model_is_catalogued_and_published(manifest: dict) -> None:
+    """One model kpi_<code> per catalogue KPI: the measured ones (tag kpi) and agent_score_avg reach score_kpi_values."""
     models = _models(manifest)
-    kpi_models = {name for name in models if name.startswith("kpi_") and name != "kpi_values"}
+
+    def reads(name: str) -> set[str]:
+        return {uid.split(".")[-1] for uid in models[name]["depends_on"]["nodes"] if uid.startswith("model.")}
+
     with CATALOG_SEED.open(encoding="utf-8") as f:
         catalog = {row["kpi_code"] for row in csv.DictReader(f)}
-    assert {m.removeprefix("kpi_") for m in kpi_models} <= catalog
-    published = {
-        uid.split(".")[-1]
-        for node in ("score_measured_kpi_values", "score_kpi_values")
-        for uid in models[node]["depends_on"]["nodes"]
-        if uid.split(".")[-1].startswith("kpi_") and uid.startswith("model.")
-    }
-    assert published == kpi_models
+    measured = {name for name, node in models.items() if "kpi" in node["tags"]}
+    assert {m.removeprefix("kpi_") for m in measured} == catalog - {"agent_score_avg"}
+    assert reads("score_measured_kpi_values") == measured | {"int_kpi_entities"}
+    assert reads("score_kpi_values") == {"score_measured_kpi_values", "kpi_agent_score_avg", "int_kpi_entities"}
+    assert reads("kpi_values") == {"score_kpi_values"}
     # Every measured KPI model sits in a concern folder under metrics/; agent_score_avg, computed from
     # the agents' scores, is a scores model.
-    for name in kpi_models - {"kpi_agent_score_avg"}:
+    for name in measured:
         parts = Path(models[name]["original_file_path"]).parts
         assert parts[:2] == ("models", "metrics") and len(parts) == 4, name
     assert models["kpi_agent_score_avg"]["original_file_path"] == "models/scores/kpi_agent_score_avg.sql"

@@ -1,0 +1,49 @@
+"""dbt_project/macros/kpi_models.sql is the dbt graph rendered: the models tagged `kpi`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from dagster_kpi.dbt_kpis import HEADER, KPI_MODELS_MACRO, kpi_model_names, render_kpi_models_macro
+from tests.test_dbt_project import run_dbt
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    tmp = tmp_path_factory.mktemp("dbt_kpis")
+    run_dbt(["parse"], tmp / "work.duckdb", tmp)
+    return json.loads((tmp / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_committed_macro_is_the_rendered_graph(manifest: dict) -> None:
+    assert KPI_MODELS_MACRO.read_text(encoding="utf-8") == render_kpi_models_macro(manifest)
+
+
+def test_the_tag_marks_exactly_the_metrics_models(manifest: dict) -> None:
+    tagged = kpi_model_names(manifest)
+    in_metrics = sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and Path(node["original_file_path"]).parts[:2] == ("models", "metrics")
+    )
+    assert tagged == in_metrics
+    assert len(tagged) == 35
+    assert (tagged[0], tagged[-1]) == ("kpi_abandonment_rate", "kpi_transfer_rate")
+    assert "kpi_agent_score_avg" not in tagged  # computed from the agents' scores, not measured
+
+
+def test_rendering_lists_the_tagged_models_by_name() -> None:
+    manifest = {
+        "nodes": {
+            "model.p.kpi_b": {"resource_type": "model", "name": "kpi_b", "tags": ["kpi"]},
+            "model.p.kpi_a": {"resource_type": "model", "name": "kpi_a", "tags": ["other", "kpi"]},
+            "model.p.score_x": {"resource_type": "model", "name": "score_x", "tags": ["kpis"]},
+            "test.p.kpi_c": {"resource_type": "test", "name": "kpi_c", "tags": ["kpi"]},
+        }
+    }
+    assert render_kpi_models_macro(manifest) == (
+        HEADER + "{% macro kpi_models() %}\n{{ return([\n    'kpi_a',\n    'kpi_b',\n]) }}\n{% endmacro %}\n"
+    )
