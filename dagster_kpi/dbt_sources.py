@@ -1,20 +1,28 @@
-"""dbt sources (`models/staging/_sources.yml`) rendered from the source contract.
+"""The dbt files rendered from the source contract, committed and checked against it by tests.
 
-The contract is the single description of the raw tables; the committed YAML
-is this rendering of it. Regenerate with `python -m dagster_kpi.dbt_sources`.
+- `models/staging/_sources.yml`: the raw tables, their columns and types;
+- `dbt_project/macros/contract_defaults.sql`: `contract_default(source, column)`, the value staging gives
+  a missing one (the contract's column `default`);
+- `models/intermediate/int_event_months.sql`: the months in which records are placed (the contract's
+  `event_months`).
+
+The contract is the single description of the sources; regenerate with `python -m dagster_kpi.dbt_sources`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from dagster_kpi.contract import LINEAGE_COLUMNS, Column, Source, load_contract
-from dagster_kpi.paths import PROJECT_ROOT
+from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 
 SOURCES_YML = PROJECT_ROOT / "models" / "staging" / "_sources.yml"
+DEFAULTS_MACRO = DBT_PROJECT_DIR / "macros" / "contract_defaults.sql"
+EVENT_MONTHS_MODEL = PROJECT_ROOT / "models" / "intermediate" / "int_event_months.sql"
 RAW_SCHEMA = "raw"
 
 HEADER = (
@@ -39,6 +47,8 @@ def _column_description(col: Column) -> str:
         parts.append(f"Min {col.min:g}.")
     if col.max is not None:
         parts.append(f"Max {col.max:g}.")
+    if col.default is not None:
+        parts.append(f"Missing means {_sql_literal(col.default)} (staging).")
     if col.aliases:
         parts.append(f"Headers: {', '.join(col.aliases)}.")
     if col.pii:
@@ -105,10 +115,77 @@ def raw_table_ddl(source: Source) -> str:
     return f"create table {RAW_SCHEMA}.{source.name} ({', '.join(columns)})"
 
 
-def write_sources_yml(path: Path = SOURCES_YML) -> Path:
-    path.write_text(render_sources_yml(), encoding="utf-8")
-    return path
+def _sql_literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def render_defaults_macro(contract: dict[str, Source] | None = None) -> str:
+    """The text of `dbt_project/macros/contract_defaults.sql`."""
+    sources = contract if contract is not None else load_contract()
+    defaults = {
+        name: {col.name: _sql_literal(col.default) for col in source.columns if col.default is not None}
+        for name, source in sources.items()
+    }
+    entries = ",\n".join(
+        f"        '{name}': {{{', '.join(f'{col!r}: {value!r}' for col, value in columns.items())}}}"
+        for name, columns in defaults.items()
+        if columns
+    )
+    return (
+        "{# Rendered from dagster_kpi/source_extracts.yml by dagster_kpi.dbt_sources; do not edit.\n"
+        "   Regenerate: python -m dagster_kpi.dbt_sources #}\n\n"
+        "{# `column` of the source with the contract's default in place of a missing value. #}\n"
+        "{% macro contract_default(source_name, column) -%}\n"
+        "    {%- set defaults = {\n"
+        f"{entries}\n"
+        "    } -%}\n"
+        "    {%- if column not in defaults.get(source_name, {}) -%}\n"
+        "        {{ exceptions.raise_compiler_error('the contract gives ' ~ source_name ~ '.' ~ column ~ ' no default') }}\n"
+        "    {%- endif -%}\n"
+        "    coalesce({{ column }}, {{ defaults[source_name][column] }})\n"
+        "{%- endmacro %}\n"
+    )
+
+
+def render_event_months_model(contract: dict[str, Source] | None = None) -> str:
+    """The text of `models/intermediate/int_event_months.sql`."""
+    sources = contract if contract is not None else load_contract()
+    selects = []
+    for name, source in sources.items():
+        if source.event_months is None:
+            continue
+        where = f"\n    where {source.event_months.where}" if source.event_months.where else ""
+        for column in source.event_months.columns:
+            selects.append(f"    select cast({column} as date) as event_date\n    from {{{{ ref('stg_{name}') }}}}{where}")
+    union = "\n    union all\n".join(selects)
+    return (
+        "-- Rendered from dagster_kpi/source_extracts.yml (each source's `event_months`) by\n"
+        "-- dagster_kpi.dbt_sources; do not edit. Regenerate: python -m dagster_kpi.dbt_sources\n"
+        "-- Every month in which a record is placed by the timestamp its KPIs use.\n"
+        f"with event_dates as (\n{union}\n)\n\n"
+        "select distinct cast({{ dbt.date_trunc('month', 'event_date') }} as date) as event_month\n"
+        "from event_dates\n"
+        "where event_date is not null\n"
+    )
+
+
+RENDERED: dict[Path, Callable[[], str]] = {
+    SOURCES_YML: render_sources_yml,
+    DEFAULTS_MACRO: render_defaults_macro,
+    EVENT_MONTHS_MODEL: render_event_months_model,
+}
+
+
+def write_rendered_files() -> list[Path]:
+    for path, render in RENDERED.items():
+        path.write_text(render(), encoding="utf-8")
+    return list(RENDERED)
 
 
 if __name__ == "__main__":
-    print(write_sources_yml())
+    for written in write_rendered_files():
+        print(written)

@@ -5,12 +5,61 @@ from __future__ import annotations
 import duckdb
 import yaml
 
-from dagster_kpi.contract import load_contract
-from dagster_kpi.dbt_sources import SOURCES_YML, raw_table_ddl, render_sources_yml
+import pytest
+
+from dagster_kpi.contract import load_contract, parse_contract
+from dagster_kpi.dbt_sources import (
+    RENDERED,
+    SOURCES_YML,
+    raw_table_ddl,
+    render_defaults_macro,
+    render_event_months_model,
+    render_sources_yml,
+)
 
 
-def test_committed_sources_yml_is_the_rendered_contract() -> None:
-    assert SOURCES_YML.read_text(encoding="utf-8") == render_sources_yml()
+@pytest.mark.parametrize("path", list(RENDERED), ids=lambda path: path.name)
+def test_committed_files_are_the_rendered_contract(path) -> None:
+    assert path.read_text(encoding="utf-8") == RENDERED[path](), "regenerate: python -m dagster_kpi.dbt_sources"
+    assert SOURCES_YML in RENDERED
+
+
+SMALL_CONTRACT = """
+sources:
+  orders:
+    key: [order_id]
+    event_months: {columns: [placed_at, paid_at], where: not is_void}
+    columns:
+      order_id: {type: string, nullable: false}
+      placed_at: {type: timestamp}
+      paid_at: {type: date}
+      is_gift: {type: bool, default: false}
+      channel: {type: string, default: "it's web"}
+  stock:
+    key: [sku]
+    event_months: {columns: [counted_on]}
+    columns:
+      sku: {type: string}
+      counted_on: {type: date}
+      units: {type: int, default: 0}
+"""
+
+
+def test_defaults_macro_carries_each_default_as_sql() -> None:
+    text = render_defaults_macro(parse_contract(SMALL_CONTRACT))
+    assert "'orders': {'is_gift': 'false', 'channel': \"'it''s web'\"}," in text
+    assert "'stock': {'units': '0'}" in text
+    assert "coalesce({{ column }}, {{ defaults[source_name][column] }})" in text
+
+
+def test_event_months_union_every_listed_column_with_its_filter() -> None:
+    text = render_event_months_model(parse_contract(SMALL_CONTRACT))
+    assert text.count("union all") == 2
+    assert (
+        "    select cast(placed_at as date) as event_date\n    from {{ ref('stg_orders') }}\n    where not is_void\n"
+        in text
+    )
+    assert "    select cast(counted_on as date) as event_date\n    from {{ ref('stg_stock') }}\n)" in text
 
 
 def test_sources_cover_every_contract_column_with_type() -> None:

@@ -1,36 +1,55 @@
--- Every month in which a record is placed by the timestamp its KPIs use
--- (kpis.md). Cancelled tickets and callbacks are excluded from every KPI, so
--- they place nothing. Hire, signing and big-client dates place nothing.
+-- Rendered from dagster_kpi/source_extracts.yml (each source's `event_months`) by
+-- dagster_kpi.dbt_sources; do not edit. Regenerate: python -m dagster_kpi.dbt_sources
+-- Every month in which a record is placed by the timestamp its KPIs use.
 with event_dates as (
-    select offered_date as event_date from {{ ref('stg_calls') }}
+    select cast(offered_at as date) as event_date
+    from {{ ref('stg_calls') }}
     union all
-    select created_date from {{ ref('stg_tickets') }} where not is_cancelled
+    select cast(created_at as date) as event_date
+    from {{ ref('stg_tickets') }}
+    where not is_cancelled
     union all
-    select resolved_date from {{ ref('stg_tickets') }} where not is_cancelled
+    select cast(resolved_at as date) as event_date
+    from {{ ref('stg_tickets') }}
+    where not is_cancelled
     union all
-    select received_date from {{ ref('stg_complaints') }}
+    select cast(received_at as date) as event_date
+    from {{ ref('stg_complaints') }}
     union all
-    select resolved_date from {{ ref('stg_complaints') }}
+    select cast(resolved_at as date) as event_date
+    from {{ ref('stg_complaints') }}
     union all
-    select planned_date from {{ ref('stg_callbacks') }} where not is_cancelled
+    select cast(planned_date as date) as event_date
+    from {{ ref('stg_callbacks') }}
+    where not is_cancelled
     union all
-    select completed_date from {{ ref('stg_callbacks') }} where not is_cancelled
+    select cast(completed_at as date) as event_date
+    from {{ ref('stg_callbacks') }}
+    where not is_cancelled
     union all
-    select responded_date from {{ ref('stg_surveys') }}
+    select cast(responded_at as date) as event_date
+    from {{ ref('stg_surveys') }}
     union all
-    select reviewed_date from {{ ref('stg_qa_reviews') }}
+    select cast(churned_at as date) as event_date
+    from {{ ref('stg_customers') }}
     union all
-    select exam_date from {{ ref('stg_exams') }}
+    select cast(left_on as date) as event_date
+    from {{ ref('stg_agents') }}
     union all
-    select period_month from {{ ref('stg_collaboration_surveys') }}
+    select cast(reviewed_at as date) as event_date
+    from {{ ref('stg_qa_reviews') }}
     union all
-    select raised_date from {{ ref('stg_report_issues') }}
+    select cast(exam_date as date) as event_date
+    from {{ ref('stg_exams') }}
     union all
-    select period_month from {{ ref('stg_plans') }}
+    select cast(period_month as date) as event_date
+    from {{ ref('stg_collaboration_surveys') }}
     union all
-    select churned_at from {{ ref('stg_customers') }}
+    select cast(raised_at as date) as event_date
+    from {{ ref('stg_report_issues') }}
     union all
-    select left_on from {{ ref('int_agents') }}
+    select cast(period_month as date) as event_date
+    from {{ ref('stg_plans') }}
 )
 
 select distinct cast({{ dbt.date_trunc('month', 'event_date') }} as date) as event_month

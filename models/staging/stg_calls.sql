@@ -1,4 +1,4 @@
--- Calls typed and cleaned. Contract defaults: missing is_valid = true,
+-- Calls typed and cleaned. Contract defaults (contract_default): missing is_valid = true,
 -- missing transferred = false, missing talk_seconds on an answered call =
 -- ended_at - answered_at. caller_number (PII) is not carried.
 with source as (
@@ -19,8 +19,8 @@ cleaned as (
         hold_seconds,
         wrap_seconds,
         {{ clean_code('outcome') }} as outcome,
-        coalesce(transferred, false) as transferred,
-        coalesce(is_valid, true) as is_valid,
+        {{ contract_default('calls', 'transferred') }} as transferred,
+        {{ contract_default('calls', 'is_valid') }} as is_valid,
         _source_file,
         _source_row,
         _loaded_at

@@ -8,7 +8,7 @@ select
     received_at,
     {{ clean_text('source') }} as source,
     {{ clean_code('severity') }} as severity,
-    coalesce(is_responsible, true) as is_responsible,
+    {{ contract_default('complaints', 'is_responsible') }} as is_responsible,
     resolved_at,
     satisfied,
     cast(received_at as date) as received_date,
