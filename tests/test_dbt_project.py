@@ -16,7 +16,7 @@ import yaml
 from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 
 MODELS_DIR = PROJECT_ROOT / "models"
-CATALOG_SEED = PROJECT_ROOT / "seeds" / "kpi_catalog.csv"
+CATALOG_SEED = PROJECT_ROOT / "seeds" / "kpis.csv"
 
 
 def run_dbt(args: list[str], work_db: Path, tmp: Path) -> str:
@@ -123,8 +123,11 @@ def test_schemas_are_the_folder_names(manifest: dict) -> None:
     assert schemas["int_periods"] == "intermediate"
     assert schemas["kpi_callback_rate"] == "metrics"
     assert schemas["kpi_values"] == "marts"
-    catalog = _models(manifest)["mart_kpi_catalog"]
-    assert (catalog["schema"], catalog["alias"]) == ("marts", "kpi_catalog")
+    # The published marts are named as published: no prefix, no alias.
+    marts = {(n["name"], n["alias"]) for n in _models(manifest).values() if n["schema"] == "marts"}
+    assert marts == {(m, m) for m in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards")}
+    seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
+    assert "kpis" in seeds and "kpi_catalog" not in seeds
 
 
 LAYERS = ("staging", "intermediate", "metrics", "scores", "marts")

@@ -17,7 +17,7 @@
 {% macro kpi_rows_on_spine(kpi_codes, computed, month_only=false) %}
 , kpi_levels as (
     select kpi_code, unit, levels
-    from {{ ref('kpi_catalog') }}
+    from {{ ref('kpis') }}
     where kpi_code in ({%- for code in kpi_codes %}'{{ code }}'{{ ", " if not loop.last }}{% endfor -%})
 ),
 kpi_spine as (

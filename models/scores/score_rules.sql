@@ -1,5 +1,5 @@
 -- The scoring rules of every level: scoring_rule_sets (which rule set scores a
--- level) x scoring_rules, with the KPI's direction and unit from kpi_catalog.
+-- level) x scoring_rules, with the KPI's direction and unit from the catalogue (kpis).
 -- scale turns a published value into the rule's unit: ratios are scored in
 -- percent (x 100), everything else as published.
 with band_counts as (
@@ -26,7 +26,7 @@ select
 from {{ ref('scoring_rules') }} as rules
 inner join {{ ref('scoring_rule_sets') }} as sets
     on sets.rule_set = rules.rule_set
-left join {{ ref('kpi_catalog') }} as catalog
+left join {{ ref('kpis') }} as catalog
     on catalog.kpi_code = rules.kpi_code
 left join band_counts
     on band_counts.rule_set = rules.rule_set

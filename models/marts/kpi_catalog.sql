@@ -1,4 +1,4 @@
--- The KPI catalogue as published (marts.kpi_catalog), every catalogue row.
+-- The KPI catalogue as published: every row of the catalogue seed (seeds/kpis.csv).
 select
     kpi_code,
     name_zh,
@@ -10,4 +10,4 @@ select
     value_max,
     definition,
     source_tables
-from {{ ref('kpi_catalog') }}
+from {{ ref('kpis') }}
