@@ -1,23 +1,30 @@
-"""Settings and fixtures shared by every test (the settings reach the `kpi` processes tests start too)."""
+"""Settings and fixtures shared by every test."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from dagster_kpi.paths import DBT_PROJECT_DIR
+from dagster_kpi.settings import Settings, load_settings
 
 # The generated test data starts in 2026-01; partitions from then keep each run's Dagster bookkeeping
-# (one materialization per asset and month) small. Set before the definitions are imported.
+# (one materialization per asset and month) small. The `kpi` processes tests start read it too.
 FIRST_MONTH = "2026-01"
 os.environ["KPI_FIRST_MONTH"] = FIRST_MONTH
 
-# Tests that load the definitions in process parse dbt into a folder of their own worker, so that
-# parallel workers never write the same manifest. (`kpi run` points dbt at its warehouse's folder.)
-os.environ["DBT_TARGET_PATH"] = str(DBT_PROJECT_DIR / "target" / f"tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
+
+def make_settings(root: Path, **environ: str) -> Settings:
+    """Default settings for a warehouse under `root`, partitions from FIRST_MONTH, plus `environ` (KPI_* values)."""
+    return load_settings(
+        landing=root / "landing",
+        warehouse=root / "warehouse.duckdb",
+        environ={"KPI_FIRST_MONTH": FIRST_MONTH, **environ},
+        cwd=root,
+    )
 
 
 @pytest.fixture

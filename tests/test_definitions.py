@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from dagster import AssetKey
 
 from dagster_kpi.contract import load_contract
-from dagster_kpi.dbt_project import prepare_manifest
-from tests.conftest import FIRST_MONTH
+from dagster_kpi.defs.build import build_definitions
+from tests.conftest import FIRST_MONTH, make_settings
 
 
 @pytest.fixture(scope="module")
-def graph():
-    prepare_manifest()
-    from dagster_kpi.definitions import defs
+def settings(tmp_path_factory: pytest.TempPathFactory):
+    return make_settings(tmp_path_factory.mktemp("definitions"))
 
+
+@pytest.fixture(scope="module")
+def defs(settings):
+    return build_definitions(settings)
+
+
+@pytest.fixture(scope="module")
+def graph(defs):
     return defs.resolve_asset_graph()
 
 
@@ -29,7 +43,9 @@ def test_every_source_is_an_ingest_asset_with_a_blocking_suite(graph):
 
 
 def test_staging_reads_the_ingest_assets(graph):
-    for source in load_contract():
+    staged = [source for source in load_contract() if graph.has(AssetKey(["staging", f"stg_{source}"]))]
+    assert len(staged) >= 12
+    for source in staged:
         assert graph.get(AssetKey(["staging", f"stg_{source}"])).parent_keys == {AssetKey(["raw", source])}
 
 
@@ -51,41 +67,50 @@ def test_publish_waits_for_every_mart_and_the_marts_are_validated(graph):
     assert any(name.startswith("unique_combination") for name in checks), "dbt tests appear as asset checks"
 
 
-def test_dbt_arguments_of_a_partition_run():
-    from datetime import datetime
-
+def test_dbt_arguments_of_a_partition_run(defs, settings):
     from dagster import TimeWindow
     from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
-    from dagster_kpi.defs.dbt import dbt_build_args, dbt_models
+    from dagster_kpi.defs.dbt import dbt_build_args
 
+    [dbt_models] = [a for a in defs.assets if getattr(a, "op", None) is not None and a.op.name == "dbt_models"]
+    profile = {"kpi_memory_limit": "3GB", "kpi_work_db": str(settings.paths.work_db)}
     march = TimeWindow(datetime(2026, 3, 1), datetime(2026, 4, 1))
-    assert dbt_build_args(march, covers_every_partition=False) == [
-        "build",
-        "--exclude",
-        "resource_type:unit_test",
-        "--vars",
-        '{"refresh_from": "2026-03-01", "refresh_to": "2026-03-01"}',
-    ]
+    args = dbt_build_args(settings, march, covers_every_partition=False)
+    assert args[:4] == ["build", "--exclude", "resource_type:unit_test", "--vars"]
+    assert json.loads(args[4]) == {**profile, "refresh_from": "2026-03-01", "refresh_to": "2026-03-01"}
     first_quarter = TimeWindow(datetime(2026, 1, 1), datetime(2026, 4, 1))
-    assert dbt_build_args(first_quarter, covers_every_partition=False)[-1] == (
-        '{"refresh_from": "2026-01-01", "refresh_to": "2026-03-01"}'
-    )
-    assert dbt_build_args(first_quarter, covers_every_partition=True) == ["build", "--exclude", "resource_type:unit_test"]
+    assert json.loads(dbt_build_args(settings, first_quarter, covers_every_partition=False)[-1]) == {
+        **profile, "refresh_from": "2026-01-01", "refresh_to": "2026-03-01"}  # fmt: skip
+    full = dbt_build_args(settings, first_quarter, covers_every_partition=True)
+    assert full[:4] == ["build", "--exclude", "resource_type:unit_test", "--vars"] and json.loads(full[4]) == profile
     assert dbt_models.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN
     assert dbt_models.partitions_def.get_first_partition_key() == f"{FIRST_MONTH}-01"
 
 
-def test_run_tags_name_one_month_or_every_month():
-    from dagster_kpi.defs.partitions import run_partition_tags
+def test_dbt_vars_of_the_settings_reach_every_invocation(tmp_path):
+    from dagster import TimeWindow
 
-    assert run_partition_tags("2026-03") == {"dagster/partition": "2026-03-01"}
-    full = run_partition_tags()
+    from dagster_kpi.defs.dbt import dbt_build_args
+
+    settings = replace(make_settings(tmp_path, KPI_MEMORY_LIMIT="2GB"), dbt_vars={"feedback_sla_hours": 12})
+    window = TimeWindow(datetime(2026, 3, 1), datetime(2026, 4, 1))
+    variables = json.loads(dbt_build_args(settings, window, covers_every_partition=True)[-1])
+    assert variables == {"kpi_memory_limit": "2GB", "kpi_work_db": str(tmp_path / "warehouse.work" / "work.duckdb"),
+                         "feedback_sla_hours": 12}  # fmt: skip
+
+
+def test_run_tags_name_one_month_or_every_month():
+    from dagster_kpi.defs.partitions import monthly_partitions, run_partition_tags
+
+    partitions = monthly_partitions(FIRST_MONTH)
+    assert run_partition_tags(partitions, "2026-03") == {"dagster/partition": "2026-03-01"}
+    full = run_partition_tags(partitions)
     assert full["dagster/asset_partition_range_start"] == f"{FIRST_MONTH}-01"
     with pytest.raises(ValueError, match="month must be YYYY-MM, got '2026-3x'"):
-        run_partition_tags("2026-3x")
-    with pytest.raises(ValueError, match="outside the partitions"):
-        run_partition_tags("2025-12")
+        run_partition_tags(partitions, "2026-3x")
+    with pytest.raises(ValueError, match=rf"^month 2025-12 is outside the partitions \({FIRST_MONTH} to the current month\)$"):
+        run_partition_tags(partitions, "2025-12")
 
 
 def test_only_the_latest_dbt_invocations_are_kept(tmp_path):
@@ -100,3 +125,33 @@ def test_only_the_latest_dbt_invocations_are_kept(tmp_path):
     prune_dbt_invocations(tmp_path, prefix="dbt_models-")
     assert KEPT_DBT_INVOCATIONS == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dbt_models-b", "dbt_models-c", "manifest.json", "other-run"]
+
+
+def test_definitions_load_with_dagsters_own_tooling_in_a_fresh_process(tmp_path):
+    """`import dagster_kpi.definitions` reads nothing; Dagster's loader builds the definitions from the settings."""
+    script = textwrap.dedent(
+        """
+        import dagster_kpi.definitions as module
+        from dagster.components.definitions import LazyDefinitions
+        assert isinstance(module.defs, LazyDefinitions)  # importing the module built nothing
+        defs = module.defs()
+        warehouse = defs.resources["warehouse"]
+        print(warehouse.warehouse, warehouse.landing_dir, warehouse.first_month, len(defs.resolve_all_asset_specs()))
+        """
+    )
+    (tmp_path / "kpi.toml").write_text('warehouse = "wh/warehouse.duckdb"\nfirst_month = "2026-02"\n', encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KPI_")}
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    warehouse, landing, first_month, assets = done.stdout.split()
+    assert (warehouse, landing, first_month) == (
+        str(tmp_path / "wh" / "warehouse.duckdb"),
+        str(tmp_path / "data" / "landing"),
+        "2026-02",
+    )
+    assert int(assets) > 80
+    assert (tmp_path / "wh" / "warehouse.work" / "dbt_target" / "manifest.json").is_file()
+    dagster = str(Path(sys.executable).parent / "dagster")
+    command = [dagster, "definitions", "validate", "-m", "dagster_kpi.definitions"]
+    validated = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert validated.returncode == 0, validated.stdout[-2000:] + validated.stderr[-2000:]

@@ -17,15 +17,16 @@ from dagster_kpi.contract import load_contract
 from dagster_kpi.defs.quality import (
     THRESHOLD_ENV,
     QuarantineShare,
+    build_quarantine_checks,
     describe,
     evaluate,
-    max_quarantine_share,
-    quarantine_checks,
     quarantine_share,
 )
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.generate import generate_landing
 from dagster_kpi.ingest import ingest_source
+from dagster_kpi.settings import SettingsError
+from tests.conftest import make_settings
 from tests.test_ingest_load import CALL, csv_bytes, put
 
 CONTRACT = load_contract()
@@ -74,47 +75,45 @@ def test_an_empty_source_passes():
 
 
 @pytest.mark.parametrize(("text", "expected"), [(None, 0.01), ("", 0.01), ("0.1", 0.1), (" 0 ", 0.0), ("1", 1.0)])
-def test_threshold_from_the_environment(monkeypatch, text, expected):
-    if text is None:
-        monkeypatch.delenv(THRESHOLD_ENV, raising=False)
-    else:
-        monkeypatch.setenv(THRESHOLD_ENV, text)
-    assert max_quarantine_share() == expected
+def test_threshold_from_the_environment(tmp_path, text, expected):
+    environ = {} if text is None else {THRESHOLD_ENV: text}
+    assert make_settings(tmp_path, **environ).max_quarantine_share == expected
 
 
 @pytest.mark.parametrize("text", ["5%", "-0.1", "1.5", "nan"])
-def test_a_bad_threshold_is_an_error(monkeypatch, text):
-    monkeypatch.setenv(THRESHOLD_ENV, text)
-    with pytest.raises(ValueError, match=rf"^KPI_MAX_QUARANTINE_SHARE must be a number from 0 to 1, got '{text}'$"):
-        max_quarantine_share()
+def test_a_bad_threshold_is_an_error(tmp_path, text):
+    with pytest.raises(SettingsError, match=rf"^KPI_MAX_QUARANTINE_SHARE must be a number from 0 to 1, got '{text}'$"):
+        make_settings(tmp_path, **{THRESHOLD_ENV: text})
 
 
 def test_one_blocking_check_per_source():
+    quarantine_checks = build_quarantine_checks()
     assert [next(iter(c.check_keys)).asset_key.path for c in quarantine_checks] == [["raw", s] for s in CONTRACT]
     assert all(spec.blocking and spec.name == "quarantine_share" for c in quarantine_checks for spec in c.check_specs)
 
 
-@pytest.mark.parametrize(("threshold", "passed"), [(None, False), ("0.3", True)])
-def test_check_reads_the_work_database(tmp_path, monkeypatch, threshold, passed):
+@pytest.mark.parametrize(("threshold", "passed"), [(None, False), (0.3, True)])
+def test_check_reads_the_work_database(tmp_path, threshold, passed):
     warehouse = KpiWarehouse(landing_dir=str(tmp_path / "landing"), warehouse=str(tmp_path / "w.duckdb"))
+    if threshold:
+        warehouse = KpiWarehouse(landing_dir=warehouse.landing_dir, warehouse=warehouse.warehouse, max_quarantine_share=threshold)
     calls_landing(warehouse.landing)
     with warehouse.connect_work() as con:
         ingest_source(con, CONTRACT["calls"], warehouse.landing, loaded_at=LOADED)
-    monkeypatch.delenv(THRESHOLD_ENV, raising=False)
-    if threshold:
-        monkeypatch.setenv(THRESHOLD_ENV, threshold)
-    [check] = [c for c in quarantine_checks if next(iter(c.check_keys)).asset_key.path == ["raw", "calls"]]
+    [check] = [c for c in build_quarantine_checks() if next(iter(c.check_keys)).asset_key.path == ["raw", "calls"]]
     result = check(warehouse=warehouse)
     assert result.passed is passed
     assert result.description.startswith(f"calls: 3 of 11 rows quarantined (27.27%; threshold {float(threshold or 0.01):.2%}")
 
 
-def test_a_bad_threshold_fails_the_check(tmp_path, monkeypatch):
-    warehouse = KpiWarehouse(landing_dir=str(tmp_path), warehouse=str(tmp_path / "w.duckdb"))
-    monkeypatch.setenv(THRESHOLD_ENV, "high")
-    result = quarantine_checks[0](warehouse=warehouse)
-    assert not result.passed
-    assert result.description == "KPI_MAX_QUARANTINE_SHARE must be a number from 0 to 1, got 'high'"
+def test_a_bad_threshold_is_a_usage_error_of_kpi_run(tmp_path):
+    (tmp_path / "landing").mkdir()
+    command = [sys.executable, "-m", "dagster_kpi.cli", "run", "--landing", str(tmp_path / "landing"),
+               "--warehouse", str(tmp_path / "w.duckdb")]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env={**os.environ, THRESHOLD_ENV: "high"})
+    assert done.returncode == 2
+    assert done.stderr.strip() == "kpi run: KPI_MAX_QUARANTINE_SHARE must be a number from 0 to 1, got 'high'"
+    assert not (tmp_path / "w.work").exists()
 
 
 # --- through `kpi run` ----------------------------------------------------------------------------------------

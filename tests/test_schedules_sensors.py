@@ -19,17 +19,23 @@ from dagster import (
 )
 
 from dagster_kpi.contract import LINEAGE_COLUMNS, load_contract
-from dagster_kpi.defs.freshness import EVENT_TIME, check_freshness, freshness_checks
-from dagster_kpi.defs.ingest import ingest_assets
-from dagster_kpi.defs.partitions import run_partition_tags
+from dagster_kpi.defs.freshness import build_freshness_checks, check_freshness, event_time
+from dagster_kpi.defs.ingest import build_ingest_assets
+from dagster_kpi.defs.partitions import monthly_partitions, run_partition_tags
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.defs.schedules import daily_refresh, jobs, kpi_timezone, month_to_refresh, monthly_close, schedules
-from dagster_kpi.defs.sensors import evaluate_landing, landing_sensor, sensors
+from dagster_kpi.defs.schedules import build_refresh_job, build_schedules, month_to_refresh
+from dagster_kpi.defs.sensors import build_landing_sensor, evaluate_landing
 from dagster_kpi.ingest import ExtractError
-from tests.conftest import FIRST_MONTH
+from dagster_kpi.settings import SettingsError
+from tests.conftest import FIRST_MONTH, make_settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOUR_NS = 3_600 * 10**9
+PARTITIONS = monthly_partitions(FIRST_MONTH)
+JOB = build_refresh_job()
+SCHEDULES = build_schedules(JOB, "Asia/Shanghai")
+daily_refresh, monthly_close = SCHEDULES
+landing_sensor = build_landing_sensor(JOB, PARTITIONS, interval_seconds=60)
 
 
 # --- schedules --------------------------------------------------------------------------------
@@ -67,18 +73,19 @@ def test_month_to_refresh():
 
 
 def test_schedules_run_the_refresh_job_at_local_times():
-    assert {(s.name, s.cron_schedule, s.execution_timezone, s.job_name) for s in schedules} == {
+    assert {(s.name, s.cron_schedule, s.execution_timezone, s.job_name) for s in SCHEDULES} == {
         ("daily_refresh", "0 6 * * *", "Asia/Shanghai", "kpi_refresh"),
         ("monthly_close", "0 8 1 * *", "Asia/Shanghai", "kpi_refresh"),
     }
 
 
-def test_timezone_setting(monkeypatch):
-    monkeypatch.setenv("KPI_TIMEZONE", "Europe/Berlin")
-    assert kpi_timezone() == "Europe/Berlin"
-    monkeypatch.setenv("KPI_TIMEZONE", "Mars/Olympus")
-    with pytest.raises(ValueError, match="KPI_TIMEZONE='Mars/Olympus' is not a known time zone"):
-        kpi_timezone()
+def test_timezone_setting(tmp_path):
+    assert make_settings(tmp_path).timezone == "Asia/Shanghai"
+    berlin = make_settings(tmp_path, KPI_TIMEZONE="Europe/Berlin")
+    assert berlin.timezone == "Europe/Berlin"
+    assert {s.execution_timezone for s in build_schedules(JOB, berlin.timezone)} == {"Europe/Berlin"}
+    with pytest.raises(SettingsError, match="KPI_TIMEZONE='Mars/Olympus' is not a known time zone"):
+        make_settings(tmp_path, KPI_TIMEZONE="Mars/Olympus")
 
 
 # --- landing sensor ---------------------------------------------------------------------------
@@ -109,7 +116,7 @@ def test_sensor_requests_a_run_per_new_state_of_the_landing_folder(landing: Path
     first = evaluate(landing, None)
     [request] = first.run_requests
     # The changed months are known only after ingestion: the run covers every month's partition.
-    assert request.tags == {"kpi/changed_sources": "calls,agents", **run_partition_tags()}
+    assert request.tags == {"kpi/changed_sources": "calls,agents", **run_partition_tags(PARTITIONS)}
     assert request.tags["dagster/asset_partition_range_start"] == f"{FIRST_MONTH}-01"
     calls = landing / "calls" / "2026-03.csv"
     assert json.loads(first.cursor) == {
@@ -159,12 +166,13 @@ def test_sensor_names_an_unsupported_file(landing: Path):
 def test_sensor_waits_for_files_being_written(landing: Path):
     calls = landing / "calls" / "2026-03.csv"
     now_ns = calls.stat().st_mtime_ns + 10 * 10**9  # calls written 10 s ago, agents too
-    waiting = evaluate_landing(landing, None, settle_seconds=30, now_ns=now_ns)
+    tags = run_partition_tags(PARTITIONS)
+    waiting = evaluate_landing(landing, None, settle_seconds=30, now_ns=now_ns, partition_tags=tags)
     assert waiting.run_requests == [] and waiting.cursor is None
     assert waiting.skip_reason.skip_message == (
         "waiting 30 s for files still being written: agents/agents.csv, calls/2026-03.csv"
     )
-    assert len(evaluate_landing(landing, None, settle_seconds=10, now_ns=now_ns).run_requests) == 1
+    assert len(evaluate_landing(landing, None, settle_seconds=10, now_ns=now_ns, partition_tags=tags).run_requests) == 1
 
 
 # --- freshness --------------------------------------------------------------------------------
@@ -174,7 +182,7 @@ def make_raw(con: duckdb.DuckDBPyConnection, source_name: str, events: list[obje
     """raw.<source> as ingestion writes it, with only the event column filled."""
     source = load_contract()[source_name]
     columns = {c.name: c.duckdb_type for c in source.columns} | LINEAGE_COLUMNS
-    column = EVENT_TIME[source_name][0]
+    column = event_time(source_name).column
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(f"CREATE TABLE raw.{source_name} ({', '.join(f'{n} {t}' for n, t in columns.items())})")
     if events:
@@ -199,14 +207,15 @@ def test_calls_older_than_two_days_are_stale(con):
     )
 
 
-def test_max_age_setting(con, monkeypatch):
+def test_max_age_setting(con, tmp_path):
     make_raw(con, "calls", [datetime(2026, 3, 14, 10)])
-    monkeypatch.setenv("KPI_FRESHNESS_CALLS_HOURS", "150")
-    assert check_freshness(con, "calls", now=datetime(2026, 3, 20, 10)).passed  # 144 h
-    monkeypatch.setenv("KPI_FRESHNESS_CALLS_HOURS", "two days")
-    result = check_freshness(con, "calls", now=datetime(2026, 3, 20, 10))
-    assert not result.passed
-    assert result.description == "KPI_FRESHNESS_CALLS_HOURS must be a positive number of hours, got 'two days'"
+    settings = make_settings(tmp_path, KPI_FRESHNESS_CALLS_HOURS="150")
+    assert settings.freshness_hours["calls"] == 150 and settings.freshness_hours["tickets"] == 48
+    assert check_freshness(con, "calls", now=datetime(2026, 3, 20, 10), max_age=settings.freshness_hours["calls"]).passed
+    assert not check_freshness(con, "calls", now=datetime(2026, 3, 20, 10)).passed  # 144 h past the default 48 h
+    with pytest.raises(SettingsError) as error:
+        make_settings(tmp_path, KPI_FRESHNESS_CALLS_HOURS="two days")
+    assert str(error.value) == "KPI_FRESHNESS_CALLS_HOURS must be a positive number of hours, got 'two days'"
 
 
 def test_a_month_counts_as_of_its_end(con):
@@ -247,23 +256,26 @@ def test_empty_and_missing_tables(con):
 
 def test_every_event_source_has_a_time_column_and_snapshots_have_none():
     contract = load_contract()
-    assert set(contract) - set(EVENT_TIME) == {"customers", "agents"}
-    for source, (column, _) in EVENT_TIME.items():
-        assert contract[source].column(column).type in {"timestamp", "date", "month"}
+    assert {name for name, source in contract.items() if source.event_time is None} == {"customers", "agents"}
+    assert len(build_freshness_checks()) == len(contract) - 2
 
 
 def test_freshness_check_reads_the_work_database_and_releases_it(tmp_path: Path):
-    warehouse = KpiWarehouse(warehouse=str(tmp_path / "warehouse.duckdb"), landing_dir=str(tmp_path))
+    warehouse = KpiWarehouse(warehouse=str(tmp_path / "warehouse.duckdb"), landing_dir=str(tmp_path),
+                             freshness_hours={"tickets": 60.0})  # fmt: skip
     now = datetime.now(SHANGHAI).replace(tzinfo=None)
     with warehouse.connect_work() as work:
         make_raw(work, "calls", [now - timedelta(hours=1)])
         make_raw(work, "tickets", [now - timedelta(days=3)])
-    checks = {check.check_key.asset_key: check for check in freshness_checks}
+        make_raw(work, "complaints", [now - timedelta(days=3)])
+    checks = {check.check_key.asset_key: check for check in build_freshness_checks()}
     context = build_asset_check_context(resources={"warehouse": warehouse})
     calls = checks[AssetKey(["raw", "calls"])](context)
     tickets = checks[AssetKey(["raw", "tickets"])](context)
     assert calls.passed and calls.metadata["age_hours"].value == pytest.approx(1.0, abs=0.01)
     assert not tickets.passed and tickets.description.startswith("tickets is stale: newest created_at")
+    assert tickets.description.endswith("(max age 2.5 days, KPI_FRESHNESS_TICKETS_HOURS)")  # the resource's 60 h
+    assert checks[AssetKey(["raw", "complaints"])](context).passed  # 3 days within the contract's 7
     # A read-only connection fails while any read-write one is open in this process.
     duckdb.connect(str(warehouse.paths.work_db), read_only=True).close()
 
@@ -273,11 +285,11 @@ def test_freshness_check_reads_the_work_database_and_releases_it(tmp_path: Path)
 
 def test_job_schedules_sensor_and_checks_resolve_with_the_ingest_assets():
     defs = Definitions(
-        assets=ingest_assets,
-        asset_checks=freshness_checks,
-        jobs=jobs,
-        schedules=schedules,
-        sensors=sensors,
+        assets=build_ingest_assets(),
+        asset_checks=build_freshness_checks(),
+        jobs=[JOB],
+        schedules=SCHEDULES,
+        sensors=[landing_sensor],
         resources={"warehouse": KpiWarehouse()},
     )
     job = defs.resolve_job_def("kpi_refresh")

@@ -14,7 +14,7 @@ from dagster_kpi.defs.quality import build_quarantine_checks
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.defs.schedules import build_refresh_job, build_schedules
 from dagster_kpi.defs.sensors import build_landing_sensor
-from dagster_kpi.defs.validation import mart_checks, raw_checks
+from dagster_kpi.defs.validation import build_validation_checks
 from dagster_kpi.settings import Settings
 
 
@@ -30,7 +30,7 @@ def build_definitions(settings: Settings) -> Definitions:
         prepare_if_dev(project)
     partitions = monthly_partitions(settings.first_month)
     dbt_models = build_dbt_assets(project, partitions)
-    checks = [*build_quarantine_checks(), *build_freshness_checks(), *raw_checks, *mart_checks]
+    checks = [*build_quarantine_checks(), *build_freshness_checks(), *build_validation_checks()]
     job = build_refresh_job()
     return Definitions(
         assets=[*build_ingest_assets(), dbt_models, build_publish_asset(mart_asset_keys(dbt_models), [dbt_models, *checks])],

@@ -125,15 +125,18 @@ def local_now(timezone: str) -> datetime:
     return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
 
 
-def check_freshness(con: duckdb.DuckDBPyConnection, source: str, now: datetime, max_age: float) -> AssetCheckResult:
-    """The check's result for `raw.<source>` at `now`; a missing table is a failed warning."""
+def check_freshness(
+    con: duckdb.DuckDBPyConnection, source: str, now: datetime, max_age: float | None = None
+) -> AssetCheckResult:
+    """The check's result for `raw.<source>` at `now` (max age: the contract's default unless given); a missing
+    table is a failed warning."""
     if not table_exists(con, "raw", source):
         return AssetCheckResult(
             passed=False,
             severity=AssetCheckSeverity.WARN,
             description=f"{source}: raw.{source} does not exist; the source was never loaded",
         )
-    return evaluate(measure(con, source, max_age, now))
+    return evaluate(measure(con, source, max_age or event_time(source).freshness_hours, now))
 
 
 def build_freshness_check(source: Source) -> AssetChecksDefinition:
