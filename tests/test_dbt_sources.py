@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import duckdb
-import yaml
-
 import pytest
+import yaml
 
 from dagster_kpi.contract import load_contract, parse_contract
 from dagster_kpi.dbt_sources import (
