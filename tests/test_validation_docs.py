@@ -1,5 +1,6 @@
 """Great Expectations Data Docs: one site per run listing every suite it validated, old runs pruned."""
 
+import json
 import os
 import re
 from datetime import date, datetime
@@ -7,19 +8,36 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetKey, DagsterEventType, DagsterInstance, Definitions, MaterializeResult, asset
+from dagster import DagsterEventType, DagsterInstance, Definitions, MaterializeResult, asset
 
+from dagster_kpi.contract import load_contract
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.defs.validation import build_suite_check
+from dagster_kpi.defs.validation import build_raw_check
 from dagster_kpi.paths import WarehousePaths
-from dagster_kpi.validation import RunDocs, keep_runs_setting, validate_table
+from dagster_kpi.validation import RunDocs, validate_table
 from dagster_kpi.validation.docs import prune_runs
 
 LOADED_AT = datetime(2024, 6, 1, 8, 0)
 
 
+# Two suites: raw.surveys passes `surveys_rows`, raw.exams fails `exams_scores` (a score of 120).
+SUITES = {
+    "surveys_rows": [{"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}}],
+    "exams_scores": [
+        {"type": "expect_column_values_to_be_between", "kwargs": {"column": "score", "min_value": 0, "max_value": 100}}
+    ],
+}
+
+
+def write_suites(directory: Path) -> Path:
+    directory.mkdir()
+    for name, expectations in SUITES.items():
+        (directory / f"{name}.json").write_text(json.dumps({"name": name, "expectations": expectations}), encoding="utf-8")
+    return directory
+
+
 def make_work_db(db: Path) -> None:
-    """raw.surveys that passes its suite, raw.exams that fails (a score of 120)."""
+    """raw.surveys and raw.exams as ingestion writes them."""
     with duckdb.connect(str(db)) as con:
         con.execute("CREATE SCHEMA raw")
         con.execute(
@@ -70,16 +88,17 @@ def test_one_index_per_run_names_every_suite_and_its_status(tmp_path):
     fake_run(root, "older", 1_000_000)
     fake_run(root, "oldest", 500_000)
     docs = RunDocs(root, "run-a", keep_runs=2)
+    suites = write_suites(tmp_path / "suites")
 
-    surveys = validate_table(db, "raw.surveys", "raw_surveys", docs=docs)
-    exams = validate_table(db, "raw.exams", "raw_exams", docs=docs)
+    surveys = validate_table(db, "raw.surveys", "surveys_rows", directory=suites, docs=docs)
+    exams = validate_table(db, "raw.exams", "exams_scores", directory=suites, docs=docs)
 
     assert (surveys.success, exams.success) == (True, False)
     assert surveys.docs_index == exams.docs_index == root / "run-a" / "index.html"
-    assert index_statuses(docs.index) == {"raw_surveys": "Success", "raw_exams": "Failed"}
+    assert index_statuses(docs.index) == {"surveys_rows": "Success", "exams_scores": "Failed"}
     pages = sorted(p.relative_to(docs.run_dir).parts[:2] for p in (docs.run_dir / "validations").rglob("*.html"))
-    assert pages == [("validations", "raw_exams"), ("validations", "raw_surveys")]
-    assert "score" in next((docs.run_dir / "validations" / "raw_exams").rglob("*.html")).read_text(encoding="utf-8")
+    assert pages == [("validations", "exams_scores"), ("validations", "surveys_rows")]
+    assert "score" in next((docs.run_dir / "validations" / "exams_scores").rglob("*.html")).read_text(encoding="utf-8")
     # Two runs kept: this one and the newer of the two before it.
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == ["older", "run-a"]
 
@@ -93,24 +112,13 @@ def test_runs_beyond_the_limit_are_pruned_oldest_first(tmp_path):
     assert prune_runs(RunDocs(tmp_path, "run-6", keep_runs=20)) == []
 
 
-def test_keep_runs_setting(monkeypatch):
-    monkeypatch.delenv("KPI_DATA_DOCS_KEEP", raising=False)
-    assert keep_runs_setting() == 20
-    monkeypatch.setenv("KPI_DATA_DOCS_KEEP", "5")
-    assert keep_runs_setting() == 5
-    for bad in ("0", "-3", "five"):
-        with pytest.raises(ValueError, match=f"must be a whole number of runs, at least 1; got '{bad}'"):
-            keep_runs_setting(bad)
-
-
 @pytest.mark.parametrize("run_id", ["", "..", "a/b", ".lock"])
 def test_run_id_must_be_a_folder_name(tmp_path, run_id):
     with pytest.raises(ValueError, match="run id must be a plain folder name"):
         RunDocs(tmp_path, run_id)
 
 
-def test_suite_check_reports_the_docs_of_its_run(tmp_path, monkeypatch):
-    monkeypatch.setenv("KPI_DATA_DOCS_KEEP", "1")
+def test_raw_check_reports_the_docs_of_its_run(tmp_path):
     paths = WarehousePaths(tmp_path / "warehouse.duckdb")
     paths.ensure()
     make_work_db(paths.work_db)
@@ -122,8 +130,8 @@ def test_suite_check_reports_the_docs_of_its_run(tmp_path, monkeypatch):
 
     defs = Definitions(
         assets=[surveys],
-        asset_checks=[build_suite_check(AssetKey(["raw", "surveys"]), "raw.surveys", "raw_surveys")],
-        resources={"warehouse": KpiWarehouse(warehouse=str(paths.warehouse))},
+        asset_checks=[build_raw_check(load_contract()["surveys"])],
+        resources={"warehouse": KpiWarehouse(warehouse=str(paths.warehouse), data_docs_keep=1)},
     )
     with DagsterInstance.ephemeral() as instance:
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance)
@@ -134,4 +142,5 @@ def test_suite_check_reports_the_docs_of_its_run(tmp_path, monkeypatch):
     assert evaluation.passed
     assert evaluation.metadata["data_docs"].path == str(index)
     assert index_statuses(index) == {"raw_surveys": "Success"}
+    # data_docs_keep=1: only this run's site is left.
     assert [p.name for p in paths.data_docs_dir.iterdir() if p.is_dir()] == [result.run_id]

@@ -1,8 +1,12 @@
 """Blocking asset checks: a failing one stops everything downstream, publish included.
 
-- Great Expectations suites on raw tables and marts; each run keeps the suites' Data Docs
-  under `<work_dir>/data_docs/<run_id>/index.html`.
-- Reconciliations of `marts.kpi_values` with a straight recount from the staging views.
+- `raw_<source>_suite` on each raw table: the load against the previous accepted load of the same
+  source (row count, columns gone NULL, categories gone), a Great Expectations suite whose
+  parameters are that load's profile (`dagster_kpi.validation.drift`).
+- `<mart>_suite` on each mart with a suite `expectations/<mart>.json`: its business rules.
+
+Each run keeps the suites' Data Docs under `<work_dir>/data_docs/<run_id>/index.html`. The recounts
+of `marts.kpi_values` from the staging views are dbt tests (`dbt_project/tests/reconcile/`).
 """
 
 # No `from __future__ import annotations`: Dagster reads the context parameter's annotation at runtime.
@@ -17,16 +21,57 @@ from dagster import (
     asset_check,
 )
 
-from dagster_kpi.contract import load_contract
+from dagster_kpi.contract import Source, load_contract
 from dagster_kpi.defs.ingest import raw_asset_key
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.faults import fault_point
 from dagster_kpi.paths import EXPECTATIONS_DIR
-from dagster_kpi.validation import RunDocs, keep_runs_setting, validate_table
-from dagster_kpi.validation.reconcile import RECONCILIATIONS, Reconciliation, reconcile
+from dagster_kpi.validation import RunDocs, check_raw_drift, validate_table
+from dagster_kpi.validation.suites import RAW_PREFIX, raw_suite_name
 
 MAX_LISTED_FAILURES = 20
-KPI_VALUES_KEY = AssetKey(["marts", "kpi_values"])
+
+
+def _run_docs(context: AssetCheckExecutionContext, warehouse: KpiWarehouse) -> RunDocs:
+    return RunDocs(warehouse.paths.data_docs_dir, context.run.run_id, keep_runs=warehouse.data_docs_keep)
+
+
+def build_raw_check(source: Source) -> AssetChecksDefinition:
+    suite = raw_suite_name(source.name)
+
+    @asset_check(
+        asset=raw_asset_key(source.name),
+        name=f"{suite}_suite",
+        blocking=True,
+        description=f"Great Expectations suite `expectations/{suite}.json` on `raw.{source.name}`: against the "
+        "previous accepted load, at least half its rows, no column that had values now entirely NULL, every "
+        "category still present. Accept a drift for one run with `kpi run --accept-drift`.",
+    )
+    def raw_check(context: AssetCheckExecutionContext, warehouse: KpiWarehouse) -> AssetCheckResult:
+        result = check_raw_drift(
+            warehouse.paths.work_db,
+            source,
+            duckdb_config=warehouse.duckdb_config,
+            docs=_run_docs(context, warehouse),
+            accept=warehouse.accept_raw_drift,
+        )
+        fault_point("validation", warehouse.fault_at)
+        recorded = result.recorded
+        return AssetCheckResult(
+            passed=result.passed,
+            severity=AssetCheckSeverity.ERROR,
+            description=result.description,
+            metadata={
+                "suite": suite,
+                "changes": MetadataValue.json(result.changes[:MAX_LISTED_FAILURES]),
+                "change_count": MetadataValue.int(len(result.changes)),
+                "accepted_drift": MetadataValue.bool(result.passed and bool(result.changes)),
+                "recorded_rows": MetadataValue.int(recorded.rows) if recorded else MetadataValue.null(),
+                "data_docs": MetadataValue.path(str(result.docs_index)),
+            },
+        )
+
+    return raw_check
 
 
 def build_suite_check(asset_key: AssetKey, table: str, suite: str) -> AssetChecksDefinition:
@@ -37,9 +82,10 @@ def build_suite_check(asset_key: AssetKey, table: str, suite: str) -> AssetCheck
         description=f"Great Expectations suite `expectations/{suite}.json` on `{table}`.",
     )
     def suite_check(context: AssetCheckExecutionContext, warehouse: KpiWarehouse) -> AssetCheckResult:
-        docs = RunDocs(warehouse.paths.data_docs_dir, context.run.run_id, keep_runs=keep_runs_setting())
-        result = validate_table(warehouse.paths.work_db, table, suite, docs=docs)
-        fault_point("validation")
+        result = validate_table(
+            warehouse.paths.work_db, table, suite, docs=_run_docs(context, warehouse), duckdb_config=warehouse.duckdb_config
+        )
+        fault_point("validation", warehouse.fault_at)
         return AssetCheckResult(
             passed=result.success,
             severity=AssetCheckSeverity.ERROR,
@@ -55,41 +101,18 @@ def build_suite_check(asset_key: AssetKey, table: str, suite: str) -> AssetCheck
     return suite_check
 
 
-def build_reconciliation_check(rec: Reconciliation) -> AssetChecksDefinition:
-    @asset_check(
-        asset=KPI_VALUES_KEY,
-        name=f"reconcile_{rec.kpi_code}",
-        blocking=True,
-        description=f"Centre-level monthly `{rec.kpi_code}` ({', '.join(rec.columns)}) equals a "
-        "straight recount from the staging views.",
-    )
-    def reconciliation_check(warehouse: KpiWarehouse) -> AssetCheckResult:
-        con = warehouse.connect_work()
-        try:
-            result = reconcile(con, rec)
-        finally:
-            con.close()
-        return AssetCheckResult(
-            passed=result.passed,
-            severity=AssetCheckSeverity.ERROR,
-            description=result.description,
-            metadata={
-                "months_compared": MetadataValue.int(result.months),
-                "mismatches": MetadataValue.json(result.mismatches[:MAX_LISTED_FAILURES]),
-                "mismatch_count": MetadataValue.int(len(result.mismatches)),
-            },
-        )
-
-    return reconciliation_check
+def build_raw_checks() -> list[AssetChecksDefinition]:
+    return [build_raw_check(source) for source in load_contract().values()]
 
 
-RAW_SUITE_PREFIX = "raw_"
+def build_mart_checks() -> list[AssetChecksDefinition]:
+    """Every suite file not generated for a raw source is named after the mart it validates: `<mart>.json` -> marts.<mart>."""
+    return [
+        build_suite_check(AssetKey(["marts", path.stem]), f"marts.{path.stem}", path.stem)
+        for path in sorted(EXPECTATIONS_DIR.glob("*.json"))
+        if not path.stem.startswith(RAW_PREFIX)
+    ]
 
-raw_checks = [build_suite_check(raw_asset_key(name), f"raw.{name}", f"{RAW_SUITE_PREFIX}{name}") for name in load_contract()]
-# Every other suite file is named after the mart it validates: expectations/<mart>.json -> marts.<mart>.
-mart_checks = [
-    build_suite_check(AssetKey(["marts", path.stem]), f"marts.{path.stem}", path.stem)
-    for path in sorted(EXPECTATIONS_DIR.glob("*.json"))
-    if not path.stem.startswith(RAW_SUITE_PREFIX)
-]
-reconciliation_checks = [build_reconciliation_check(rec) for rec in RECONCILIATIONS]
+
+def build_validation_checks() -> list[AssetChecksDefinition]:
+    return [*build_raw_checks(), *build_mart_checks()]

@@ -7,7 +7,6 @@ recency is the time its index was last written.
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,19 +19,8 @@ except ImportError:  # Windows has no advisory file locks: writers are not seria
     fcntl = None  # type: ignore[assignment]
 
 DEFAULT_KEEP_RUNS = 20
-KEEP_RUNS_ENV = "KPI_DATA_DOCS_KEEP"
 INDEX_PAGE = "index.html"
 LOCK_FILE = ".lock"
-
-
-def keep_runs_setting(value: str | None = None) -> int:
-    """Runs whose Data Docs are kept: `value`, else $KPI_DATA_DOCS_KEEP, else 20."""
-    text = value if value is not None else os.environ.get(KEEP_RUNS_ENV, "")
-    if not text.strip():
-        return DEFAULT_KEEP_RUNS
-    if not text.strip().isdigit() or int(text) < 1:
-        raise ValueError(f"{KEEP_RUNS_ENV} must be a whole number of runs, at least 1; got {text!r}")
-    return int(text)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ disposes both engines GX creates, so the file is free again when it returns.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -33,8 +33,6 @@ from great_expectations.datasource.fluent import TestConnectionError
 from great_expectations.datasource.fluent.interfaces import Batch
 from great_expectations.execution_engine import sqlalchemy_execution_engine
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
-from dagster_kpi.duckdb_settings import duckdb_config
 
 
 class _DialectName(str):
@@ -84,8 +82,8 @@ def _default_schema(schema: str) -> Callable[[Any, Any, Any], None]:
 
 
 @contextmanager
-def duckdb_batch(db_path: Path, schema: str, table: str) -> Iterator[Batch]:
-    """The whole of `schema.table` as a GX batch; the file is released on exit."""
+def duckdb_batch(db_path: Path, schema: str, table: str, duckdb_config: Mapping[str, str] | None = None) -> Iterator[Batch]:
+    """The whole of `schema.table` as a GX batch, on a connection with `duckdb_config`; the file is released on exit."""
     if not db_path.is_file():
         raise FileNotFoundError(f"DuckDB file not found: {db_path}")
     _keep_duckdb_connection()
@@ -94,7 +92,7 @@ def duckdb_batch(db_path: Path, schema: str, table: str) -> Iterator[Batch]:
     source = _quiet_context().data_sources.add_sql(
         schema,
         connection_string=url.render_as_string(hide_password=False),
-        kwargs={"connect_args": {"config": duckdb_config()}},
+        kwargs={"connect_args": {"config": dict(duckdb_config or {})}},
     )
     engines = (source.get_engine(), source.get_execution_engine().engine)
     try:

@@ -9,12 +9,23 @@ from typing import Any
 SAMPLE_VALUES = 3  # unexpected values quoted in a failure line
 
 
+@dataclass(frozen=True)
+class FailedExpectation:
+    """One failed expectation as plain values: its type, column, GX's result (observed value, ...) and any error."""
+
+    type: str
+    column: str | None
+    result: dict[str, Any]
+    error: str | None = None
+
+
 @dataclass
 class ValidationResult:
     suite: str
     table: str
     success: bool
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # one readable line per failed expectation
+    failed: list[FailedExpectation] = field(default_factory=list)  # the same expectations, as values
     docs_index: Path | None = None  # the run's Data Docs index, when docs were written
 
 
@@ -68,6 +79,19 @@ def _detail(expectation_result: Any) -> str:
         ]
         return f"{counted} unexpected" + (", e.g. " + ", ".join(samples) if samples else "")
     return f"observed {result.get('observed_value')!r}"
+
+
+def failed_expectations(suite_result: Any) -> list[FailedExpectation]:
+    return [
+        FailedExpectation(
+            type=r.expectation_config.type,
+            column=r.expectation_config.kwargs.get("column"),
+            result=dict(r.result or {}),
+            error=_exception_message(r.exception_info or {}),
+        )
+        for r in suite_result.results
+        if not r.success
+    ]
 
 
 def failure_lines(suite_name: str, suite_result: Any) -> list[str]:

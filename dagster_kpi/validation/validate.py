@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from dagster_kpi.paths import EXPECTATIONS_DIR
 from dagster_kpi.validation.docs import RunDocs
-from dagster_kpi.validation.result import ValidationResult, failure_lines
+from dagster_kpi.validation.result import ValidationResult, failed_expectations, failure_lines
 from dagster_kpi.validation.suites import read_suite
 
 
@@ -16,11 +18,15 @@ def validate_table(
     suite_name: str,
     directory: Path = EXPECTATIONS_DIR,
     docs: RunDocs | None = None,
+    duckdb_config: Mapping[str, str] | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> ValidationResult:
     """Validate `schema.table` in `db_path` with `<directory>/<suite_name>.json`.
 
-    Expectations are computed inside DuckDB; no handle on the file remains afterwards.
-    With `docs`, the result is also added to that run's Data Docs (from the same result).
+    Expectations are computed inside DuckDB, on a connection with `duckdb_config` (e.g. its memory
+    limit); no handle on the file remains afterwards. `parameters` are the values of the suite's
+    `{"$PARAMETER": ...}` arguments. With `docs`, the result is also added to that run's Data Docs
+    (from the same result).
     """
     schema, _, name = table.partition(".")
     if not schema or not name or "." in name:
@@ -30,10 +36,14 @@ def validate_table(
     from dagster_kpi.validation.gx_duckdb import build_suite, duckdb_batch
 
     suite = build_suite(doc)
-    with duckdb_batch(Path(db_path), schema, name) as batch:
-        outcome = batch.validate(suite, result_format="SUMMARY")
+    with duckdb_batch(Path(db_path), schema, name, duckdb_config) as batch:
+        outcome = batch.validate(suite, result_format="SUMMARY", expectation_parameters=dict(parameters or {}))
     result = ValidationResult(
-        suite=suite_name, table=table, success=bool(outcome.success), failures=failure_lines(suite_name, outcome)
+        suite=suite_name,
+        table=table,
+        success=bool(outcome.success),
+        failures=failure_lines(suite_name, outcome),
+        failed=failed_expectations(outcome),
     )
     if docs is not None:
         from dagster_kpi.validation.gx_docs import write_run_docs
