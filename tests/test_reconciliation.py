@@ -1,16 +1,20 @@
-"""Centre-level monthly KPIs in marts.kpi_values against a straight recount from staging."""
+"""Centre-level monthly KPIs in marts.kpi_values against a straight recount from staging: the dbt tests
+`dbt_project/tests/reconcile/reconcile_<kpi>.sql`, run by dbt on hand-made staging views and marts."""
 
+import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import build_asset_check_context
+from dagster import AssetKey, AssetSpec
 
-from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.defs.validation import reconciliation_checks
-from dagster_kpi.paths import WarehousePaths
-from dagster_kpi.validation.reconcile import RECONCILIATIONS, Reconciliation, reconcile
+from dagster_kpi.defs.dbt import translator
+from dagster_kpi.validation.dbt_failures import AUDIT_SCHEMA, first_failure_row
+from tests.test_dbt_project import run_dbt
+
+KPIS = ("answer_rate", "call_volume", "callback_rate", "csat_score", "complaint_resolution_satisfaction_rate")
 
 CALLS = [  # call_id, direction, offered_at, outcome, is_valid
     ("K1", "inbound", datetime(2024, 1, 3, 9, 0), "answered", True),
@@ -99,121 +103,144 @@ def replaced(code: str, month: int, row: tuple | None) -> list[tuple]:
     return kept if row is None else [*kept, row]
 
 
-def run(db: Path, kpi_code: str):
-    (rec,) = [r for r in RECONCILIATIONS if r.kpi_code == kpi_code]
-    with duckdb.connect(str(db)) as con:
-        return reconcile(con, rec)
+@pytest.fixture(scope="module")
+def dbt_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One work database path and dbt target for every run here, so that dbt re-parses only partially."""
+    return tmp_path_factory.mktemp("reconcile")
 
 
-def test_every_kpi_reconciles_with_hand_counted_months(tmp_path):
-    db = tmp_path / "work.duckdb"
-    make_work_db(db)
-    for rec in RECONCILIATIONS:
-        result = run(db, rec.kpi_code)
-        assert (result.passed, result.months, result.mismatches) == (True, 3, [])
-        assert result.description == f"{rec.kpi_code}: 3 centre months match staging"
+def reconcile(
+    dbt_dir: Path, centre: list[tuple] = CENTRE, then: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+) -> dict[str, list[str]]:
+    """Run the reconcile tests on a fresh work database with `centre` published; each KPI's mismatches by month."""
+    db = dbt_dir / "work.duckdb"
+    db.unlink(missing_ok=True)
+    make_work_db(db, centre)
+    if then:
+        with duckdb.connect(str(db)) as con:
+            then(con)
+    run_results = dbt_dir / "target" / "run_results.json"
+    run_results.unlink(missing_ok=True)
+    try:
+        run_dbt(["test", "--select", "path:tests/reconcile"], db, dbt_dir)
+    except AssertionError:
+        pass  # a failing test makes dbt exit 1: the results say which, and that none errored
+    statuses = {r["unique_id"].split(".")[-1]: r["status"] for r in json.loads(run_results.read_text())["results"]}
+    assert statuses.keys() == {f"reconcile_{kpi}" for kpi in KPIS}
+    assert set(statuses.values()) <= {"pass", "fail"}, statuses
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = {
+            kpi: [m for (m,) in con.execute(f"SELECT mismatch FROM {AUDIT_SCHEMA}.reconcile_{kpi} ORDER BY month").fetchall()]
+            for kpi in KPIS
+        }
+    assert {kpi: statuses[f"reconcile_{kpi}"] == "fail" for kpi in KPIS} == {kpi: bool(found[kpi]) for kpi in KPIS}
+    return found
 
 
-@pytest.mark.parametrize(
-    ("code", "month", "row", "mismatch"),
-    [
-        (
-            "answer_rate",
-            1,
-            ("answer_rate", 1, 3, 3, 1.0),
-            "answer_rate 2024-01: published numerator 3, denominator 3; straight from staging numerator 2, denominator 3",
-        ),
-        (
-            "call_volume",
-            2,
-            ("call_volume", 2, None, None, 4),
-            "call_volume 2024-02: published value 4; straight from staging value 3",
-        ),
-        (
-            "callback_rate",
-            1,
-            ("callback_rate", 1, 2, 3, 2 / 3),  # counted in calls, not customers
-            "callback_rate 2024-01: published numerator 2, denominator 3; straight from staging numerator 1, denominator 2",
-        ),
-        ("csat_score", 3, None, "csat_score 2024-03: no published centre row; straight from staging numerator 60, denominator 1"),
-        (
-            "complaint_resolution_satisfaction_rate",
-            1,
-            ("complaint_resolution_satisfaction_rate", 1, 1, 2, 0.5),
-            "complaint_resolution_satisfaction_rate 2024-01: published numerator 1, denominator 2; "
-            "straight from staging numerator 1, denominator 3",
-        ),
-        (
-            "answer_rate",
-            3,
-            ("answer_rate", 3, None, None, None),
-            "answer_rate 2024-03: published numerator NULL, denominator NULL; straight from staging numerator 0, denominator 0",
-        ),
-    ],
-    ids=["ratio-numerator", "count-value", "distinct-customers", "missing-month", "denominator", "null-for-zero"],
-)
-def test_a_differing_month_fails_naming_kpi_and_month(tmp_path, code, month, row, mismatch):
-    db = tmp_path / "work.duckdb"
-    make_work_db(db, replaced(code, month, row))
-    result = run(db, code)
-    assert (result.passed, result.description, result.mismatches) == (False, mismatch, [mismatch])
+NONE = {kpi: [] for kpi in KPIS}
 
 
-def test_several_differing_months_are_all_listed(tmp_path):
-    db = tmp_path / "work.duckdb"
-    make_work_db(db, [r for r in CENTRE if r[0] != "csat_score"] + [("csat_score", 2, 20, 1, 20.0)])
-    result = run(db, "csat_score")
-    assert result.mismatches == [
+def test_every_kpi_reconciles_with_hand_counted_months(dbt_dir):
+    assert reconcile(dbt_dir) == NONE
+
+
+# (kpi_code, month, published row or None for no row, the mismatch)
+DIFFERING = [
+    (
+        "answer_rate",
+        1,
+        ("answer_rate", 1, 3, 3, 1.0),
+        "answer_rate 2024-01: published numerator 3, denominator 3; straight from staging numerator 2, denominator 3",
+    ),
+    (
+        "call_volume",
+        2,
+        ("call_volume", 2, None, None, 4),
+        "call_volume 2024-02: published value 4; straight from staging value 3",
+    ),
+    (
+        "callback_rate",
+        1,
+        ("callback_rate", 1, 2, 3, 2 / 3),  # counted in calls, not customers
+        "callback_rate 2024-01: published numerator 2, denominator 3; straight from staging numerator 1, denominator 2",
+    ),
+    ("csat_score", 3, None, "csat_score 2024-03: no published centre row; straight from staging numerator 60, denominator 1"),
+    (
+        "complaint_resolution_satisfaction_rate",
+        1,
+        ("complaint_resolution_satisfaction_rate", 1, 1, 2, 0.5),
+        "complaint_resolution_satisfaction_rate 2024-01: published numerator 1, denominator 2; "
+        "straight from staging numerator 1, denominator 3",
+    ),
+]
+
+
+def test_each_kpi_fails_on_its_differing_month_naming_kpi_month_and_figures(dbt_dir):
+    centre = list(CENTRE)
+    for code, month, row, _ in DIFFERING:
+        centre = [r for r in centre if (r[0], r[1]) != (code, month)] + ([row] if row else [])
+    assert reconcile(dbt_dir, centre) == {code: [mismatch] for code, _, _, mismatch in DIFFERING}
+    with duckdb.connect(str(dbt_dir / "work.duckdb"), read_only=True) as con:
+        assert first_failure_row(con, "reconcile_call_volume") == DIFFERING[1][3]
+
+
+def test_null_figures_and_several_differing_months(dbt_dir):
+    centre = replaced("answer_rate", 3, ("answer_rate", 3, None, None, None))
+    centre = [r for r in centre if r[0] != "csat_score"] + [("csat_score", 2, 20, 1, 20.0)]
+    several = [
         "csat_score 2024-01: no published centre row; straight from staging numerator 200, denominator 3",
         "csat_score 2024-02: published numerator 20, denominator 1; straight from staging numerator 0, denominator 0",
         "csat_score 2024-03: no published centre row; straight from staging numerator 60, denominator 1",
     ]
-    assert result.description == result.mismatches[0] + " (and 2 more months)"
+    assert reconcile(dbt_dir, centre) == NONE | {
+        "answer_rate": [
+            "answer_rate 2024-03: published numerator NULL, denominator NULL; straight from staging numerator 0, denominator 0"
+        ],
+        "csat_score": several,
+    }
+    with duckdb.connect(str(dbt_dir / "work.duckdb"), read_only=True) as con:
+        assert first_failure_row(con, "reconcile_csat_score") == several[0] + " (and 2 more)"
+        assert first_failure_row(con, "reconcile_call_volume") is None  # passed: dbt stored no row
 
 
-def test_a_kpi_without_any_row_passes_and_says_so(tmp_path):
-    db = tmp_path / "work.duckdb"
-    make_work_db(db, [r for r in CENTRE if r[0] != "call_volume"])
-    result = run(db, "call_volume")
-    assert (result.passed, result.description) == (True, "no rows for call_volume")
-    with duckdb.connect(str(db)) as con:  # any row at all, here a team row, means it must reconcile
+def test_a_kpi_without_any_row_passes(dbt_dir):
+    without = [r for r in CENTRE if r[0] != "call_volume"]
+    assert reconcile(dbt_dir, without) == NONE
+
+    def team_row(con: duckdb.DuckDBPyConnection) -> None:  # any row at all, here a team row, means it must reconcile
         con.execute(
             "INSERT INTO marts.kpi_values VALUES ('month', DATE '2024-01-01', 'team', 'T1', 'call_volume', NULL, NULL, 5)"
         )
-    result = run(db, "call_volume")
-    assert not result.passed
-    assert result.description == (
-        "call_volume 2024-01: no published centre row; straight from staging value 5 (and 1 more months)"
+
+    assert reconcile(dbt_dir, without, then=team_row) == NONE | {
+        "call_volume": [
+            "call_volume 2024-01: no published centre row; straight from staging value 5",
+            "call_volume 2024-02: no published centre row; straight from staging value 3",
+        ]
+    }
+
+
+def test_the_tests_are_blocking_checks_on_kpi_values_named_after_the_kpi(dbt_dir):
+    target = dbt_dir / "target" / "manifest.json"
+    if not target.exists():
+        reconcile(dbt_dir)
+    manifest = json.loads(target.read_text(encoding="utf-8"))
+    kpi_values = AssetSpec(AssetKey(["marts", "kpi_values"]))
+    for kpi in KPIS:
+        unique_id = f"test.dagster_kpi.reconcile_{kpi}"
+        spec = translator.get_asset_check_spec(kpi_values, manifest, unique_id, None)
+        assert (spec.name, spec.asset_key, spec.blocking) == (f"reconcile_{kpi}", kpi_values.key, True)
+        assert spec.description.startswith(f"Centre-level monthly {kpi} (")
+        assert manifest["nodes"][unique_id]["config"]["schema"] == AUDIT_SCHEMA
+
+
+# --- first_failure_row -------------------------------------------------------------------------
+
+
+def test_first_failure_row_of_tests_without_a_mismatch_column(con):
+    con.execute(f"CREATE SCHEMA {AUDIT_SCHEMA}")
+    con.execute(
+        f"CREATE TABLE {AUDIT_SCHEMA}.unique_combination_x AS SELECT * FROM (VALUES ('b', 2), ('a', NULL)) t(kpi_code, n_rows)"
     )
-
-
-def test_bad_reconciliations_fail_clearly(tmp_path):
-    with pytest.raises(ValueError, match=r"reconciliation x: columns must be among .*got \('numerator', 'count'\)"):
-        Reconciliation("x", "select 1", columns=("numerator", "count"))
-    db = tmp_path / "work.duckdb"
-    make_work_db(db)
-    with duckdb.connect(str(db)) as con:
-        con.execute("DROP TABLE staging.stg_calls")
-        with pytest.raises(
-            RuntimeError,
-            match="reconciliation of answer_rate could not run: Catalog Error: Table with name stg_calls does not exist",
-        ):
-            reconcile(con, RECONCILIATIONS[0])
-
-
-def test_checks_are_blocking_and_release_the_work_database(tmp_path):
-    paths = WarehousePaths(tmp_path / "warehouse.duckdb")
-    paths.ensure()
-    make_work_db(paths.work_db, replaced("call_volume", 2, ("call_volume", 2, None, None, 4)))
-    checks = {spec.name: (check, spec) for check in reconciliation_checks for spec in check.check_specs}
-    assert set(checks) == {f"reconcile_{rec.kpi_code}" for rec in RECONCILIATIONS}
-    assert all(spec.blocking and spec.asset_key.path == ["marts", "kpi_values"] for _, spec in checks.values())
-
-    context = build_asset_check_context(resources={"warehouse": KpiWarehouse(warehouse=str(paths.warehouse))})
-    answer = checks["reconcile_answer_rate"][0](context)
-    volume = checks["reconcile_call_volume"][0](context)
-    assert (answer.passed, answer.description) == (True, "answer_rate: 3 centre months match staging")
-    assert (volume.passed, volume.description) == (False, "call_volume 2024-02: published value 4; straight from staging value 3")
-    assert volume.metadata["mismatch_count"].value == 1
-    # A read-only connection cannot join a read-write one left open in this process.
-    duckdb.connect(str(paths.work_db), read_only=True).close()
+    assert first_failure_row(con, "unique_combination_x") == "kpi_code a, n_rows NULL (and 1 more)"
+    assert first_failure_row(con, "never_stored") is None
