@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from tests.dbt_fixture import Key, build_work_db, check, read_kpi_values
+from tests.test_dbt_marts import PUBLISHED_COLUMNS
 
 JAN, FEB, MAR, APR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)
 Q1, Q2, Y2024 = date(2024, 1, 1), date(2024, 4, 1), date(2024, 1, 1)
@@ -530,6 +531,18 @@ def test_kpi_catalog_mart_publishes_every_row(work_db: Path) -> None:
             "select count(*), max(case when kpi_code = 'csat_score' then name_zh end) from marts.kpi_catalog"
         ).fetchone()
     assert (n, zh) == (36, "客户满意度")
+
+
+def test_built_marts_have_the_published_columns_and_types(work_db: Path) -> None:
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        rows = con.execute(
+            "select table_name, column_name, lower(data_type) from information_schema.columns "
+            "where table_schema = 'marts' order by table_name, ordinal_position"
+        ).fetchall()
+    built: dict[str, list[tuple[str, str]]] = {}
+    for table, column, data_type in rows:
+        built.setdefault(table, []).append((column, data_type))
+    assert built == {mart: list(columns.items()) for mart, columns in PUBLISHED_COLUMNS.items()}
 
 
 def test_entity_names(work_db: Path) -> None:

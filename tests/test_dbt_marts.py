@@ -1,0 +1,249 @@
+"""The published marts' structure: enforced contracts, and their dbt tests run on hand-made rows.
+
+Structure (not NULL, accepted values, unique keys, relationships to the catalogue and the roster) is
+checked by the dbt tests of models/marts/_marts.yml; rules on the published values by the Great
+Expectations suites (tests/test_validation.py, tests/test_validation_scores.py). Each dbt test of a
+mart is compiled as the project defines it and run on hand-made marts: consistent marts pass, and each
+broken row is returned by the test of its rule.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import duckdb
+import pytest
+
+from tests.test_dbt_project import run_dbt
+
+# The published columns and their types (the marts' contract), in order.
+PUBLISHED_COLUMNS: dict[str, dict[str, str]] = {
+    "kpi_values": {
+        "period_grain": "varchar",
+        "period_start": "date",
+        "level": "varchar",
+        "entity_id": "varchar",
+        "kpi_code": "varchar",
+        "numerator": "double",
+        "denominator": "double",
+        "value": "double",
+    },
+    "kpi_catalog": {
+        "kpi_code": "varchar",
+        "name_zh": "varchar",
+        "name_en": "varchar",
+        "unit": "varchar",
+        "direction": "varchar",
+        "levels": "varchar",
+        "value_min": "double",
+        "value_max": "double",
+        "definition": "varchar",
+        "source_tables": "varchar",
+    },
+    "kpi_scores": {
+        "period_start": "date",
+        "level": "varchar",
+        "entity_id": "varchar",
+        "rule_set": "varchar",
+        "kpi_code": "varchar",
+        "value": "double",
+        "weight": "double",
+        "points": "double",
+        "rule_type": "varchar",
+        "target": "double",
+    },
+    "scorecards": {
+        "period_start": "date",
+        "level": "varchar",
+        "entity_id": "varchar",
+        "entity_name": "varchar",
+        "rule_set": "varchar",
+        "total_score": "double",
+        "scored_weight": "double",
+        "grade": "varchar",
+        "rank": "integer",
+        "ranked_entities": "integer",
+        "pay_ratio": "double",
+        "award_amount": "double",
+        "improvement_plan_required": "boolean",
+        "at_risk": "boolean",
+    },
+}
+MARTS = tuple(PUBLISHED_COLUMNS)
+
+JAN, FEB = date(2024, 1, 1), date(2024, 2, 1)
+ROSTER = ["a1", "a2", "a3"]
+CATALOG = [
+    ("answer_rate", "受话业务接通率", "Answer rate", "ratio", "up", "center", 0.0, 1.0, "Answered / offered.", "calls"),
+    ("call_volume", "呼叫数", "Call volume", "count", "none", "center", 0.0, None, "Calls offered.", "calls"),
+    ("csat_score", "满意度得分", "CSAT score", "score", "up", "center|team|agent", 0.0, 100.0, "Mean CSAT.", "surveys"),
+    ("fcr_rate", "一次解决率", "FCR rate", "ratio", "up", "center|team|agent", 0.0, 1.0, "Resolved at once.", "tickets"),
+]
+KPI_VALUES = [
+    ("month", JAN, "center", "center", "answer_rate", 9.0, 10.0, 0.9),
+    ("quarter", JAN, "center", "center", "answer_rate", 27.0, 30.0, 0.9),
+    ("month", JAN, "center", "center", "call_volume", None, None, 120.0),
+    ("month", JAN, "team", "T1", "csat_score", 170.0, 2.0, 85.0),
+    ("month", JAN, "agent", "a1", "csat_score", 85.0, 1.0, 85.0),
+    ("year", JAN, "agent", "a2", "fcr_rate", 0.0, 0.0, None),
+    ("month", FEB, "agent", "a1", "fcr_rate", 3.0, 4.0, 0.75),
+]
+KPI_SCORES = [
+    (JAN, "agent", "a1", "frontline", "csat_score", 85.0, 20.0, 16.0, "tiered", 90.0),
+    (JAN, "agent", "a1", "frontline", "fcr_rate", None, 15.0, None, "tiered", 0.85),
+    (JAN, "team", "T1", "frontline", "csat_score", 85.0, 20.0, 16.0, "tiered", 90.0),
+    (JAN, "center", "center", "center", "answer_rate", 0.88, 15.0, 13.0, "deduct_per_unit", 0.9),
+    (FEB, "center", "center", "center", "answer_rate", 0.5, 15.0, 0.0, "deduct_per_unit", 0.9),
+]
+SCORECARDS = [
+    (JAN, "agent", "a1", "Ann", "frontline", 100.0, 45.0, "A", 1, 2, 1.0, 0.0, False, False),
+    (JAN, "agent", "a2", "Bo", "frontline", 90.0, 45.0, "B", 2, 2, 0.9, 0.0, False, False),
+    (JAN, "agent", "a3", "Cy", "frontline", None, 0.0, None, None, 2, None, 0.0, False, False),
+    (JAN, "center", "center", "客服中心", "center", 55.0, 100.0, "D", 1, 1, 0.7, 0.0, False, False),
+    (date(2024, 3, 1), "center", "center", "客服中心", "center", 58.0, 100.0, "D", 1, 1, 0.7, 500.0, False, True),
+]
+ROWS = {"kpi_values": KPI_VALUES, "kpi_catalog": CATALOG, "kpi_scores": KPI_SCORES, "scorecards": SCORECARDS}
+
+
+def _models(manifest: dict) -> dict[str, dict]:
+    return {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+
+
+def _label(node: dict) -> str:
+    """`<mart>.<test>(<column, columns or expression>)`, e.g. `kpi_values.not_null(entity_id)`."""
+    kwargs = node["test_metadata"]["kwargs"]
+    target = kwargs.get("column_name") or ", ".join(kwargs.get("columns", [])) or kwargs["expression"]
+    return f"{node['attached_node'].split('.')[-1]}.{node['test_metadata']['name']}({target})"
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The project with the marts and their data tests compiled."""
+    tmp = tmp_path_factory.mktemp("dbt_marts")
+    run_dbt(["compile", "--select", *MARTS, "--exclude", "resource_type:unit_test"], tmp / "work.duckdb", tmp)
+    return json.loads((tmp / "target" / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def mart_tests(manifest: dict) -> dict[str, str]:
+    """Every data test of a published mart: label -> compiled SQL (it returns the offending rows)."""
+    marts = {_models(manifest)[m]["unique_id"] for m in MARTS}
+    nodes = [n for n in manifest["nodes"].values() if n["resource_type"] == "test" and n.get("attached_node") in marts]
+    tests = {_label(n): n["compiled_code"] for n in nodes}
+    assert len(tests) == len(nodes)
+    return tests
+
+
+def test_published_marts_have_enforced_contracts(manifest: dict) -> None:
+    models = _models(manifest)
+    for mart, columns in PUBLISHED_COLUMNS.items():
+        node = models[mart]
+        assert node["config"]["contract"]["enforced"] is True, mart
+        assert [(name, c["data_type"]) for name, c in node["columns"].items()] == list(columns.items()), mart
+
+
+def failures(manifest: dict, mart_tests: dict[str, str], rows: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """Run every mart test on marts holding `rows` (and a roster); the tests that return rows, with the rows."""
+    database = _models(manifest)["kpi_values"]["database"]
+    with duckdb.connect() as con:
+        con.execute(f'attach \':memory:\' as "{database}"')
+        con.execute(f'use "{database}"')
+        con.execute("create schema marts")
+        con.execute("create schema intermediate")
+        con.execute("create table intermediate.int_agents (agent_id varchar)")
+        con.executemany("insert into intermediate.int_agents values (?)", [(a,) for a in ROSTER])
+        for mart, columns in PUBLISHED_COLUMNS.items():
+            con.execute(f"create table marts.{mart} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
+            con.executemany(f"insert into marts.{mart} values ({', '.join('?' * len(columns))})", rows[mart])
+        found = {label: con.execute(sql).fetchall() for label, sql in mart_tests.items()}
+    return {label: returned for label, returned in found.items() if returned}
+
+
+def test_consistent_marts_pass_every_test(manifest: dict, mart_tests: dict[str, str]) -> None:
+    assert failures(manifest, mart_tests, ROWS) == {}
+    # Every structural rule of the marts is among them.
+    assert {
+        "kpi_values.not_null(entity_id)",
+        "kpi_values.accepted_values(period_grain)",
+        "kpi_values.unique_combination(period_grain, period_start, level, entity_id, kpi_code)",
+        "kpi_values.relationships(kpi_code)",
+        "kpi_scores.unique_combination(period_start, level, entity_id, kpi_code)",
+        "kpi_scores.relationships(kpi_code)",
+        "scorecards.accepted_values(grade)",
+        "scorecards.not_null(at_risk)",
+        "kpi_catalog.unique(kpi_code)",
+    } <= set(mart_tests)
+
+
+def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, list[tuple]]:
+    """ROWS with one row of `mart` changed (columns by name), or with that row appended again when `row` is None."""
+    names = list(PUBLISHED_COLUMNS[mart])
+    rows = list(ROWS[mart])
+    if row is None:
+        rows.append(rows[0])
+    else:
+        rows[row] = tuple(changes.get(name, value) for name, value in zip(names, rows[row], strict=True))
+    return {**ROWS, mart: rows}
+
+
+@pytest.mark.parametrize(
+    ("mart", "row", "changes", "expected"),
+    [
+        (
+            "kpi_values",
+            None,
+            {},
+            {
+                "kpi_values.unique_combination(period_grain, period_start, level, entity_id, kpi_code)": [
+                    ("month", JAN, "center", "center", "answer_rate", 2)
+                ]
+            },
+        ),
+        ("kpi_values", 1, {"period_grain": "week"}, {"kpi_values.accepted_values(period_grain)": [("week", 1)]}),
+        ("kpi_values", 6, {"level": "region"}, {"kpi_values.accepted_values(level)": [("region", 1)]}),
+        ("kpi_values", 6, {"entity_id": None}, {"kpi_values.not_null(entity_id)": [(None,)]}),
+        ("kpi_values", 6, {"kpi_code": "avg_hold_seconds"}, {"kpi_values.relationships(kpi_code)": [("avg_hold_seconds",)]}),
+        ("kpi_values", 4, {"entity_id": "zz"}, {"kpi_values.relationships(entity_id)": [("zz",)]}),
+        (
+            "kpi_values",
+            0,
+            {"denominator": None},
+            {"kpi_values.expression_is_true((numerator is null) = (denominator is null))": [KPI_VALUES[0][:6] + (None, 0.9)]},
+        ),
+        (
+            "kpi_scores",
+            2,
+            {"level": "agent", "entity_id": "a1"},
+            {"kpi_scores.unique_combination(period_start, level, entity_id, kpi_code)": [(JAN, "agent", "a1", "csat_score", 2)]},
+        ),
+        ("kpi_scores", 1, {"kpi_code": "fcr"}, {"kpi_scores.relationships(kpi_code)": [("fcr",)]}),
+        ("scorecards", 1, {"grade": "E"}, {"scorecards.accepted_values(grade)": [("E", 1)]}),
+        (
+            "scorecards",
+            2,
+            {"entity_id": "a1"},
+            {"scorecards.unique_combination(period_start, level, entity_id)": [(JAN, "agent", "a1", 2)]},
+        ),
+        ("scorecards", 4, {"at_risk": None}, {"scorecards.not_null(at_risk)": [(None,)]}),
+    ],
+    ids=[
+        "duplicate-kpi-value",
+        "unknown-grain",
+        "unknown-level",
+        "null-entity",
+        "unknown-kpi",
+        "agent-off-the-roster",
+        "numerator-without-denominator",
+        "duplicate-kpi-score",
+        "unknown-scored-kpi",
+        "unknown-grade",
+        "duplicate-scorecard",
+        "null-flag",
+    ],
+)
+def test_each_broken_row_fails_the_test_of_its_rule(
+    manifest: dict, mart_tests: dict[str, str], mart: str, row: int | None, changes: dict[str, Any], expected: dict
+) -> None:
+    assert failures(manifest, mart_tests, changed(mart, row, changes)) == expected
