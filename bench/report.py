@@ -10,7 +10,7 @@ from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 
-from dagster_kpi.duckdb_settings import memory_limit
+from dagster_kpi.settings import load_settings
 
 from .crosscheck import REQUIRED, Comparison, required_agree
 from .stages import STAGES
@@ -160,7 +160,7 @@ def machine() -> dict[str, object]:
         "cpus": os.cpu_count(),
         "load_1min_at_start": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
-        "duckdb memory limit": memory_limit(),
+        "duckdb memory limit": load_settings().memory_limit,
         **{package: version(package) for package in ("duckdb", "dagster", "dbt-core", "dbt-duckdb")},
     }
 

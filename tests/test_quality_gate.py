@@ -143,11 +143,11 @@ def spoil_calls(folder: Path, every: int) -> tuple[set[str], set[str], set[str]]
     return spoiled, keys, reextracted
 
 
-def kpi_run(landing: Path, warehouse: Path, threshold: str | None) -> subprocess.CompletedProcess[str]:
+def kpi_run(landing: Path, warehouse: Path, threshold: str | None, *more: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != THRESHOLD_ENV}
     if threshold:
         env[THRESHOLD_ENV] = threshold
-    command = [sys.executable, "-m", "dagster_kpi.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)]
+    command = [sys.executable, "-m", "dagster_kpi.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse), *more]
     return subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env, check=False)
 
 
@@ -169,8 +169,15 @@ def test_five_percent_bad_calls_block_publishing_unless_the_threshold_allows(tmp
     )
     assert not warehouse.exists()
 
-    allowed = kpi_run(landing, warehouse, "0.10")
+    misnamed = kpi_run(landing, warehouse, "0.10", "--var", "centre_name=东区")
+    assert misnamed.returncode == 2
+    assert misnamed.stderr.strip().startswith("kpi run: --var: dbt_project.yml declares no var 'centre_name' (declared: ")
+
+    # A dbt var given to the run reaches the models: the centre's scorecard carries the name.
+    allowed = kpi_run(landing, warehouse, "0.10", "--var", "center_name=东区客服中心")
     assert allowed.returncode == 0, allowed.stderr[-2000:]
     assert f"published marts to {warehouse}" in allowed.stdout
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0] > 0
+        names = con.execute("SELECT DISTINCT entity_name FROM marts.scorecards WHERE level = 'center'").fetchall()
+        assert names == [("东区客服中心",)]
