@@ -1,5 +1,5 @@
 {#
-  Scoring (kpis.md, "Scoring rules"): the rules are data in the scoring seeds;
+  Scoring (docs/scoring.md): the rules are data in the scoring seeds;
   nothing here names a KPI.
 #}
 

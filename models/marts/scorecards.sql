@@ -1,4 +1,5 @@
--- One scorecard per month, level and entity (outputs.md): score_totals with
+-- One scorecard per month, level and entity (columns and types: the contract in
+-- models/marts/_marts.yml): score_totals with
 -- grade and pay ratio (the best band of grade_bands / pay_bands the total
 -- meets), rank within level and month by total_score desc with shared ties
 -- (1, 1, 3) over the entities with a score, the award (ranked within
