@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALES ?= 1 5 20
 
-.PHONY: run test bench install ui clean
+.PHONY: run test test-fast lint format bench install ui clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,25 @@ run: $(STAMP)
 	$(BIN)/kpi run --landing data/landing --warehouse data/warehouse.duckdb
 	$(BIN)/kpi show --warehouse data/warehouse.duckdb
 
-test: $(STAMP)
+# Python: ruff (lint and format) and mypy on the package; SQL: sqlfluff on the models and macros.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy dagster_kpi
+	$(BIN)/sqlfluff lint models dbt_project/macros
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix models dbt_project/macros
+
+# Everything, lint first: one worker per core, one test file per worker.
+test: lint
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
+
+# The unit and dbt-fixture tests, without the end-to-end runs (marker e2e).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -n auto --dist loadfile -m "not e2e"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scales $(SCALES)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from bench.baseline import baseline_kpis
 from bench.crosscheck import compare, required_agree
@@ -197,6 +198,7 @@ def test_landing_folder_reused(tmp_path: Path) -> None:
     assert folder.name == f"scale0.001_months1_agents5_seed7_from{spec.resolved().start}"
 
 
+@pytest.mark.e2e
 def test_bench_end_to_end(tmp_path: Path) -> None:
     command = [
         sys.executable,

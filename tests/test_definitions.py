@@ -127,6 +127,7 @@ def test_only_the_latest_dbt_invocations_are_kept(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dbt_models-b", "dbt_models-c", "manifest.json", "other-run"]
 
 
+@pytest.mark.e2e
 def test_definitions_load_with_dagsters_own_tooling_in_a_fresh_process(tmp_path):
     """`import dagster_kpi.definitions` reads nothing; Dagster's loader builds the definitions from the settings."""
     script = textwrap.dedent(

@@ -14,6 +14,8 @@ import pytest
 from dagster_kpi.generate import generate_landing
 from tests.conftest import FIRST_MONTH
 
+pytestmark = pytest.mark.e2e  # every test here runs `kpi run`
+
 HEADLINE = {
     "answer_rate",
     "callback_rate",

@@ -151,6 +151,7 @@ def kpi_run(landing: Path, warehouse: Path, threshold: str | None, *more: str) -
     return subprocess.run(command, capture_output=True, text=True, timeout=1800, env=env, check=False)
 
 
+@pytest.mark.e2e
 def test_five_percent_bad_calls_block_publishing_unless_the_threshold_allows(tmp_path):
     landing, warehouse = tmp_path / "landing", tmp_path / "out" / "warehouse.duckdb"
     generate_landing(landing, months=2, agents=8, scale=0.01, start="2026-01")

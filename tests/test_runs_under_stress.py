@@ -16,6 +16,8 @@ import pytest
 from dagster_kpi.faults import FAULT_ENV, STAGES
 from dagster_kpi.generate import generate_landing
 
+pytestmark = pytest.mark.e2e  # every test here runs `kpi run`
+
 READER = textwrap.dedent(
     """
     import json, sys, time
