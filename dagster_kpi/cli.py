@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.settings import Settings, child_environment, configure_dagster_process, load_settings
@@ -55,7 +56,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def quality_summary(ingest: dict[str, dict[str, object]]) -> str:
+def quality_summary(ingest: dict[str, dict[str, Any]]) -> str:
     """Rows read, loaded and quarantined per source, with the quarantine reasons."""
     lines = [f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}  reasons"]
     for source, stats in ingest.items():

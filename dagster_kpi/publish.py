@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +19,8 @@ import duckdb
 
 from dagster_kpi.faults import fault_point
 from dagster_kpi.paths import WarehousePaths
+from dagster_kpi.settings import DuckDBConfig
+from dagster_kpi.sql import ident, lit, one
 
 CURRENT_LINK = "current"
 KEPT_SERVING_VERSIONS = 2
@@ -31,28 +33,22 @@ class PublishReport:
     rows: dict[str, int]
 
 
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def marts_fingerprint(con: duckdb.DuckDBPyConnection, catalog: str, tables: Sequence[str]) -> tuple[str, dict[str, int]]:
     """Order-independent digest of the tables' columns and rows (as `catalog.marts.<table>`)."""
-    parts, rows = [], {}
+    parts: list[str] = []
+    rows: dict[str, int] = {}
     for table in sorted(tables):
-        relation = f"{_quote(catalog)}.marts.{_quote(table)}"
-        columns = con.execute(
+        relation = f"{ident(catalog)}.marts.{ident(table)}"
+        (columns,) = one(
+            con,
             "SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
             "FROM information_schema.columns WHERE table_catalog = ? AND table_schema = 'marts' AND table_name = ?",
             [catalog, table],
-        ).fetchone()[0]
-        count, digest = con.execute(f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {relation} t").fetchone()
+        )
+        count, digest = one(con, f"SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM {relation} t")
         parts.append(f"{table}({columns}):{count}:{digest}")
         rows[table] = count
-    fingerprint = con.execute("SELECT md5(?)", ["|".join(parts)]).fetchone()[0]
+    (fingerprint,) = one(con, "SELECT md5(?)", ["|".join(parts)])
     return fingerprint, rows
 
 
@@ -62,7 +58,7 @@ def published_fingerprint(warehouse: Path, tables: Sequence[str]) -> str | None:
         return None
     try:
         with duckdb.connect(str(warehouse), read_only=True) as con:
-            return marts_fingerprint(con, con.execute("SELECT current_database()").fetchone()[0], tables)[0]
+            return marts_fingerprint(con, one(con, "SELECT current_database()")[0], tables)[0]
     except duckdb.Error:
         return None
 
@@ -71,7 +67,7 @@ def publish_marts(
     paths: WarehousePaths,
     tables: Sequence[str],
     *,
-    duckdb_config: Mapping[str, str] | None = None,
+    duckdb_config: DuckDBConfig | None = None,
     fault_at: str | None = None,
 ) -> PublishReport:
     """Publish `marts.<table>` of the work database to FILE and to Parquet, unless nothing changed.
@@ -79,7 +75,7 @@ def publish_marts(
     `duckdb_config` configures the connection that writes FILE; `fault_at` arms the crash tests' fault point.
     """
     with duckdb.connect(str(paths.work_db), read_only=True) as work:
-        fingerprint, rows = marts_fingerprint(work, work.execute("SELECT current_database()").fetchone()[0], tables)
+        fingerprint, rows = marts_fingerprint(work, one(work, "SELECT current_database()")[0], tables)
     if fingerprint == published_fingerprint(paths.warehouse, tables) and _serving_version(paths) == fingerprint:
         return PublishReport(changed=False, fingerprint=fingerprint, rows=rows)
     _write_serving(paths, tables, fingerprint)
@@ -87,15 +83,15 @@ def publish_marts(
     return PublishReport(changed=True, fingerprint=fingerprint, rows=rows)
 
 
-def _write_warehouse(paths: WarehousePaths, tables: Sequence[str], config: dict[str, str], fault_at: str | None) -> None:
+def _write_warehouse(paths: WarehousePaths, tables: Sequence[str], config: DuckDBConfig, fault_at: str | None) -> None:
     new_file = paths.warehouse.with_name(paths.warehouse.name + ".publishing")
     new_file.unlink(missing_ok=True)
     con = duckdb.connect(str(new_file), config=config)
     try:
-        con.execute(f"ATTACH {_sql_string(str(paths.work_db))} AS work (READ_ONLY)")
+        con.execute(f"ATTACH {lit(str(paths.work_db))} AS work (READ_ONLY)")
         con.execute("CREATE SCHEMA marts")
         for table in tables:
-            name = _quote(table)
+            name = ident(table)
             # Sorted copies: the same marts always give the same file content.
             con.execute(f"CREATE TABLE marts.{name} AS SELECT * FROM work.marts.{name} ORDER BY ALL")
         con.execute("DETACH work")
@@ -118,8 +114,8 @@ def _write_serving(paths: WarehousePaths, tables: Sequence[str], version: str) -
     folder.mkdir(parents=True)
     with duckdb.connect(str(paths.work_db), read_only=True) as work:
         for table in tables:
-            target = _sql_string(str(folder / f"{table}.parquet"))
-            work.execute(f"COPY (SELECT * FROM marts.{_quote(table)} ORDER BY ALL) TO {target} (FORMAT parquet)")
+            target = lit(str(folder / f"{table}.parquet"))
+            work.execute(f"COPY (SELECT * FROM marts.{ident(table)} ORDER BY ALL) TO {target} (FORMAT parquet)")
     temporary_link = paths.serving_dir / f".{CURRENT_LINK}.new"
     temporary_link.unlink(missing_ok=True)
     temporary_link.symlink_to(version)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_kpi.sql import one
+
 HEADLINE_KPIS = (
     "answer_rate",
     "callback_rate",
@@ -54,10 +56,8 @@ def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 
 def _month(con: duckdb.DuckDBPyConnection, month: str | None) -> date | None:
-    return con.execute(
-        "SELECT coalesce(CAST(? || '-01' AS DATE), max(period_start)) FROM marts.kpi_values WHERE period_grain = 'month'",
-        [month],
-    ).fetchone()[0]
+    query = "SELECT coalesce(CAST(? || '-01' AS DATE), max(period_start)) FROM marts.kpi_values WHERE period_grain = 'month'"
+    return one(con, query, [month])[0]
 
 
 def headline_table(con: duckdb.DuckDBPyConnection, period: date) -> str:

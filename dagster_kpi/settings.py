@@ -45,6 +45,10 @@ FAULT_STAGES = ("ingest", "dbt", "validation", "publish")
 PLANNED_EVENTS_AS_RANGES = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
+# The `config` of duckdb.connect.
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
+
 class SettingsError(UsageError):
     """A setting has a value the product cannot use; the message names the setting."""
 
@@ -82,7 +86,7 @@ class Settings:
         return WarehousePaths(self.warehouse)
 
     @property
-    def duckdb_config(self) -> dict[str, str]:
+    def duckdb_config(self) -> DuckDBConfig:
         """The `config` of every read-write DuckDB connection a run opens."""
         return {"memory_limit": self.memory_limit}
 

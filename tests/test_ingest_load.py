@@ -303,7 +303,7 @@ def test_quarantine_reason(tmp_path, con, source, change, column, reason, value)
     assert report.quarantined_by_reason == {reason: 1}
     names = CONTRACT[source].column_names
     quarantined = rows(con, f"SELECT * FROM quarantine.{source}")
-    texts = tuple(None if bad[n] == "" else bad[n] for n in names)  # the file's text, untrimmed
+    texts = tuple(None if bad.get(n, "") == "" else bad[n] for n in names)  # the file's text, untrimmed (a column it lacks: NULL)
     assert quarantined == [("f.csv", 2, column, reason, value, *texts, LOADED)]
     assert rows(con, f"SELECT _source_file, _source_row FROM raw.{source}") == [("f.csv", 1)]  # the valid row
     assert schema(con, f"quarantine.{source}")[5:-1] == [(n, "VARCHAR") for n in names]

@@ -29,7 +29,7 @@ from dagster_kpi.contract import Source, load_contract
 from dagster_kpi.generate import generate_landing
 from dagster_kpi.ingest import ExtractError, IngestReport, ingest_source
 from dagster_kpi.ingest.headers import map_headers
-from dagster_kpi.ingest.sql import ident
+from dagster_kpi.sql import ident
 
 CONTRACT = load_contract()
 LOADED = datetime(2026, 6, 1)  # `now` for the timestamp range: after the generated months
@@ -274,7 +274,7 @@ def corrupt_landing(src: Path, dst: Path, seed: int, rate: float) -> Corruption:
 
 def key_texts(source: Source) -> str:
     """SQL for raw's key columns as the text the files hold."""
-    return ", ".join(f"strftime({ident(k)}, '%Y-%m')" if source.column(k).type == "month" else ident(k)
+    return ", ".join(f"strftime({ident(k)}, '%Y-%m')" if source.column(k).type == "month" else f"CAST({ident(k)} AS VARCHAR)"
                      for k in source.key)  # fmt: skip
 
 

@@ -25,8 +25,8 @@ from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity,
 from dagster_kpi.contract import EventTime, Source, load_contract
 from dagster_kpi.defs.ingest import raw_asset_key
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.ingest.sql import ident
 from dagster_kpi.settings import freshness_env
+from dagster_kpi.sql import ident
 
 DAY_HOURS = 24.0
 
@@ -99,7 +99,8 @@ def describe(result: Freshness) -> str:
         return f"{result.source}: raw.{result.source} is empty, no data to judge ({limit})"
     column_type = load_contract()[result.source].column(result.column).type
     state = "fresh" if result.passed else "stale"
-    age = f"{_duration(result.age_hours)} old" if result.age_hours >= 0 else "in the future"
+    hours = result.age_hours or 0.0  # not None: there is a newest value
+    age = f"{_duration(hours)} old" if hours >= 0 else "in the future"
     return (
         f"{result.source} is {state}: newest {result.column} {_value(result.newest, column_type)}, "
         f"data through {result.data_end:%Y-%m-%d %H:%M:%S} is {age} ({limit})"
@@ -114,7 +115,7 @@ def evaluate(result: Freshness) -> AssetCheckResult:
     }
     if result.newest is not None:
         metadata["newest"] = MetadataValue.text(str(result.newest))
-        metadata["age_hours"] = MetadataValue.float(round(result.age_hours, 2))
+        metadata["age_hours"] = MetadataValue.float(round(result.age_hours or 0.0, 2))
     return AssetCheckResult(
         passed=result.passed, severity=AssetCheckSeverity.WARN, description=describe(result), metadata=metadata
     )
@@ -125,9 +126,7 @@ def local_now(timezone: str) -> datetime:
     return datetime.now(ZoneInfo(timezone)).replace(tzinfo=None, microsecond=0)
 
 
-def check_freshness(
-    con: duckdb.DuckDBPyConnection, source: str, now: datetime, max_age: float | None = None
-) -> AssetCheckResult:
+def check_freshness(con: duckdb.DuckDBPyConnection, source: str, now: datetime, max_age: float | None = None) -> AssetCheckResult:
     """The check's result for `raw.<source>` at `now` (max age: the contract's default unless given); a missing
     table is a failed warning."""
     if not table_exists(con, "raw", source):

@@ -36,8 +36,9 @@ def unverified_checks(instance: DagsterInstance, checks: dict[AssetKey, list[Ass
             if record is None or record.event is None or record.event.timestamp < built.timestamp:
                 problems.append(f"{name} has not run since the last build")
             elif record.status == AssetCheckExecutionRecordStatus.FAILED:
-                evaluation = record.event.dagster_event.asset_check_evaluation_data
-                if evaluation.severity == AssetCheckSeverity.ERROR:
+                event = record.event.dagster_event
+                evaluation = event.asset_check_evaluation_data if event else None
+                if evaluation is None or evaluation.severity == AssetCheckSeverity.ERROR:
                     problems.append(f"{name} failed")
     return problems
 

@@ -16,8 +16,8 @@ from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity,
 from dagster_kpi.contract import Source, load_contract
 from dagster_kpi.defs.ingest import raw_asset_key
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.ingest.sql import ident
 from dagster_kpi.settings import SCALARS, Settings
+from dagster_kpi.sql import ident
 
 THRESHOLD_ENV = SCALARS["max_quarantine_share"][0]
 DEFAULT_THRESHOLD = Settings.max_quarantine_share

@@ -10,7 +10,7 @@ import duckdb
 from dagster import ConfigurableResource
 
 from dagster_kpi.paths import WarehousePaths
-from dagster_kpi.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, Settings, contract_freshness_hours
+from dagster_kpi.settings import DEFAULT_LANDING, DEFAULT_WAREHOUSE, DuckDBConfig, Settings, contract_freshness_hours
 
 
 class KpiWarehouse(ConfigurableResource):
@@ -76,7 +76,7 @@ class KpiWarehouse(ConfigurableResource):
         return Path(self.landing_dir).resolve()
 
     @property
-    def duckdb_config(self) -> dict[str, str]:
+    def duckdb_config(self) -> DuckDBConfig:
         """The `config` of every read-write DuckDB connection a run opens."""
         return {"memory_limit": self.memory_limit}
 

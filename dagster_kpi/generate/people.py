@@ -192,7 +192,7 @@ def build_roster(rng: np.random.Generator, agents: int, period: Period) -> Roste
     team = np.arange(agents) % n_teams
     role = np.zeros(agents, dtype=np.int64)
     role[:n_teams] = 1
-    first_team = {}
+    first_team: dict[str, int] = {}
     for t, p in enumerate(profiles):
         first_team.setdefault(DEPARTMENT[p], t)
     managers = np.arange(n_teams, min(agents, n_teams + len(first_team)))

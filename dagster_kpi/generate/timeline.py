@@ -46,11 +46,11 @@ class Period:
 
     @property
     def start_s(self) -> int:
-        return seconds(self.start)
+        return int(seconds(self.start))
 
     @property
     def cutoff_s(self) -> int:
-        return seconds(self.cutoff)
+        return int(seconds(self.cutoff))
 
     def month_of(self, days: np.ndarray) -> np.ndarray:
         """Index of the month each day falls in."""

@@ -18,12 +18,12 @@ from pathlib import Path
 import duckdb
 
 from dagster_kpi.contract import Source
+from dagster_kpi.sql import ident, timestamp_lit
 
 from .errors import ExtractError, one_line
 from .headers import map_headers
 from .query import FilePlan, quarantine_sql, raw_sql, source_query
 from .readers import ROW_COLUMN, SUFFIXES, OpenedFile, open_file
-from .sql import ident, timestamp_lit
 
 
 @dataclass
@@ -147,7 +147,7 @@ def _read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path
                 headers = map_headers(source, landed_headers)
             plans.append(FilePlan(path.name, _landed_table(source, digest), ROW_COLUMN, headers))
         except (ValueError, OSError, duckdb.Error) as exc:
-            raise ExtractError(f"{source.name}/{path.name}: {one_line(exc)}") from exc
+            raise ExtractError(f"{source.name}/{path.name}: {one_line(str(exc))}") from exc
     return plans, digests
 
 

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dagster_kpi.contract import Column
-
-from .sql import ident, lit, timestamp_lit
+from dagster_kpi.sql import ident, lit, timestamp_lit
 
 # Trimmed from every value: ASCII whitespace, no-break space, ideographic space, BOM.
 WHITESPACE = " \t\r\n\u00a0\u3000\ufeff"

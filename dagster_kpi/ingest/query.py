@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from dagster_kpi.contract import Source
+from dagster_kpi.sql import ident, lit
 
 from .headers import HeaderMap
 from .parse import Check, clean, column_checks, parse_expr
-from .sql import ident, lit
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ import duckdb
 import openpyxl
 import pyarrow as pa
 
+from dagster_kpi.sql import ident, lit
+
 from .encoding import is_utf8, transcode
-from .sql import ident, lit
 
 ROW_COLUMN = "__row"
 GLOB_CHARACTERS = frozenset("*?[]{}")

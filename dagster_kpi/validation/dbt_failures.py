@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import duckdb
 
-from dagster_kpi.ingest.sql import ident, lit
+from dagster_kpi.sql import ident, lit
 
 AUDIT_SCHEMA = "audit"  # dbt_project/tests/**: config(store_failures=true, schema='audit')
 MESSAGE_COLUMN = "mismatch"  # a test's readable description of a failing row, when it has one

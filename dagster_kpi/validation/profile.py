@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from dagster_kpi.contract import Source
-from dagster_kpi.ingest.sql import ident, lit
+from dagster_kpi.sql import ident, lit
 from dagster_kpi.validation.suites import PREVIOUS_ROWS, non_null_floor, previous_values
 
 PROFILE_SCHEMA = "validation"
