@@ -54,10 +54,7 @@ def test_defaults_macro_carries_each_default_as_sql() -> None:
 def test_event_months_union_every_listed_column_with_its_filter() -> None:
     text = render_event_months_model(parse_contract(SMALL_CONTRACT))
     assert text.count("union all") == 2
-    assert (
-        "    select cast(placed_at as date) as event_date\n    from {{ ref('stg_orders') }}\n    where not is_void\n"
-        in text
-    )
+    assert "    select cast(placed_at as date) as event_date\n    from {{ ref('stg_orders') }}\n    where not is_void\n" in text
     assert "    select cast(counted_on as date) as event_date\n    from {{ ref('stg_stock') }}\n)" in text
 
 
