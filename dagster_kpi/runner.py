@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import WarehousePaths
 from dagster_kpi.settings import Settings, configure_dagster_process
+from dagster_kpi.validation.dbt_failures import first_failure_row
 
 WAREHOUSE_SUFFIXES = (".duckdb", ".db")
 DUCKDB_MAGIC = b"DUCK"
@@ -98,17 +100,23 @@ def _run_job(settings: Settings, month: str | None) -> RunOutcome:
             tags=run_partition_tags(monthly_partitions(settings.first_month), month),
         )
     return RunOutcome(
-        success=result.success, reason="" if result.success else blocking_reason(result), ingest=ingest_summary(result)
+        success=result.success,
+        reason="" if result.success else blocking_reason(result, paths.work_db),
+        ingest=ingest_summary(result),
     )
 
 
-def blocking_reason(result: ExecuteInProcessResult) -> str:
-    """The first failed check, else the first failed step, as one line."""
+def blocking_reason(result: ExecuteInProcessResult, work_db: Path | None = None) -> str:
+    """The first failed check, else the first failed step, as one line.
+
+    A failed dbt test that stored its failing rows in `work_db` is explained by its first row.
+    """
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
             if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
-                detail = _first_line(evaluation.description or "")
+                stored = stored_failure(work_db, evaluation.check_name) if work_db else None
+                detail = stored or _first_line(evaluation.description or "")
                 return f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed: {detail}"
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
@@ -118,6 +126,17 @@ def blocking_reason(result: ExecuteInProcessResult) -> str:
             message = failure.error.message if failure.error else "unknown error"
             return f"step {event.step_key} failed: {_first_line(message)}"
     return "the run did not complete"
+
+
+def stored_failure(work_db: Path, check_name: str) -> str | None:
+    """The first failing row a dbt test of that name stored, if the work database holds one."""
+    if not work_db.is_file():
+        return None
+    try:
+        with duckdb.connect(str(work_db), read_only=True) as con:
+            return first_failure_row(con, check_name)
+    except duckdb.Error:
+        return None
 
 
 def ingest_summary(result: ExecuteInProcessResult) -> dict[str, dict[str, object]]:

@@ -1,0 +1,41 @@
+"""The one-line reason `kpi run` gives when a run does not publish."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+from dagster import AssetCheckSeverity, AssetKey, DagsterEventType
+
+from dagster_kpi.runner import blocking_reason
+
+
+def check_failed(name: str, description: str, severity: AssetCheckSeverity = AssetCheckSeverity.ERROR) -> SimpleNamespace:
+    evaluation = SimpleNamespace(passed=False, severity=severity, check_name=name, description=description,
+                                 asset_key=AssetKey(["marts", "kpi_values"]))  # fmt: skip
+    return SimpleNamespace(event_type=DagsterEventType.ASSET_CHECK_EVALUATION, asset_check_evaluation_data=evaluation)
+
+
+def test_a_failed_dbt_test_is_explained_by_its_first_stored_row(tmp_path: Path):
+    work_db = tmp_path / "work.duckdb"
+    with duckdb.connect(str(work_db)) as con:
+        con.execute("CREATE SCHEMA audit")
+        con.execute("CREATE TABLE audit.reconcile_call_volume AS SELECT * FROM (VALUES "
+                    "('call_volume 2024-02: published value 4; straight from staging value 3')) t(mismatch)")  # fmt: skip
+    result = SimpleNamespace(all_events=[
+        check_failed("freshness", "calls is stale", AssetCheckSeverity.WARN),  # a warning never blocks
+        check_failed("reconcile_call_volume", "Got 1 result, configured to fail if != 0"),
+    ])  # fmt: skip
+    assert blocking_reason(result, work_db) == (  # type: ignore[arg-type]
+        "check reconcile_call_volume on marts/kpi_values failed: "
+        "call_volume 2024-02: published value 4; straight from staging value 3"
+    )
+    # Without stored rows (another check, or no work database yet) the check's own description stands.
+    other = SimpleNamespace(all_events=[check_failed("unique_kpi_values", "Got 2 results, configured to fail if != 0")])
+    assert blocking_reason(other, work_db) == (  # type: ignore[arg-type]
+        "check unique_kpi_values on marts/kpi_values failed: Got 2 results, configured to fail if != 0"
+    )
+    assert blocking_reason(result, tmp_path / "absent.duckdb").endswith(  # type: ignore[arg-type]
+        "failed: Got 1 result, configured to fail if != 0"
+    )
