@@ -1,5 +1,5 @@
 -- Every month that holds a record is a month of the period spine.
-{{ config(meta={'dagster': {'asset_key': ['intermediate', 'int_periods']}}) }}
+{{ config(meta={'dagster': {'ref': {'name': 'int_periods'}}}) }}
 select events.event_month
 from {{ ref('int_event_months') }} as events
 left join {{ ref('int_periods') }} as periods
