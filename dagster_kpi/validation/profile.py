@@ -41,8 +41,9 @@ def _profile_query(source: Source) -> str:
     entries = []
     for col in source.columns:
         name = ident(col.name)
+        text = f"CAST({name} AS VARCHAR)"
         categories = (
-            f"coalesce(list(DISTINCT {name} ORDER BY {name}) FILTER (WHERE {name} IS NOT NULL), [])"
+            f"coalesce(list(DISTINCT {text} ORDER BY {text}) FILTER (WHERE {name} IS NOT NULL), [])"
             if col.values
             else "NULL::VARCHAR[]"
         )
