@@ -11,7 +11,6 @@ source has nothing to compare with, passes and is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import duckdb
 
 from dagster_kpi.contract import Source
 from dagster_kpi.paths import EXPECTATIONS_DIR
+from dagster_kpi.settings import DuckDBConfig
 from dagster_kpi.validation.docs import RunDocs
 from dagster_kpi.validation.profile import RawProfile, previous_profile, record_profile, suite_parameters
 from dagster_kpi.validation.result import FailedExpectation
@@ -71,13 +71,13 @@ def check_raw_drift(
     db_path: Path,
     source: Source,
     *,
-    duckdb_config: Mapping[str, str] | None = None,
+    duckdb_config: DuckDBConfig | None = None,
     docs: RunDocs | None = None,
     accept: bool = False,
     directory: Path = EXPECTATIONS_DIR,
 ) -> DriftResult:
     """Validate `raw.<source>` with its suite against the previous accepted load; record it when it passes or `accept`."""
-    config = dict(duckdb_config or {})
+    config: DuckDBConfig = dict(duckdb_config or {})
     with duckdb.connect(str(db_path), config=config) as con:
         previous = previous_profile(con, source.name)
     validation = validate_table(

@@ -81,7 +81,8 @@ def _copy_static_files(run_dir: Path) -> None:
 def write_run_docs(docs: RunDocs, suite: gx.ExpectationSuite, result: ExpectationSuiteValidationResult) -> Path:
     """Add `result` of `suite` to the run's Data Docs, re-render its index, prune old runs; the index path."""
     run = RunIdentifier(run_name=docs.run_id, run_time=datetime.now(UTC))
-    result.meta.update(run_id=run, validation_time=run.run_time)
+    result.meta["run_id"] = run
+    result.meta["validation_time"] = run.run_time  # a datetime, as GX's own runs set it
     suite_key = ExpectationSuiteIdentifier(name=suite.name)
     result_key = ValidationResultIdentifier(expectation_suite_identifier=suite_key, run_id=run, batch_identifier=result.batch_id)
     with docs_lock(docs.root):

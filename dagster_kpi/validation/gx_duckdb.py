@@ -16,7 +16,7 @@ disposes both engines GX creates, so the file is free again when it returns.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ from great_expectations.datasource.fluent.interfaces import Batch
 from great_expectations.execution_engine import sqlalchemy_execution_engine
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+from dagster_kpi.settings import DuckDBConfig
+
 
 class _DialectName(str):
     """A dialect name that GX accepts beside its own enum members (it reads `.value`)."""
@@ -46,7 +48,8 @@ class _DialectName(str):
 def _keep_duckdb_connection() -> None:
     dialects = sqlalchemy_execution_engine._PERSISTED_CONNECTION_DIALECTS
     if "duckdb" not in dialects:
-        sqlalchemy_execution_engine._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DialectName("duckdb"))
+        # GX types the tuple as its own dialects only; it reads nothing but `.value` of each.
+        sqlalchemy_execution_engine._PERSISTED_CONNECTION_DIALECTS = (*dialects, _DialectName("duckdb"))  # type: ignore[assignment]
 
 
 def _quiet_context() -> EphemeralDataContext:
@@ -82,14 +85,14 @@ def _default_schema(schema: str) -> Callable[[Any, Any, Any], None]:
 
 
 @contextmanager
-def duckdb_batch(db_path: Path, schema: str, table: str, duckdb_config: Mapping[str, str] | None = None) -> Iterator[Batch]:
+def duckdb_batch(db_path: Path, schema: str, table: str, duckdb_config: DuckDBConfig | None = None) -> Iterator[Batch]:
     """The whole of `schema.table` as a GX batch, on a connection with `duckdb_config`; the file is released on exit."""
     if not db_path.is_file():
         raise FileNotFoundError(f"DuckDB file not found: {db_path}")
     _keep_duckdb_connection()
     url = sa.URL.create("duckdb", database=str(db_path.resolve()))
     # Named after the schema, so a batch reads `raw-calls` or `marts-kpi_values` in Data Docs.
-    source = _quiet_context().data_sources.add_sql(
+    source = _quiet_context().data_sources.add_sql(  # type: ignore[call-arg]  # `kwargs` is missing from GX's stub only
         schema,
         connection_string=url.render_as_string(hide_password=False),
         kwargs={"connect_args": {"config": dict(duckdb_config or {})}},

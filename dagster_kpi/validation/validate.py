@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster_kpi.paths import EXPECTATIONS_DIR
+from dagster_kpi.settings import DuckDBConfig
 from dagster_kpi.validation.docs import RunDocs
 from dagster_kpi.validation.result import ValidationResult, failed_expectations, failure_lines
 from dagster_kpi.validation.suites import read_suite
@@ -18,7 +19,7 @@ def validate_table(
     suite_name: str,
     directory: Path = EXPECTATIONS_DIR,
     docs: RunDocs | None = None,
-    duckdb_config: Mapping[str, str] | None = None,
+    duckdb_config: DuckDBConfig | None = None,
     parameters: Mapping[str, Any] | None = None,
 ) -> ValidationResult:
     """Validate `schema.table` in `db_path` with `<directory>/<suite_name>.json`.
