@@ -33,7 +33,8 @@ class RunStages:
 
 def stage_of(step_key: str, check_steps: set[str]) -> str:
     """dbt_models: dbt (its dbt tests included); published__*: publish; steps that only evaluate asset checks
-    (Great Expectations suites, reconciliations, quarantine shares): validation; the raw__<source> assets: ingest.
+    (Great Expectations suites, quarantine shares): validation; the raw__<source> assets: ingest. The reconciliations
+    are dbt tests: their time counts as dbt.
     """
     if step_key == "dbt_models":
         return "dbt"
