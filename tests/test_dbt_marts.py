@@ -148,7 +148,7 @@ def failures(manifest: dict, mart_tests: dict[str, str], rows: dict[str, list[tu
     """Run every mart test on marts holding `rows` (and a roster); the tests that return rows, with the rows."""
     database = _models(manifest)["kpi_values"]["database"]
     with duckdb.connect() as con:
-        con.execute(f'attach \':memory:\' as "{database}"')
+        con.execute(f"attach ':memory:' as \"{database}\"")
         con.execute(f'use "{database}"')
         con.execute("create schema marts")
         con.execute("create schema intermediate")

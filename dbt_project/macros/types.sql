@@ -11,9 +11,9 @@
     double
 {%- endmacro %}
 
-{# Whole seconds from one timestamp to another. #}
+{# Whole seconds from one timestamp to another, as one line of SQL. #}
 {% macro seconds_between(start_ts, end_ts) -%}
-    {{ dbt.datediff(start_ts, end_ts, 'second') }}
+    {{ dbt.datediff(start_ts, end_ts, 'second') | trim }}
 {%- endmacro %}
 
 {# A trimmed text value, empty text as NULL. #}

@@ -19,14 +19,29 @@ employed as (
         and (agents.left_on is null or agents.left_on >= periods.period_start)
 )
 
-select period_grain, period_start, period_end,
-    'center' as level, 'center' as entity_id, '{{ dbt.escape_single_quotes(var("center_name")) }}' as entity_name
+select
+    period_grain,
+    period_start,
+    period_end,
+    'center' as level,
+    'center' as entity_id,
+    '{{ dbt.escape_single_quotes(var("center_name")) }}' as entity_name
 from periods
 union all
-select distinct period_grain, period_start, period_end,
-    'team' as level, team as entity_id, team as entity_name
+select distinct
+    period_grain,
+    period_start,
+    period_end,
+    'team' as level,
+    team as entity_id,
+    team as entity_name
 from employed
 union all
-select period_grain, period_start, period_end,
-    'agent' as level, agent_id as entity_id, agent_name as entity_name
+select
+    period_grain,
+    period_start,
+    period_end,
+    'agent' as level,
+    agent_id as entity_id,
+    agent_name as entity_name
 from employed

@@ -3,7 +3,9 @@
 -- those months.
 {%- set max_months = 1200 %}
 with bounds as (
-    select min(event_month) as first_month, max(event_month) as last_month
+    select
+        min(event_month) as first_month,
+        max(event_month) as last_month
     from {{ ref('int_event_months') }}
 ),
 
@@ -17,11 +19,20 @@ months as (
 ),
 
 starts as (
-    select 'month' as period_grain, period_start from months
+    select
+        'month' as period_grain,
+        period_start
+    from months
     union all
-    select distinct 'quarter' as period_grain, cast({{ dbt.date_trunc('quarter', 'period_start') }} as date) from months
+    select distinct
+        'quarter' as period_grain,
+        cast({{ dbt.date_trunc('quarter', 'period_start') }} as date)
+    from months
     union all
-    select distinct 'year' as period_grain, cast({{ dbt.date_trunc('year', 'period_start') }} as date) from months
+    select distinct
+        'year' as period_grain,
+        cast({{ dbt.date_trunc('year', 'period_start') }} as date)
+    from months
 )
 
 select

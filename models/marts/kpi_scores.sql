@@ -3,7 +3,10 @@
 -- NULL points. rule_type and target (in the KPI's published unit; for a tiered
 -- rule, the threshold of its best band) let a report show what was aimed at.
 with best_bands as (
-    select rule_set, kpi_code, max(band_score) as band_score
+    select
+        rule_set,
+        kpi_code,
+        max(band_score) as band_score
     from {{ ref('scoring_bands') }}
     group by rule_set, kpi_code
 ),

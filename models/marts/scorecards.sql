@@ -13,20 +13,28 @@
 {%- set bottom = var('improvement_plan_bottom', 3) %}
 {%- set at_risk_below = var('at_risk_below', 60) %}
 
-with ranked as (
+with totals as (
     select
-        totals.*,
-        case when total_score is not null then rank() over (
-            partition by period_start, level, case when total_score is null then 0 else 1 end
-            order by total_score desc
-        ) end as score_rank,
+        *,
+        -- Ranks are taken among the entities with a total only, whatever the engine's NULL order.
+        case when total_score is null then 0 else 1 end as has_total
+    from {{ ref('score_totals') }}
+),
+
+ranked as (
+    select
+        *,
+        case
+            when total_score is not null
+                then rank() over (partition by period_start, level, has_total order by total_score desc)
+        end as score_rank,
         -- 1 + the number of ranked entities strictly lower
-        case when total_score is not null then rank() over (
-            partition by period_start, level, case when total_score is null then 0 else 1 end
-            order by total_score
-        ) end as rank_from_bottom,
+        case
+            when total_score is not null
+                then rank() over (partition by period_start, level, has_total order by total_score)
+        end as rank_from_bottom,
         count(total_score) over (partition by period_start, level) as ranked_entities
-    from {{ ref('score_totals') }} as totals
+    from totals
 ),
 
 grades as (
@@ -96,8 +104,10 @@ select
     cast(ranked.score_rank as integer) as rank,
     cast(ranked.ranked_entities as integer) as ranked_entities,
     pays.pay_ratio,
-    cast(coalesce(case when award_runs.awarded_months = {{ run_months }} then awards.award_amount end, 0)
-        as {{ type_double() }}) as award_amount,
+    cast(
+        coalesce(case when award_runs.awarded_months = {{ run_months }} then awards.award_amount end, 0)
+        as {{ type_double() }}
+    ) as award_amount,
     coalesce(ranked.ranked_entities > {{ bottom }} and ranked.rank_from_bottom <= {{ bottom }}, false)
         as improvement_plan_required,
     coalesce(ranked.total_score < {{ at_risk_below }} and previous.total_score < {{ at_risk_below }}, false)

@@ -12,7 +12,10 @@ with agent_totals as (
 ),
 
 scored as (
-    select agent_totals.period_start, agent_totals.total_score, roster.team
+    select
+        agent_totals.period_start,
+        agent_totals.total_score,
+        roster.team
     from agent_totals
     inner join {{ ref('int_agents') }} as roster
         on roster.agent_id = agent_totals.agent_id

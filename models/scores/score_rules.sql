@@ -3,7 +3,10 @@
 -- scale turns a published value into the rule's unit: ratios are scored in
 -- percent (x 100), everything else as published.
 with band_counts as (
-    select rule_set, kpi_code, count(*) as band_count
+    select
+        rule_set,
+        kpi_code,
+        count(*) as band_count
     from {{ ref('scoring_bands') }}
     group by rule_set, kpi_code
 )

@@ -4,17 +4,30 @@
 -- attributed by its own agent_id: a complaint to the agent it names, a contact
 -- to the agent who handled it; a team pools its agents' complaints and contacts.
 with facts as (
-    select received_date as event_date, agent_id, 1 as numerator, 0 as denominator
+    select
+        received_date as event_date,
+        agent_id,
+        1 as numerator,
+        0 as denominator
     from {{ ref('stg_complaints') }}
     union all
-    select offered_date as event_date, agent_id, 0 as numerator, 1 as denominator
+    select
+        offered_date as event_date,
+        agent_id,
+        0 as numerator,
+        1 as denominator
     from {{ ref('stg_calls') }}
     where is_valid
         and direction = 'inbound'
         and outcome = 'answered'
     union all
-    select created_date as event_date, agent_id, 0 as numerator, 1 as denominator
+    select
+        created_date as event_date,
+        agent_id,
+        0 as numerator,
+        1 as denominator
     from {{ ref('stg_tickets') }}
     where not is_cancelled
 )
+
 {{ aggregate_kpi('facts', method='sum') }}

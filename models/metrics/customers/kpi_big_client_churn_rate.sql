@@ -4,18 +4,27 @@
 -- big inside the period and churned in it counts there but not in the
 -- denominator. Centre level, every period of the spine.
 with periods as (
-    select period_grain, period_start, period_end from {{ ref('int_periods') }}
+    select
+        period_grain,
+        period_start,
+        period_end
+    from {{ ref('int_periods') }}
     where {{ period_in_refresh_window('period_grain', 'period_start') }}
 ),
 
 big_clients as (
-    select big_client_from, churned_at
+    select
+        big_client_from,
+        churned_at
     from {{ ref('stg_customers') }}
     where is_big_client
 ),
 
 active_at_start as (
-    select periods.period_grain, periods.period_start, count(*) as n_active
+    select
+        periods.period_grain,
+        periods.period_start,
+        count(*) as n_active
     from periods
     inner join big_clients
         on (big_clients.big_client_from is null or big_clients.big_client_from < periods.period_start)
@@ -24,7 +33,10 @@ active_at_start as (
 ),
 
 churned as (
-    select periods.period_grain, periods.period_start, count(*) as n_churned
+    select
+        periods.period_grain,
+        periods.period_start,
+        count(*) as n_churned
     from periods
     inner join big_clients
         on big_clients.churned_at between periods.period_start and periods.period_end

@@ -4,7 +4,11 @@
 -- hired and gone inside the period counts in the numerator only. Centre (every
 -- period of the spine) and team (by the agent's current team) levels.
 with periods as (
-    select period_grain, period_start, period_end from {{ ref('int_periods') }}
+    select
+        period_grain,
+        period_start,
+        period_end
+    from {{ ref('int_periods') }}
     where {{ period_in_refresh_window('period_grain', 'period_start') }}
 ),
 

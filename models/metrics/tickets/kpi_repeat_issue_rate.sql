@@ -4,7 +4,14 @@
 -- repeat_window_days later (the edge included). The follow-up may fall in a
 -- later period; the resolved ticket counts in its own period.
 with tickets as (
-    select ticket_id, agent_id, customer_id, issue_type, created_at, resolved_at, resolved_date
+    select
+        ticket_id,
+        agent_id,
+        customer_id,
+        issue_type,
+        created_at,
+        resolved_at,
+        resolved_date
     from {{ ref('stg_tickets') }}
     where not is_cancelled
 ),
@@ -38,4 +45,5 @@ facts as (
     left join repeated
         on repeated.ticket_id = resolved.ticket_id
 )
+
 {{ aggregate_kpi('facts', method='sum') }}
