@@ -26,6 +26,9 @@ from dagster_kpi.generate.write import write_csv
 
 SMALL = {"months": 2, "agents": 20, "scale": 0.02, "seed": 11}
 CONTRACT = load_contract()
+# Sources of the assessment without a generator yet: their folders are empty extracts.
+NOT_GENERATED = ("attendance", "shift_swaps", "ratings", "violations", "fee_collection", "facility_checks")
+GENERATED = {name: source for name, source in CONTRACT.items() if name not in NOT_GENERATED}
 STAMP = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}( \d{2}:\d{2}:\d{2})?")
 
 
@@ -72,8 +75,10 @@ def _canonical(aliases: dict[str, str], value: object) -> str:
 
 def test_every_source_gets_a_folder_with_rows(landing):
     out, rows = landing
-    assert list(rows) == list(CONTRACT)
-    for name, source in CONTRACT.items():
+    assert list(rows) == list(GENERATED)
+    for name in NOT_GENERATED:
+        assert (out / name).is_dir() and not any((out / name).iterdir()), name
+    for name, source in GENERATED.items():
         assert any((out / name).iterdir()), name
         assert rows[name] == len(read_source(out / name, source)), name
 
@@ -89,7 +94,7 @@ def test_same_arguments_give_identical_bytes(landing, tmp_path):
 
 def test_every_row_is_valid_per_the_contract(landing):
     out, _ = landing
-    for name, source in CONTRACT.items():
+    for name, source in GENERATED.items():
         frame = read_source(out / name, source)
         for column in source.columns:
             assert column.name in frame, f"{name}.{column.name} missing"
@@ -136,7 +141,18 @@ def test_gbk_exports_carry_chinese_headers_and_values(landing):
 def test_xlsx_exports_read_back_with_typed_dates(landing):
     out, rows = landing
     agents = pd.read_excel(out / "agents" / "人员档案.xlsx")
-    assert list(agents.columns) == ["工号", "姓名", "班组", "部门", "role", "入职日期", "离职日期"]
+    assert list(agents.columns) == [
+        "工号",
+        "姓名",
+        "班组",
+        "部门",
+        "role",
+        "入职日期",
+        "离职日期",
+        "职级",
+        "试用期截止",
+        "绩效工资基数",
+    ]
     assert len(agents) == rows["agents"]
     assert set(agents["role"]) == {"客服专员", "组长", "主管"}
     assert pd.api.types.is_datetime64_any_dtype(agents["入职日期"])
@@ -181,7 +197,7 @@ def _times(values: pd.Series) -> pd.Series:
 
 def test_records_respect_timing_and_roster(landing):
     out, _ = landing
-    frames = {name: read_source(out / name, source) for name, source in CONTRACT.items()}
+    frames = {name: read_source(out / name, source) for name, source in GENERATED.items()}
     roster = frames["agents"].set_index("agent_id")
     for name, frame in frames.items():
         if "agent_id" in frame:
@@ -222,10 +238,11 @@ def test_nothing_happens_after_today(tmp_path):
     start = str(np.datetime64(today, "M") - 1)
     generate_landing(tmp_path, months=2, agents=12, scale=0.01, seed=3, start=start)
     latest = []
-    for name, source in CONTRACT.items():
+    for name, source in GENERATED.items():
         frame = read_source(tmp_path / name, source)
         for column in source.columns:
-            if column.type in ("timestamp", "date"):
+            # A probation's end is a plan, not an event: a recent joiner's lies ahead.
+            if column.type in ("timestamp", "date") and column.name != "probation_until":
                 values = frame[column.name].dropna().map(lambda v: pd.Timestamp(str(v).replace("/", "-")))
                 latest.extend(values.tolist())
     assert max(latest) < pd.Timestamp(today)

@@ -91,6 +91,8 @@ def build_complaints(
             "is_responsible": col.flags(responsible, responsible_known),
             "resolved_at": col.timestamps(resolved, done),
             "satisfied": col.flags(satisfied, verdict),
+            # major -> urgent, serious -> high, general -> normal (col.PRIORITIES follows SEVERITIES)
+            "priority": col.labels(col.PRIORITIES, severity),
             "备注": col.labels(REMARKS, remark),
         }
     )

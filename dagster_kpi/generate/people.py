@@ -91,6 +91,10 @@ AFFINITY = {
 }
 ROLE_WORK = {"agent": 1.0, "team_lead": 0.3, "manager": 0.0}
 ROLES = ("agent", "team_lead", "manager")
+LEVELS = ("junior", "intermediate", "senior", "expert")
+LEVEL_FROM_YEARS = (0.0, 1.0, 3.0, 6.0)  # years of service from which each level starts
+PAY_BASE = (3000.0, 3600.0, 4200.0, 5000.0)  # 绩效工资基数 per level, yuan a month
+PROBATION_DAYS = 90
 
 PICK_SLOTS = 4096  # resolution of the per-day work shares
 FAR = 10**9  # day number standing in for "no hire date" / "not left"
@@ -160,8 +164,20 @@ class Roster:
                 "role": col.labels(ROLES, self.role),
                 "hired_on": col.dates(self.hired),
                 "left_on": col.dates(self.left),
+                "level": col.labels(LEVELS, self.level),
+                "probation_until": col.dates(self.hired + np.timedelta64(PROBATION_DAYS, "D")),
+                "pay_base": col.floats(np.array(PAY_BASE)[np.maximum(self.level, 0)], self.level >= 0),
             }
         )
+
+    @property
+    def level(self) -> np.ndarray:
+        """Index into LEVELS by years of service before the latest hire date (-1: hire date unknown)."""
+        known = ~np.isnat(self.hired)
+        if not known.any():
+            return np.full(len(self), -1)
+        years = (self.hired[known].max() - self.hired).astype("timedelta64[D]").astype(np.int64) / 365.25
+        return np.where(known, np.searchsorted(LEVEL_FROM_YEARS, np.where(known, years, 0), side="right") - 1, -1)
 
 
 def _team_names(count: int) -> tuple[tuple[str, ...], tuple[str, ...]]:

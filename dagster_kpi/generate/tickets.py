@@ -142,6 +142,7 @@ def build_tickets(rng: np.random.Generator, period: Period, roster: Roster, cust
             "status": col.labels(STATUSES, f["status"]),
             "first_contact_resolution": col.flags(f["fcr"], f["fcr_known"]),
             "reopened_count": col.ints(f["reopened"], f["reopened_known"]),
+            "priority": col.labels(col.PRIORITIES, col.spread_priorities(np.arange(1, n + 1))),
         }
     )
     contacts = Contacts("ticket", ids, customer, f["agent"], created)
