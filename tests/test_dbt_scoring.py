@@ -11,7 +11,7 @@ would edit the CSVs), so that every point depends only on KPIs this fixture feed
 
 Grades, pay and awards use the default seeds. Six agents, employed throughout January-April
 2024: team T1 = a1, a2, a3 and team T2 = a4, a5, a6. The default rule seeds themselves are
-checked against kpis.md at the end.
+checked against the scoring rules of the KPI specification at the end (as docs/scoring.md lists them).
 """
 
 from __future__ import annotations
@@ -349,7 +349,7 @@ def test_other_kpi_values_are_published_unchanged(work_db: Path) -> None:
     assert differences == []
 
 
-# --- the default rule seeds are the tables of kpis.md ------------------------------------------
+# --- the default rule seeds are the scoring tables of the KPI specification (docs/scoring.md) ---------
 
 
 def read_seed(name: str) -> list[tuple[str, ...]]:
