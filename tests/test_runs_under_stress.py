@@ -44,6 +44,11 @@ READER = textwrap.dedent(
 )
 
 
+# The larger landing folder is another synthetic data set, not a later extract of the smaller one: a category
+# of a small source can vanish, which the raw drift check would rightly block. These runs accept the drift.
+ANOTHER_DATA_SET = {"KPI_ACCEPT_RAW_DRIFT": "true"}
+
+
 def kpi_run(landing: Path, warehouse: Path, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "dagster_kpi.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse)],
@@ -93,11 +98,11 @@ def test_readers_never_see_an_error_while_runs_are_killed_at_every_stage_and_the
     )
     try:
         for stage in STAGES:
-            killed = kpi_run(landing, warehouse, **{FAULT_ENV: stage})
+            killed = kpi_run(landing, warehouse, **{FAULT_ENV: stage}, **ANOTHER_DATA_SET)
             assert killed.returncode == -9, (stage, killed.stderr[-2000:])
             assert digest(warehouse) == before, stage
             assert kpi_value_count(warehouse) == before_count, stage
-        result = kpi_run(landing, warehouse)
+        result = kpi_run(landing, warehouse, **ANOTHER_DATA_SET)
     finally:
         stop.touch()
         out, err = reader.communicate(timeout=60)
