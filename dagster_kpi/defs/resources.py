@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -33,39 +35,17 @@ class KpiWarehouse(ConfigurableResource):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KpiWarehouse:
-        return cls(
-            landing_dir=str(settings.landing),
-            warehouse=str(settings.warehouse),
-            first_month=settings.first_month,
-            timezone=settings.timezone,
-            memory_limit=settings.memory_limit,
-            max_quarantine_share=settings.max_quarantine_share,
-            freshness_hours=dict(settings.freshness_hours),
-            sensor_interval_seconds=settings.sensor_interval_seconds,
-            sensor_settle_seconds=settings.sensor_settle_seconds,
-            data_docs_keep=settings.data_docs_keep,
-            dbt_vars=dict(settings.dbt_vars),
-            accept_raw_drift=settings.accept_raw_drift,
-            fault_at=settings.fault_at,
-        )
+        values: dict[str, Any] = {f.name: getattr(settings, f.name) for f in fields(Settings)}
+        values = {name: dict(v) if isinstance(v, Mapping) else v for name, v in values.items()}
+        return cls(landing_dir=str(values.pop("landing")), warehouse=str(values.pop("warehouse")), **values)
 
     @property
     def settings(self) -> Settings:
-        return Settings(
-            landing=self.landing,
-            warehouse=self.paths.warehouse,
-            first_month=self.first_month,
-            timezone=self.timezone,
-            memory_limit=self.memory_limit,
-            max_quarantine_share=self.max_quarantine_share,
-            freshness_hours=contract_freshness_hours() | self.freshness_hours,
-            sensor_interval_seconds=self.sensor_interval_seconds,
-            sensor_settle_seconds=self.sensor_settle_seconds,
-            data_docs_keep=self.data_docs_keep,
-            dbt_vars=dict(self.dbt_vars),
-            accept_raw_drift=self.accept_raw_drift,
-            fault_at=self.fault_at,
-        )
+        values: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in fields(Settings) if f.name not in ("landing", "warehouse")
+        }
+        values["freshness_hours"] = contract_freshness_hours() | self.freshness_hours
+        return Settings(landing=self.landing, warehouse=self.paths.warehouse, **values)
 
     @property
     def paths(self) -> WarehousePaths:
