@@ -29,7 +29,7 @@ DUCKDB_TYPES: dict[str, str] = {
 
 # Lineage columns appended to every raw table.
 LINEAGE_COLUMNS: dict[str, str] = {
-    "_source_file": "VARCHAR",  # file name inside the source's landing folder
+    "_source_file": "VARCHAR",  # the file's path inside the source's landing folder
     "_source_row": "BIGINT",  # 1-based data row number (the header is not counted)
     "_loaded_at": "TIMESTAMP",  # when the run loaded the row
 }

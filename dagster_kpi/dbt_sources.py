@@ -31,7 +31,7 @@ HEADER = (
 )
 
 LINEAGE_DESCRIPTIONS: dict[str, str] = {
-    "_source_file": "Lineage: file name inside the source's landing folder.",
+    "_source_file": "Lineage: the file's path inside the source's landing folder (e.g. 2026-10/calls.csv).",
     "_source_row": "Lineage: 1-based data row of that file (the header is not counted).",
     "_loaded_at": "Lineage: when the run loaded the row.",
 }

@@ -223,12 +223,26 @@ def test_absent_folder_gives_empty_tables_with_the_schema(tmp_path, con):
 
 
 def test_empty_required_folder_is_an_empty_extract_and_other_files_are_ignored(tmp_path, con):
-    for name in (".DS_Store", "README.md", "readme.txt", "~$agents.xlsx"):
+    for name in (".DS_Store", "README.md", "readme.txt", "~$agents.xlsx", ".archive/agents.csv", "old/README"):
         put(tmp_path, "agents", name, b"\x00junk")
     (tmp_path / "agents" / "archive").mkdir()
     report = ingest(con, tmp_path, "agents")
     assert (report.files, report.rows_read) == ([], 0)
     assert rows(con, "SELECT count(*) FROM raw.agents") == [(0,)]
+
+
+def test_sub_folders_are_read_and_a_data_file_named_readme_is_data(tmp_path, con):
+    put(tmp_path, "calls", "2026-10/calls.csv", csv_bytes([CALL]), mtime=1_700_000_000)
+    put(tmp_path, "calls", "2026-11/week1/calls.csv", csv_bytes([CALL | {"call_id": "C2"}]), mtime=1_700_000_100)
+    put(tmp_path, "calls", "Readme_calls_2026-12.csv", csv_bytes([CALL | {"call_id": "C3"}]), mtime=1_700_000_200)
+    put(tmp_path, "calls", "2026-11/README.md", b"# notes on the November extracts\n")
+    report = ingest(con, tmp_path, "calls")
+    assert report.files == ["2026-10/calls.csv", "2026-11/week1/calls.csv", "Readme_calls_2026-12.csv"]
+    assert rows(con, "SELECT call_id, _source_file, _source_row FROM raw.calls ORDER BY call_id") == [
+        ("C1", "2026-10/calls.csv", 1), ("C2", "2026-11/week1/calls.csv", 1), ("C3", "Readme_calls_2026-12.csv", 1)]  # fmt: skip
+    put(tmp_path, "calls", "2026-11/notes.txt", b"x")
+    with pytest.raises(ExtractError, match=r"^calls/2026-11/notes\.txt: unsupported file type"):
+        ingest(con, tmp_path, "calls")
 
 
 # --- keys ----------------------------------------------------------------------------------------------------------

@@ -152,9 +152,18 @@ def test_one_state_has_one_run_key(landing: Path):
 def test_sensor_ignores_what_ingestion_ignores(landing: Path):
     cursor = evaluate(landing, None).cursor
     past = (landing / "calls" / "2026-03.csv").stat().st_mtime_ns
-    for name in (".hidden.csv", "~$2026-03.xlsx", "README.md", "old/2026-02.csv"):
+    for name in (".hidden.csv", "~$2026-03.xlsx", "README.md", ".old/2026-02.csv"):
         write(landing / "calls" / name, "x\n", past)
     assert evaluate(landing, cursor).run_requests == []
+
+
+def test_sensor_sees_files_in_sub_folders(landing: Path):
+    cursor = evaluate(landing, None).cursor
+    past = (landing / "calls" / "2026-03.csv").stat().st_mtime_ns
+    write(landing / "calls" / "2026-02" / "calls.csv", "call_id\nc0\n", past)
+    [request] = evaluate(landing, cursor).run_requests
+    assert request.tags["kpi/changed_sources"] == "calls"
+    assert "calls/2026-02/calls.csv" in json.loads(evaluate(landing, None).cursor)
 
 
 def test_sensor_names_an_unsupported_file(landing: Path):

@@ -32,7 +32,7 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 from dagster_kpi.contract import load_contract
 from dagster_kpi.defs.partitions import run_partition_tags
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.ingest import landing_files
+from dagster_kpi.ingest import landing_files, source_file_name
 
 CHANGED_TAG = "kpi/changed_sources"
 
@@ -43,9 +43,10 @@ def landing_fingerprint(landing: Path) -> Fingerprint:
     """Size and modification time of every extract the ingestion would read (one stat per file)."""
     fingerprint: Fingerprint = {}
     for source in load_contract().values():
-        for path in landing_files(source, landing / source.name):
+        folder = landing / source.name
+        for path in landing_files(source, folder):
             stat = path.stat()
-            fingerprint[f"{source.name}/{path.name}"] = (stat.st_size, stat.st_mtime_ns)
+            fingerprint[f"{source.name}/{source_file_name(folder, path)}"] = (stat.st_size, stat.st_mtime_ns)
     return fingerprint
 
 

@@ -8,8 +8,11 @@ a reason code) in one transaction.
 
 Rules beyond the contract's header comment:
 - Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030), `.xlsx` (first sheet),
-  `.parquet`. Hidden files, `~$` Excel lock files, README files and sub-folders
-  are ignored; any other file is an error rather than silently skipped. An
+  `.parquet`, in the source folder and its sub-folders (`calls/2026-10/…`; a file's
+  `_source_file` is its path below the source folder). Hidden files and folders,
+  `~$` Excel lock files and README files that are not data (`README.md`, never a
+  `.csv`, `.xlsx` or `.parquet` such as `Readme_calls_2026-12.csv`) are ignored;
+  any other file is an error rather than silently skipped. An
   absent source folder is an error when something beside it looks meant for it
   (`calls.csv` or a file `calls` in the landing folder, a folder `Calls/`).
 - A file without a header row or with a blank first line, a CSV that is not
@@ -31,6 +34,6 @@ Rules beyond the contract's header comment:
 """
 
 from .errors import ExtractError
-from .load import IngestReport, ingest_source, landing_files
+from .load import IngestReport, ingest_source, landing_files, source_file_name
 
-__all__ = ["ExtractError", "IngestReport", "ingest_source", "landing_files"]
+__all__ = ["ExtractError", "IngestReport", "ingest_source", "landing_files", "source_file_name"]

@@ -38,9 +38,29 @@ class IngestReport:
 
 
 def _ignored(path: Path) -> bool:
-    """Hidden files, Excel lock files, README files and sub-folders are not extracts."""
+    """Hidden files and folders, Excel lock files and README files that are not data (README.md,
+    readme.txt) are not extracts; a .csv, .xlsx or .parquet file is one, whatever its name."""
     name = path.name
-    return name.startswith((".", "~$")) or name.casefold().startswith("readme") or not path.is_file()
+    readme = name.casefold().startswith("readme") and path.suffix.lower() not in SUFFIXES
+    return name.startswith((".", "~$")) or readme
+
+
+def _extracts(folder: Path) -> list[Path]:
+    """Every file under `folder`, sub-folders included, that is not ignored (nor inside an ignored folder)."""
+    found = []
+    for path in folder.iterdir():
+        if _ignored(path):
+            continue
+        if path.is_dir():
+            found.extend(_extracts(path))
+        elif path.is_file():
+            found.append(path)
+    return found
+
+
+def source_file_name(folder: Path, path: Path) -> str:
+    """A file's name inside its source folder: its path below the folder, e.g. `2026-10/calls.csv`."""
+    return path.relative_to(folder).as_posix()
 
 
 def _lookalikes(source: Source, folder: Path) -> list[str]:
@@ -55,7 +75,7 @@ def _lookalikes(source: Source, folder: Path) -> list[str]:
 
 
 def landing_files(source: Source, folder: Path) -> list[Path]:
-    """The source's files in load order: modification time, then file name."""
+    """The source's files, its sub-folders read too, in load order: modification time, then path in the folder."""
     if not folder.is_dir():
         if found := _lookalikes(source, folder):
             raise ExtractError(f"{source.name}/: no such folder, but the landing folder holds {', '.join(found)} "
@@ -64,13 +84,14 @@ def landing_files(source: Source, folder: Path) -> list[Path]:
             raise ExtractError(f"{source.name}/: the folder of required source {source.name} is missing")
         return []
     try:
-        files = [p for p in folder.iterdir() if not _ignored(p)]
+        files = _extracts(folder)
     except OSError as exc:
         raise ExtractError(f"{source.name}/: the folder cannot be read ({exc.strerror or exc})") from exc
     for path in files:
         if path.suffix.lower() not in SUFFIXES:
-            raise ExtractError(f"{source.name}/{path.name}: unsupported file type (expected {', '.join(SUFFIXES)})")
-    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+            name = source_file_name(folder, path)
+            raise ExtractError(f"{source.name}/{name}: unsupported file type (expected {', '.join(SUFFIXES)})")
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, source_file_name(folder, p)))
 
 
 @contextmanager
@@ -129,7 +150,9 @@ def _land(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, di
         con.execute(f"DROP TABLE IF EXISTS temp.{ident(loading)}")
 
 
-def _read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path], tmp: Path) -> tuple[list[FilePlan], set[str]]:
+def _read_files(
+    con: duckdb.DuckDBPyConnection, source: Source, folder: Path, paths: list[Path], tmp: Path
+) -> tuple[list[FilePlan], set[str]]:
     """The files' plans and digests. Headers are checked before rows are read; files read before are not read again."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {LANDED}")
     con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.files (source VARCHAR, digest VARCHAR, headers VARCHAR[])")
@@ -145,9 +168,9 @@ def _read_files(con: duckdb.DuckDBPyConnection, source: Source, paths: list[Path
                 _land(con, source, opened, digest)
             else:
                 headers = map_headers(source, landed_headers)
-            plans.append(FilePlan(path.name, _landed_table(source, digest), ROW_COLUMN, headers))
+            plans.append(FilePlan(source_file_name(folder, path), _landed_table(source, digest), ROW_COLUMN, headers))
         except (ValueError, OSError, duckdb.Error) as exc:
-            raise ExtractError(f"{source.name}/{path.name}: {one_line(str(exc))}") from exc
+            raise ExtractError(f"{source.name}/{source_file_name(folder, path)}: {one_line(str(exc))}") from exc
     return plans, digests
 
 
@@ -187,12 +210,13 @@ def ingest_source(
     `now` (default `loaded_at`) is the latest acceptable timestamp. Both tables are
     written in one transaction, so the connection must not be inside one already.
     """
-    paths = landing_files(source, Path(landing) / source.name)
+    folder = Path(landing) / source.name
+    paths = landing_files(source, folder)
     parsed = f"__ingest_{source.name}_parsed"
     loaded = timestamp_lit(loaded_at)
     with tempfile.TemporaryDirectory(prefix="kpi-ingest-") as tmp, _insertion_order(con):
         try:
-            plans, digests = _read_files(con, source, paths, Path(tmp))
+            plans, digests = _read_files(con, source, folder, paths, Path(tmp))
             query = source_query(source, plans, now or loaded_at)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(parsed)} AS {query.parse}")
             _write(con, [raw_sql(query, parsed, loaded), quarantine_sql(query, parsed, loaded)])
@@ -208,7 +232,7 @@ def ingest_source(
     ).fetchall()
     return IngestReport(
         source=source.name,
-        files=[p.name for p in paths],
+        files=[source_file_name(folder, p) for p in paths],
         rows_read=read,
         rows_loaded=loaded_rows,
         rows_quarantined=read - valid,
