@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -14,13 +16,25 @@ class HeaderMap:
     extras: tuple[tuple[str, int], ...]  # (header, position) of columns not in the contract
 
 
+# Zero-width space, non-joiner, joiner, word joiner, BOM: invisible, and never part of a name.
+ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# A trailing unit or note in brackets, as exports add it: `通话时长(秒)`, `推荐意愿（NPS）` (after NFKC).
+TRAILING_BRACKETS = re.compile(r"\s*\([^()]*\)$")
+
+
 def _strip(header: str) -> str:
-    return header.strip().lstrip("\ufeff").strip()
+    """NFKC (full-width letters, digits and brackets to their plain forms), zero-width characters removed, trimmed."""
+    return ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", header)).strip()
 
 
 def normalize(header: str) -> str:
-    """Headers match case-insensitively, ignoring surrounding spaces (and a stray BOM)."""
+    """Headers match case-insensitively after `_strip`."""
     return _strip(header).casefold()
+
+
+def shown(text: str) -> str:
+    """Text quoted with its invisible characters made visible (`'call_id\\u00ad'`)."""
+    return "'" + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text) + "'"
 
 
 def header_lookup(source: Source) -> dict[str, str]:
@@ -44,7 +58,7 @@ def map_headers(source: Source, headers: Sequence[str]) -> HeaderMap:
     seen: dict[str, str] = {}  # canonical column or normalized extra header -> header text
     for pos, raw in enumerate(headers):
         text = _strip(raw) or f"unnamed_{pos + 1}"
-        target = lookup.get(text.casefold())
+        target = lookup.get(text.casefold()) or lookup.get(TRAILING_BRACKETS.sub("", text).casefold())
         key = target or text.casefold()
         if key in seen:
             raise ValueError(f"headers {seen[key]!r} and {text!r} both name column {target or text}")
@@ -58,5 +72,7 @@ def map_headers(source: Source, headers: Sequence[str]) -> HeaderMap:
     for col in source.columns:
         if not col.nullable and col.name not in columns:
             names = ", ".join(col.header_names)
-            raise ValueError(f"missing required column {col.name} (accepted headers: {names})")
+            invisible = [shown(raw) for raw in headers if not _strip(raw).isprintable()]
+            hint = f"; the header {invisible[0]} holds an invisible character" if invisible else ""
+            raise ValueError(f"missing required column {col.name} (accepted headers: {names}){hint}")
     return HeaderMap(columns, tuple(extras))
