@@ -82,11 +82,17 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from dagster_kpi.defs.partitions import month_key
     from dagster_kpi.report import month_report
 
     warehouse = load_settings(warehouse=args.warehouse).warehouse
     if not warehouse.is_file():
         raise UsageError(f"warehouse {warehouse} does not exist yet: run `kpi run` first")
+    if args.month is not None:
+        try:
+            month_key(args.month)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     print(month_report(warehouse, month=args.month))
     return 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_kpi.errors import KpiError
 from dagster_kpi.sql import one
 
 HEADLINE_KPIS = (
@@ -125,7 +126,18 @@ def ranked_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
 
 
 def month_report(warehouse: Path, month: str | None = None) -> str:
-    """Headline KPIs of the centre and teams, the centre's scorecard, and the top and bottom agents."""
+    """Headline KPIs of the centre and teams, the centre's scorecard, and the top and bottom agents.
+
+    A file DuckDB cannot read as published marts (cut off, not a warehouse) is a one-line KpiError.
+    """
+    try:
+        return _month_report(warehouse, month)
+    except duckdb.Error as error:
+        cause = " ".join(str(error).split("\n")[0].split())
+        raise KpiError(f"warehouse {warehouse} cannot be read as published marts ({cause})") from None
+
+
+def _month_report(warehouse: Path, month: str | None) -> str:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         period = _month(con, month)
         if period is None:

@@ -1,3 +1,8 @@
+import subprocess
+import sys
+
+import duckdb
+
 from dagster_kpi.cli import quality_summary
 
 
@@ -18,3 +23,20 @@ def test_quality_summary_lists_each_source_with_its_quarantine_reasons():
         "calls                          1,693       1,609          84  below_min 80, unparsable_int 4",
         "agents                             8           8           0",
     ]
+
+
+def test_show_on_a_cut_off_warehouse_is_one_line(tmp_path):
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE SCHEMA marts; CREATE TABLE marts.kpi_values AS SELECT range AS n FROM range(100000)")
+    with warehouse.open("r+b") as file:
+        file.truncate(20_000)
+    done = subprocess.run([sys.executable, "-m", "dagster_kpi.cli", "show", "--warehouse", str(warehouse)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"kpi show: warehouse {warehouse} cannot be read as published marts (IO Error: Could not read")
+    month = subprocess.run([sys.executable, "-m", "dagster_kpi.cli", "show", "--warehouse", str(warehouse), "--month", "2026-13"],
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert (month.returncode, month.stderr.strip()) == (2, "kpi show: month must be YYYY-MM, got '2026-13'")
