@@ -33,12 +33,17 @@ def run_settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from dagster_kpi.contract import load_contract
     from dagster_kpi.dbt_project import prepare_manifest
     from dagster_kpi.defs.partitions import month_partition_key, monthly_partitions
+    from dagster_kpi.ingest import unexpected_folders
     from dagster_kpi.runner import check_run_paths, run_all
 
     settings = run_settings(args)
     check_run_paths(settings.landing, settings.warehouse)
+    if unexpected := unexpected_folders(settings.landing, load_contract(), settings.ignored_folders):
+        print(f"kpi run: not published: {unexpected[0]}", file=sys.stderr)
+        return 1
     if args.month is not None:  # before any slow set-up
         try:
             month_partition_key(monthly_partitions(settings.first_month), args.month)

@@ -76,6 +76,10 @@ class Settings:
     data_docs_keep: int = 20
     # dbt vars for the runs (thresholds, modes), checked against the vars dbt_project.yml declares.
     dbt_vars: Mapping[str, Any] = field(default_factory=dict)
+    # Folders of the landing folder that are not sources and are left alone (any other is an error).
+    ignored_folders: tuple[str, ...] = ()
+    # Read extracts that are links to files outside the landing folder (refused by default).
+    allow_outside_links: bool = False
     # Accept, for one run, a raw load that differs sharply from the previous one (see the raw checks).
     accept_raw_drift: bool = False
     # Crash tests only: SIGKILL the run at this stage.
@@ -188,6 +192,15 @@ def parse_flag(label: str, value: Any) -> bool:
     raise SettingsError(f"{label} must be true or false, got {value!r}")
 
 
+def parse_names(label: str, value: Any) -> tuple[str, ...]:
+    """Folder names: a TOML list of strings, or comma-separated text."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    names = tuple(str(item).strip() for item in items if str(item).strip())
+    if any("/" in name or name in (".", "..") for name in names) or not all(isinstance(i, str) for i in items):
+        raise SettingsError(f"{label} must be folder names (no paths), got {value!r}")
+    return names
+
+
 def parse_stage(label: str, value: Any) -> str | None:
     text = _text(value)
     if text and text not in FAULT_STAGES:
@@ -205,6 +218,8 @@ SCALARS: dict[str, tuple[str, Parser]] = {
     "sensor_interval_seconds": ("KPI_SENSOR_INTERVAL_SECONDS", parse_seconds),
     "sensor_settle_seconds": ("KPI_SENSOR_SETTLE_SECONDS", parse_seconds),
     "data_docs_keep": ("KPI_DATA_DOCS_KEEP", parse_runs),
+    "ignored_folders": ("KPI_IGNORED_FOLDERS", parse_names),
+    "allow_outside_links": ("KPI_ALLOW_OUTSIDE_LINKS", parse_flag),
     "accept_raw_drift": ("KPI_ACCEPT_RAW_DRIFT", parse_flag),
     "fault_at": ("KPI_FAULT_AT", parse_stage),
 }
@@ -363,7 +378,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
     for name, (variable, _) in SCALARS.items():
         value = getattr(settings, name)
         if value is not None and name != "accept_raw_drift":
-            env[variable] = str(value)
+            env[variable] = ",".join(value) if isinstance(value, tuple) else str(value)
     for source, hours in settings.freshness_hours.items():
         env[freshness_env(source)] = str(hours)
     return env

@@ -163,3 +163,14 @@ def test_a_bad_setting_stops_kpi_run_before_anything_is_written(tmp_path):
         done.stderr.strip() == f"kpi run: {tmp_path}/kpi.toml: timezone='Moon/Base' is not a known time zone (e.g. Asia/Shanghai)"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["kpi.toml", "landing"]
+
+
+def test_ignored_folders_from_a_file_or_a_variable(tmp_path):
+    write(tmp_path / "kpi.toml", 'ignored_folders = ["archive", "说明"]\n')
+    assert load_settings(environ={}, cwd=tmp_path).ignored_folders == ("archive", "说明")
+    assert load_settings(environ={"KPI_IGNORED_FOLDERS": "tmp, old"}, cwd=tmp_path).ignored_folders == ("tmp", "old")
+    with pytest.raises(SettingsError, match=r"^KPI_IGNORED_FOLDERS must be folder names \(no paths\), got 'a/b'$"):
+        load_settings(environ={"KPI_IGNORED_FOLDERS": "a/b"}, cwd=tmp_path)
+    resource = KpiWarehouse.from_settings(load_settings(environ={"KPI_ALLOW_OUTSIDE_LINKS": "yes"}, cwd=tmp_path))
+    assert (resource.ignored_folders, resource.allow_outside_links) == (["archive", "说明"], True)
+    assert resource.settings.ignored_folders == ("archive", "说明")

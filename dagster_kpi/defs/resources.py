@@ -30,13 +30,16 @@ class KpiWarehouse(ConfigurableResource):
     sensor_settle_seconds: int = Settings.sensor_settle_seconds
     data_docs_keep: int = Settings.data_docs_keep
     dbt_vars: dict[str, Any] = {}
+    ignored_folders: list[str] = []
+    allow_outside_links: bool = False
     accept_raw_drift: bool = False
     fault_at: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KpiWarehouse:
         values: dict[str, Any] = {f.name: getattr(settings, f.name) for f in fields(Settings)}
-        values = {name: dict(v) if isinstance(v, Mapping) else v for name, v in values.items()}
+        values = {name: dict(v) if isinstance(v, Mapping) else list(v) if isinstance(v, tuple) else v
+                  for name, v in values.items()}  # fmt: skip
         return cls(landing_dir=str(values.pop("landing")), warehouse=str(values.pop("warehouse")), **values)
 
     @property
@@ -45,6 +48,7 @@ class KpiWarehouse(ConfigurableResource):
             f.name: getattr(self, f.name) for f in fields(Settings) if f.name not in ("landing", "warehouse")
         }
         values["freshness_hours"] = contract_freshness_hours() | self.freshness_hours
+        values["ignored_folders"] = tuple(self.ignored_folders)
         return Settings(landing=self.landing, warehouse=self.paths.warehouse, **values)
 
     @property

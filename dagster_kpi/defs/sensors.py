@@ -16,7 +16,7 @@ It evaluates at most every `sensor_interval_seconds` (setting, default 60).
 import hashlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dagster import (
@@ -32,19 +32,19 @@ from dagster._core.definitions.unresolved_asset_job_definition import Unresolved
 from dagster_kpi.contract import load_contract
 from dagster_kpi.defs.partitions import run_partition_tags
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.ingest import landing_files, source_file_name
+from dagster_kpi.ingest import ExtractError, landing_files, source_file_name, unexpected_folders
 
 CHANGED_TAG = "kpi/changed_sources"
 
 Fingerprint = dict[str, tuple[int, int]]  # "<source>/<file>" -> (size, mtime_ns)
 
 
-def landing_fingerprint(landing: Path) -> Fingerprint:
+def landing_fingerprint(landing: Path, allow_outside_links: bool = False) -> Fingerprint:
     """Size and modification time of every extract the ingestion would read (one stat per file)."""
     fingerprint: Fingerprint = {}
     for source in load_contract().values():
         folder = landing / source.name
-        for path in landing_files(source, folder):
+        for path in landing_files(source, folder, allow_outside_links):
             stat = path.stat()
             fingerprint[f"{source.name}/{source_file_name(folder, path)}"] = (stat.st_size, stat.st_mtime_ns)
     return fingerprint
@@ -74,10 +74,18 @@ def run_key(fingerprint: Fingerprint) -> str:
 
 
 def evaluate_landing(
-    landing: Path, cursor: str | None, settle_seconds: int, now_ns: int, partition_tags: Mapping[str, str]
+    landing: Path,
+    cursor: str | None,
+    settle_seconds: int,
+    now_ns: int,
+    partition_tags: Mapping[str, str],
+    ignored_folders: Sequence[str] = (),
+    allow_outside_links: bool = False,
 ) -> SensorResult:
     """The sensor's decision for one state of the landing folder, given the previous cursor."""
-    before, after = decode(cursor), landing_fingerprint(landing)
+    if unexpected := unexpected_folders(landing, load_contract(), ignored_folders):
+        raise ExtractError(unexpected[0])
+    before, after = decode(cursor), landing_fingerprint(landing, allow_outside_links)
     changed = changed_sources(before, after)
     if not changed:
         return SensorResult(skip_reason=f"no new or changed files in {landing}")
@@ -96,6 +104,7 @@ def build_landing_sensor(
             description="Starts a refresh when files in the landing folder are added, changed or removed.")  # fmt: skip
     def landing_sensor(context: SensorEvaluationContext, warehouse: KpiWarehouse) -> SensorResult:
         return evaluate_landing(warehouse.landing, context.cursor, warehouse.sensor_settle_seconds, time.time_ns(),
-                                run_partition_tags(partitions))  # fmt: skip
+                                run_partition_tags(partitions), warehouse.ignored_folders,
+                                warehouse.allow_outside_links)  # fmt: skip
 
     return landing_sensor

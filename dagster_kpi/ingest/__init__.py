@@ -12,7 +12,10 @@ Rules beyond the contract's header comment:
   `_source_file` is its path below the source folder). Hidden files and folders,
   `~$` Excel lock files and README files that are not data (`README.md`, never a
   `.csv`, `.xlsx` or `.parquet` such as `Readme_calls_2026-12.csv`) are ignored;
-  any other file is an error rather than silently skipped. An
+  any other file is an error rather than silently skipped. A link leading out of
+  the landing folder is refused (setting `allow_outside_links`); a folder of the
+  landing folder that is no source is an error naming the closest source
+  (setting `ignored_folders`). An
   absent source folder is an error when something beside it looks meant for it
   (`calls.csv` or a file `calls` in the landing folder, a folder `Calls/`).
 - A file without a header row or with a blank first line, a CSV that is not
@@ -34,6 +37,6 @@ Rules beyond the contract's header comment:
 """
 
 from .errors import ExtractError
-from .load import IngestReport, ingest_source, landing_files, source_file_name
+from .load import IngestReport, ingest_source, landing_files, source_file_name, unexpected_folders
 
-__all__ = ["ExtractError", "IngestReport", "ingest_source", "landing_files", "source_file_name"]
+__all__ = ["ExtractError", "IngestReport", "ingest_source", "landing_files", "source_file_name", "unexpected_folders"]

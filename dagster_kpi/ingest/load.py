@@ -7,9 +7,10 @@ kept rows of the others again (parsing depends on the time of the run, reading d
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,17 +46,36 @@ def _ignored(path: Path) -> bool:
     return name.startswith((".", "~$")) or readme
 
 
-def _extracts(folder: Path) -> list[Path]:
-    """Every file under `folder`, sub-folders included, that is not ignored (nor inside an ignored folder)."""
+def _extracts(folder: Path, landing: Path, allow_outside_links: bool) -> list[Path]:
+    """Every file under `folder`, sub-folders included, that is not ignored (nor inside an ignored folder).
+
+    A link that leads out of the landing folder is refused unless `allow_outside_links`.
+    """
     found = []
     for path in folder.iterdir():
         if _ignored(path):
             continue
+        if path.is_symlink() and not allow_outside_links and not path.resolve().is_relative_to(landing.resolve()):
+            raise ValueError(f"{path.relative_to(landing).as_posix()}: a link to {path.resolve()}, outside the landing "
+                             "folder; refused (the setting allow_outside_links reads such links)")  # fmt: skip
         if path.is_dir():
-            found.extend(_extracts(path))
+            found.extend(_extracts(path, landing, allow_outside_links))
         elif path.is_file():
             found.append(path)
     return found
+
+
+def unexpected_folders(landing: Path, sources: Iterable[str], ignored: Iterable[str] = ()) -> list[str]:
+    """One line per folder of the landing folder that is neither a source nor ignored, naming the closest source."""
+    known, left_alone = list(sources), set(ignored)
+    lines = []
+    for path in sorted(p for p in landing.iterdir() if p.is_dir() and not _ignored(p)):
+        if path.name in known or path.name in left_alone:
+            continue
+        close = difflib.get_close_matches(path.name.casefold(), known, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]}?" if close else f" (sources: {', '.join(known)})"
+        lines.append(f"landing/{path.name} is not a source folder{hint} (list it in the setting ignored_folders to keep it)")
+    return lines
 
 
 def source_file_name(folder: Path, path: Path) -> str:
@@ -74,7 +94,7 @@ def _lookalikes(source: Source, folder: Path) -> list[str]:
     )
 
 
-def landing_files(source: Source, folder: Path) -> list[Path]:
+def landing_files(source: Source, folder: Path, allow_outside_links: bool = False) -> list[Path]:
     """The source's files, its sub-folders read too, in load order: modification time, then path in the folder."""
     if not folder.is_dir():
         if found := _lookalikes(source, folder):
@@ -84,9 +104,11 @@ def landing_files(source: Source, folder: Path) -> list[Path]:
             raise ExtractError(f"{source.name}/: the folder of required source {source.name} is missing")
         return []
     try:
-        files = _extracts(folder)
+        files = _extracts(folder, folder.parent, allow_outside_links)
     except OSError as exc:
         raise ExtractError(f"{source.name}/: the folder cannot be read ({exc.strerror or exc})") from exc
+    except ValueError as exc:
+        raise ExtractError(str(exc)) from None
     for path in files:
         if path.suffix.lower() not in SUFFIXES:
             name = source_file_name(folder, path)
@@ -204,6 +226,7 @@ def ingest_source(
     *,
     loaded_at: datetime,
     now: datetime | None = None,
+    allow_outside_links: bool = False,
 ) -> IngestReport:
     """Replace `raw.<source>` and `quarantine.<source>` with the contents of `landing/<source>/`.
 
@@ -211,7 +234,7 @@ def ingest_source(
     written in one transaction, so the connection must not be inside one already.
     """
     folder = Path(landing) / source.name
-    paths = landing_files(source, folder)
+    paths = landing_files(source, folder, allow_outside_links)
     parsed = f"__ingest_{source.name}_parsed"
     loaded = timestamp_lit(loaded_at)
     with tempfile.TemporaryDirectory(prefix="kpi-ingest-") as tmp, _insertion_order(con):
