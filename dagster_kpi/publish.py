@@ -92,7 +92,7 @@ def _write_warehouse(paths: WarehousePaths, tables: Sequence[str], config: DuckD
         con.execute("CREATE SCHEMA marts")
         for table in tables:
             name = ident(table)
-            # Sorted copies: the same marts always give the same file content.
+            # Sorted copies: the same marts give the same rows in the same order (not the same bytes: see publish_marts).
             con.execute(f"CREATE TABLE marts.{name} AS SELECT * FROM work.marts.{name} ORDER BY ALL")
         con.execute("DETACH work")
         con.execute("CHECKPOINT")
