@@ -45,3 +45,19 @@ def test_a_file_with_near_miss_headers_loads_every_value(tmp_path, con):
     report = ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
     assert (report.rows_loaded, report.rows_quarantined) == (1, 0)
     assert rows(con, "SELECT call_id, talk_seconds, agent_id FROM raw.calls") == [("C1", 290, "A1")]
+
+
+def test_look_alike_identifiers_are_one_identifier(tmp_path, con):
+    """`\u200bKF1004` and `ＫＦ１００４` are the agent KF1004; case is kept; an id of invisible characters is missing."""
+    records = [
+        CALL | {"call_id": "C1", "agent_id": "\u200bKF1004"},
+        CALL | {"call_id": "Ｃ２", "agent_id": "ＫＦ１００４"},
+        CALL | {"call_id": "C3", "agent_id": "kf1004 "},
+        CALL | {"call_id": "\u200b", "agent_id": "KF1004"},
+    ]
+    put(tmp_path, "calls", "c.csv", csv_bytes(records))
+    report = ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
+    assert (report.rows_loaded, report.quarantined_by_reason) == (3, {"missing_value": 1})
+    assert rows(con, "SELECT call_id, agent_id FROM raw.calls ORDER BY call_id") == [
+        ("C1", "KF1004"), ("C2", "KF1004"), ("C3", "kf1004")]  # fmt: skip
+    assert rows(con, "SELECT _column, _reason FROM quarantine.calls") == [("call_id", "missing_value")]

@@ -7,7 +7,8 @@ key) and `quarantine.<source>` (rejected rows, with the first failing column and
 a reason code) in one transaction.
 
 Rules beyond the contract's header comment:
-- Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030), `.xlsx` (first sheet),
+- Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030), `.xlsx` (every sheet
+  whose header carries the required columns, stacked; the others are ignored),
   `.parquet`, in the source folder and its sub-folders (`calls/2026-10/…`; a file's
   `_source_file` is its path below the source folder). Hidden files and folders,
   `~$` Excel lock files and README files that are not data (`README.md`, never a
@@ -23,11 +24,17 @@ Rules beyond the contract's header comment:
   past the header's width are ignored), undecodable bytes, UTF-16 text and a
   workbook without a worksheet are errors naming the file.
 - `_source_row`: CSV and Parquet, the n-th record after the header; .xlsx, the
-  sheet row below the header row (blank rows are skipped but keep their number).
+  sheet row below the header row (blank rows are skipped but keep their number)
+  plus 10,000,000 times the sheet's tab position (0 for the first tab).
 - Timestamps: date part `YYYY-MM-DD` or `YYYY/MM/DD` (one- or two-digit month
   and day), a space or `T`, then `HH:MM`, `HH:MM:SS` or `HH:MM:SS.ffffff`; no
   zone. Dates also accept a midnight time (Excel date cells). Months accept
   `YYYY-MM`, `YYYY/MM` or the first day of the month as a date.
+- Identifiers (string columns named `..._id`): full-width letters and digits read as
+  ASCII, zero-width characters removed, trimmed; case is kept (`kf1004` and `KF1004`
+  are two identifiers). One of invisible characters only is a missing value.
+- Headers match after NFKC, with zero-width characters removed and a trailing unit
+  in brackets dropped (`通话时长(秒)`, `推荐意愿（NPS）`).
 - Ints accept `12` and `12.0`, not `12.5`, `1e3` or `0x10`; floats must be finite.
 - Quarantine reasons are fixed codes (`missing_value`, `unparsable_<type>`,
   `not_in_values`, `below_min`, `above_max`, `timestamp_out_of_range`, and the

@@ -70,11 +70,32 @@ def _enum(v: str, col: Column) -> str:
     return f"CASE lower({v}) {whens} END"
 
 
+# Full-width ASCII (U+FF01-U+FF5E) maps to ASCII: NFKC for the characters identifiers are made of.
+FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F))
+HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F))
+ZERO_WIDTH_CLASS = "[\u200b\u200c\u200d\u2060\ufeff]"
+
+
+def is_identifier(col: Column) -> bool:
+    """A string column naming a record, person or customer (`..._id`, or a key): compared as normalised text."""
+    return col.type == "string" and not col.values and col.name.endswith("_id")
+
+
+def identifier(v: str) -> str:
+    """An identifier as its system means it: full-width letters and digits as ASCII, zero-width characters removed,
+    trimmed (a value left empty is NULL). Case is kept: `kf1004` and `KF1004` stay two identifiers."""
+    plain = f"translate(regexp_replace({v}, {lit(ZERO_WIDTH_CLASS)}, '', 'g'), {lit(FULL_WIDTH)}, {lit(HALF_WIDTH)})"
+    # Plain ASCII text (as many bytes as characters), already trimmed, is left as it is: the common case, cheaply.
+    return f"CASE WHEN strlen({v}) = length({v}) THEN {v} ELSE nullif(trim({plain}, {lit(WHITESPACE)}), '') END"
+
+
 def parse_expr(col: Column, v: str) -> str:
     """SQL for the typed value of `col` from the cleaned text `v`; NULL when unparsable."""
     match col.type:
         case "string":
-            return _enum(v, col) if col.values else v
+            if col.values:
+                return _enum(v, col)
+            return identifier(v) if is_identifier(col) else v
         case "int":  # "12" or "12.0" ("12.5" is not an int); the cast accepts both
             return f"CASE WHEN {_match(v, INT_RE)} THEN try_cast({v} AS BIGINT) END"
         case "float":
@@ -105,7 +126,9 @@ def column_checks(col: Column, v: str, now: datetime) -> list[Check]:
     value = ident(col.name)  # the parsed value
     checks = []
     if not col.nullable:
-        checks.append(Check(col.name, "missing_value", f"{v} IS NULL"))
+        # An identifier of invisible characters only is missing too.
+        missing = f"{value} IS NULL" if is_identifier(col) else f"{v} IS NULL"
+        checks.append(Check(col.name, "missing_value", missing))
     if col.type != "string" or col.values:
         reason = "not_in_values" if col.values else f"unparsable_{col.type}"
         checks.append(Check(col.name, reason, f"{v} IS NOT NULL AND {value} IS NULL"))
