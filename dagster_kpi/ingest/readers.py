@@ -2,7 +2,10 @@
 
 Headers are read first, so a file with wrong headers fails before its rows are
 read. CSV and Parquet rows go through DuckDB's own readers, so large files
-never become Python rows; .xlsx files are small and are read with openpyxl.
+never become Python rows; .xlsx files are small and are read with openpyxl: every
+sheet whose header carries the source's required columns, stacked into one table
+(columns matched by contract column, else by header text; a sheet's row numbers are
+offset by ROWS_PER_SHEET times its tab position, so lineage tells the sheets apart).
 Loading returns the SQL giving each table row's 1-based data row number in the
 file (the header is not counted; blank lines and blank sheet rows are not
 records). Readers raise ValueError or duckdb.Error; the loader names the file.
@@ -13,7 +16,7 @@ from __future__ import annotations
 import csv
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,11 +26,15 @@ import duckdb
 import openpyxl
 import pyarrow as pa
 
+from dagster_kpi.contract import Source
 from dagster_kpi.sql import ident, lit
 
 from .encoding import is_utf8, transcode
+from .headers import header_lookup, map_headers, normalize
 
 ROW_COLUMN = "__row"
+# A workbook's row numbers: its n-th sheet tab (0-based) adds n times this to the sheet row (Excel has 1,048,576 rows).
+ROWS_PER_SHEET = 10_000_000
 GLOB_CHARACTERS = frozenset("*?[]{}")
 
 
@@ -35,6 +42,8 @@ GLOB_CHARACTERS = frozenset("*?[]{}")
 class OpenedFile:
     headers: tuple[str, ...]  # the file's header texts, of columns c0..cN
     load: Callable[[duckdb.DuckDBPyConnection, str], str]  # creates the table; returns its row-number SQL
+    ignored_sheets: tuple[str, ...] = ()  # a workbook's sheets not read (no header carrying the required columns)
+    sheets: tuple[str, ...] = ()  # a workbook's sheets read, stacked in this order
 
 
 def _scratch(tmp: Path, name: str) -> Path:
@@ -151,37 +160,117 @@ def _blank(row: tuple[Any, ...]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
-def _sheet_rows(path: Path) -> list[tuple[Any, ...]]:
+def _open_book(path: Path) -> Any:
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and key errors for damaged files
         raise ValueError(f"unreadable .xlsx file ({type(exc).__name__}: {exc})") from exc
-    if not book.worksheets:
-        book.close()
-        raise ValueError("the workbook has no worksheet")
+
+
+@dataclass
+class _Sheet:
+    """A worksheet's header and kept columns (unnamed columns without any value are dropped)."""
+
+    name: str
+    offset: int  # added to the sheet row: ROWS_PER_SHEET times the sheet's tab position
+    headers: list[str]
+    cells: list[list[str | None]]  # per kept column, its data rows' texts
+    rows: list[int]  # the data rows' sheet row numbers (below the header row)
+
+
+def _header_row(rows: Iterator[tuple[Any, ...]]) -> list[str] | None:
+    """The first non-blank row as header texts; None for a blank sheet."""
+    for row in rows:
+        if not _blank(row):
+            return [cell_text(v) or "" for v in row]
+    return None
+
+
+def _read_sheet(name: str, offset: int, header: list[str], rows: Iterator[tuple[Any, ...]]) -> _Sheet:
+    data = [(n, row) for n, row in enumerate(rows, start=1) if not _blank(row)]
+    width = max([len(header), *(len(row) for _, row in data)])
+    header = header + [""] * (width - len(header))
+    cells = [[cell_text(row[i]) if i < len(row) else None for _, row in data] for i in range(width)]
+    keep = [i for i in range(width) if header[i].strip() or any(v is not None for v in cells[i])]
+    return _Sheet(name, offset, [header[i] for i in keep], [cells[i] for i in keep], [n + offset for n, _ in data])
+
+
+def _carries_required(source: Source, header: list[str]) -> bool:
+    lookup = header_lookup(source)
+    found = {lookup.get(normalize(text)) for text in header}
+    return all(col.name in found for col in source.columns if not col.nullable)
+
+
+def _stack(sheets: list[_Sheet], source: Source | None) -> tuple[tuple[str, ...], dict[str, pa.Array]]:
+    """One table of the sheets: a column per header (matched to the contract's column, else by its text), in
+    order of first appearance; a sheet without a column has nulls there."""
+    lookup = header_lookup(source) if source else {}
+    keys: dict[object, int] = {}
+    headers: list[str] = []
+    placed: list[list[int]] = []  # per sheet, the stacked position of each of its columns
+    for s, sheet in enumerate(sheets):
+        positions = []
+        for i, text in enumerate(sheet.headers):
+            key: object = lookup.get(normalize(text)) or normalize(text) or (s, i)  # empty headers are never merged
+            if key not in keys:
+                keys[key] = len(headers)
+                headers.append(text)
+            positions.append(keys[key])
+        placed.append(positions)
+    columns: list[list[str | None]] = [[] for _ in headers]
+    for sheet, positions in zip(sheets, placed, strict=True):
+        filled = dict(zip(positions, sheet.cells, strict=True))
+        for j, column in enumerate(columns):
+            column.extend(filled.get(j) or [None] * len(sheet.rows))
+    arrays = {f"c{j}": pa.array(column, pa.string()) for j, column in enumerate(columns)}
+    arrays[ROW_COLUMN] = pa.array([n for sheet in sheets for n in sheet.rows], pa.int64())
+    return tuple(headers), arrays
+
+
+def open_xlsx(path: Path, source: Source | None = None) -> OpenedFile:
+    """Every worksheet whose header carries `source`'s required columns, stacked (without `source`: the first).
+
+    A workbook where no sheet carries them gives its first sheet, whose headers then fail to match.
+    """
+    book = _open_book(path)
     try:
-        sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # stored dimensions may be wrong; read every cell
-        return list(sheet.iter_rows(values_only=True))
+        if not book.worksheets:
+            raise ValueError("the workbook has no worksheet")
+        tabs = list(book.sheetnames)  # chart sheets count in the tab position too
+        several = len(book.worksheets) > 1
+        read: list[_Sheet] = []
+        ignored: list[str] = []
+        for number, sheet in enumerate(book.worksheets):
+            name = sheet.title
+            sheet.reset_dimensions()  # stored dimensions may be wrong; read every cell
+            rows = sheet.iter_rows(values_only=True)
+            header = _header_row(rows)
+            first = number == 0
+            if header is None or not (_carries_required(source, header) if source else first):
+                ignored.append(name)
+                continue
+            if source and several:
+                try:  # duplicate or reserved headers, named with their sheet
+                    map_headers(source, header)
+                except ValueError as exc:
+                    raise ValueError(f"sheet {name!r}: {exc}") from exc
+            read.append(_read_sheet(name, ROWS_PER_SHEET * tabs.index(name), header, rows))
+        if not read:  # the first sheet, as if it were the only one: its headers tell what is missing
+            first_sheet = book.worksheets[0]
+            rows = first_sheet.iter_rows(values_only=True)
+            header = _header_row(rows)
+            if header is None:
+                raise ValueError("empty first sheet (no header row)")
+            read = [_read_sheet(first_sheet.title, 0, header, rows)]
+            ignored = [name for name in ignored if name != first_sheet.title]
+        ignored += [name for name in tabs if name not in {s.title for s in book.worksheets}]
+    except ValueError:
+        raise
     except Exception as exc:
         raise ValueError(f"unreadable .xlsx file ({type(exc).__name__}: {exc})") from exc
     finally:
         book.close()
-
-
-def open_xlsx(path: Path) -> OpenedFile:
-    rows = _sheet_rows(path)
-    start = next((i for i, row in enumerate(rows) if not _blank(row)), None)
-    if start is None:
-        raise ValueError("empty first sheet (no header row)")
-    width = max(len(row) for row in rows[start:])
-    header = [cell_text(v) or "" for v in rows[start]] + [""] * (width - len(rows[start]))
-    data = [(n, row) for n, row in enumerate(rows[start + 1 :], start=1) if not _blank(row)]
-    cells = [[cell_text(row[i]) if i < len(row) else None for _, row in data] for i in range(width)]
-    # Unnamed columns without any value are sheet formatting, not data.
-    keep = [i for i in range(width) if header[i].strip() or any(v is not None for v in cells[i])]
-    arrays = {f"c{j}": pa.array(cells[i], pa.string()) for j, i in enumerate(keep)}
-    arrays[ROW_COLUMN] = pa.array([n for n, _ in data], pa.int64())
+    headers, arrays = _stack(read, source)
 
     def load(con: duckdb.DuckDBPyConnection, table: str) -> str:
         view = f"{table}_arrow"
@@ -192,19 +281,23 @@ def open_xlsx(path: Path) -> OpenedFile:
             con.unregister(view)
         return ROW_COLUMN
 
-    return OpenedFile(tuple(header[i] for i in keep), load)
+    ignored_sheets = tuple(name for name in tabs if name in ignored)
+    return OpenedFile(headers, load, ignored_sheets=ignored_sheets, sheets=tuple(s.name for s in read))
 
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 
-def open_file(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> OpenedFile:
-    """Read `path`'s headers (`tmp` receives a transcoded copy if needed); `load` reads its rows."""
+def open_file(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source | None = None) -> OpenedFile:
+    """Read `path`'s headers (`tmp` receives a transcoded copy if needed); `load` reads its rows.
+
+    `source` chooses the sheets of a workbook (those carrying its required columns); without it, the first.
+    """
     match path.suffix.lower():
         case ".csv":
             return open_csv(path, tmp)
         case ".xlsx":
-            return open_xlsx(path)
+            return open_xlsx(path, source)
         case ".parquet":
             return open_parquet(con, path, tmp)
     raise ValueError(f"unsupported file type (expected {', '.join(SUFFIXES)})")
