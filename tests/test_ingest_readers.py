@@ -3,16 +3,19 @@ and the bound on the number of columns."""
 
 from __future__ import annotations
 
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from openpyxl.chart import BarChart
 
 from dagster_kpi.contract import Source, load_contract
-from dagster_kpi.ingest import ingest_source, load
+from dagster_kpi.ingest import ExtractError, ingest_source, load
 from dagster_kpi.ingest.headers import map_headers
 from dagster_kpi.ingest.readers import ROW_COLUMN, ROWS_PER_SHEET, OpenedFile, open_file
 
@@ -132,3 +135,81 @@ def test_stacked_sheets_reach_raw_with_distinct_source_rows(tmp_path, con, monke
     assert con.execute("SELECT _source_file, _source_row, _column, _reason FROM quarantine.calls").fetchall() == [
         ("2026.xlsx", ROWS_PER_SHEET + 2, "offered_at", "missing_value")
     ]
+
+
+# --- content that does not match the extension ----------------------------------------------------------------------
+
+CSV_TEXT = "呼叫ID,呼叫方向,进线时间,结果\nC1,呼入,2026-09-01 08:00:00,放弃\n"
+
+
+def xlsx_content(tmp_path: Path) -> bytes:
+    return workbook(tmp_path / "made.xlsx", {"9月": SEPTEMBER}).read_bytes()
+
+
+def parquet_content(tmp_path: Path) -> bytes:
+    pq.write_table(pa.table({"call_id": ["C1"], "direction": ["inbound"]}), tmp_path / "made.parquet")
+    return (tmp_path / "made.parquet").read_bytes()
+
+
+def zip_content(tmp_path: Path) -> bytes:
+    with zipfile.ZipFile(tmp_path / "made.zip", "w") as archive:
+        archive.writestr("calls.csv", CSV_TEXT)
+    return (tmp_path / "made.zip").read_bytes()
+
+
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+MISMATCHES = [
+    ("a.csv", xlsx_content, "an Excel workbook saved as .csv: rename it to .xlsx"),
+    ("a.csv", parquet_content, "a Parquet file saved as .csv: rename it to .parquet"),
+    ("a.csv", zip_content, "a zip archive saved as .csv: extract it"),
+    ("a.csv", lambda _: OLE2,
+     "an Excel 97-2003 or password-protected workbook saved as .csv: open it in Excel and save it as .xlsx"),
+    ("a.xlsx", lambda _: CSV_TEXT.encode("gbk"), "a text file, not an Excel workbook: rename it to .csv"),
+    ("a.xlsx", lambda _: CSV_TEXT.encode("utf-16"), "a text file, not an Excel workbook: rename it to .csv"),
+    ("a.xlsx", parquet_content, "a Parquet file saved as .xlsx: rename it to .parquet"),
+    ("a.xlsx", lambda _: OLE2,
+     "an Excel 97-2003 or password-protected workbook saved as .xlsx: open it in Excel and save it as .xlsx"),
+    ("a.XLSX", lambda _: b"\xef\xbb\xbf <html><table><tr><td>C1</td></tr></table></html>",
+     "an HTML page saved as .xlsx: open it in Excel and save it as .xlsx"),
+    ("a.xlsx", lambda _: b'<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"/>',
+     "an XML file saved as .xlsx: open it in Excel and save it as .xlsx"),
+    ("a.xlsx", lambda _: b"", "empty file (0 bytes)"),
+    ("a.parquet", lambda _: CSV_TEXT.encode(), "a text file, not a Parquet file: rename it to .csv"),
+    ("a.parquet", xlsx_content, "an Excel workbook saved as .parquet: rename it to .xlsx"),
+    ("a.parquet", lambda _: b"", "empty file (0 bytes)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "content", "message"), MISMATCHES)
+def test_content_of_another_format_than_the_extension_is_named(tmp_path, con, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content(tmp_path))
+    with pytest.raises(ValueError) as caught:
+        open_file(con, path, tmp_path, CALLS)
+    assert str(caught.value) == message
+
+
+def test_a_mismatch_is_an_extract_error_naming_the_file(tmp_path, con):
+    (tmp_path / "calls").mkdir()
+    (tmp_path / "calls" / "9月.csv").write_bytes(xlsx_content(tmp_path))
+    with pytest.raises(ExtractError) as caught:
+        ingest_source(con, CALLS, tmp_path, loaded_at=datetime(2026, 11, 1))
+    assert str(caught.value) == "calls/9月.csv: an Excel workbook saved as .csv: rename it to .xlsx"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("a.csv", b"", "empty file (no header row)"),
+        ("a.csv", b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file (NUL byte at offset 8)"),
+        ("a.xlsx", b"PK\x03\x04 cut short", "unreadable .xlsx file (BadZipFile: File is not a zip file)"),
+        ("a.parquet", b"PAR1 cut short",
+         "unreadable .parquet file (Invalid Input Error: No magic bytes found at end of file)"),
+    ],
+)  # fmt: skip
+def test_unknown_or_damaged_content_keeps_the_readers_message(tmp_path, con, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as caught:
+        open_file(con, path, tmp_path, CALLS)
+    assert str(caught.value) == message

@@ -13,9 +13,11 @@ records). Readers raise ValueError or duckdb.Error; the loader names the file.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -29,7 +31,7 @@ import pyarrow as pa
 from dagster_kpi.contract import Source
 from dagster_kpi.sql import ident, lit
 
-from .encoding import is_utf8, transcode
+from .encoding import UTF16_BOMS, is_utf8, transcode
 from .headers import header_lookup, map_headers, normalize
 
 ROW_COLUMN = "__row"
@@ -286,6 +288,65 @@ def open_xlsx(path: Path, source: Source | None = None) -> OpenedFile:
 
 
 SUFFIXES = (".csv", ".xlsx", ".parquet")
+SNIFF_BYTES = 8192
+# What a file's first bytes say it is: (description, the extension it should have).
+KINDS = {
+    "csv": ("a text file", ".csv"),
+    "xlsx": ("an Excel workbook", ".xlsx"),
+    "parquet": ("a Parquet file", ".parquet"),
+    "xls": ("an Excel 97-2003 or password-protected workbook", ".xls"),  # both are OLE2 compound files
+    "zip": ("a zip archive", ".zip"),
+    "html": ("an HTML page", ".html"),
+    "xml": ("an XML file", ".xml"),  # Excel 2003 XML spreadsheets are saved as .xls
+}
+SAVE_AS_XLSX = "open it in Excel and save it as .xlsx"
+
+
+def sniff(path: Path) -> str | None:
+    """The kind of content (a key of KINDS, or "empty") the file's first bytes show; None for other binary content."""
+    with path.open("rb") as f:
+        head = f.read(SNIFF_BYTES)
+    if not head:
+        return "empty"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return "xlsx" if any(name.startswith("xl/") for name in archive.namelist()) else "zip"
+        except (zipfile.BadZipFile, OSError):
+            return "xlsx"  # a damaged zip: most likely a workbook cut short
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2 compound file
+        return "xls"
+    if head.startswith(UTF16_BOMS):
+        return "csv"
+    if b"\x00" in head:
+        return None
+    text = head.lstrip(codecs.BOM_UTF8).lstrip().lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<table")):
+        return "html"
+    return "xml" if text.startswith(b"<?xml") else "csv"
+
+
+def _check_content(path: Path) -> None:
+    """ValueError when the file's content is of another format than its extension says."""
+    suffix = path.suffix.lower()
+    expected = suffix.lstrip(".")
+    kind = sniff(path)
+    if kind is None or kind == expected or (kind == "zip" and suffix == ".xlsx") or (kind == "empty" and suffix == ".csv"):
+        return  # unknown binary content and damaged files get the reader's own message
+    if kind == "empty":
+        raise ValueError("empty file (0 bytes)")
+    what, right = KINDS[kind]
+    if kind in ("csv", "xlsx", "parquet"):
+        fix = f"rename it to {right}"
+    elif kind in ("xls", "html", "xml"):
+        fix = SAVE_AS_XLSX
+    else:
+        fix = "extract it"
+    if kind == "csv":
+        raise ValueError(f"{what}, not {KINDS[expected][0]}: {fix}")
+    raise ValueError(f"{what} saved as {suffix}: {fix}")
 
 
 def open_file(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source | None = None) -> OpenedFile:
@@ -293,6 +354,8 @@ def open_file(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Sou
 
     `source` chooses the sheets of a workbook (those carrying its required columns); without it, the first.
     """
+    if path.suffix.lower() in SUFFIXES:
+        _check_content(path)
     match path.suffix.lower():
         case ".csv":
             return open_csv(path, tmp)
