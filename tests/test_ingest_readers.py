@@ -213,3 +213,60 @@ def test_unknown_or_damaged_content_keeps_the_readers_message(tmp_path, con, nam
     with pytest.raises(ValueError) as caught:
         open_file(con, path, tmp_path, CALLS)
     assert str(caught.value) == message
+
+
+# --- too many columns ------------------------------------------------------------------------------------------------
+
+WIDE_HEADER = ["呼叫ID", "呼叫方向", "进线时间", "结果", *(f"字段{i}" for i in range(4, 10_000))]
+
+
+def test_a_csv_with_too_many_columns_is_refused_before_its_rows_are_read(tmp_path, con):
+    (tmp_path / "calls").mkdir()
+    rows = [WIDE_HEADER, *(["C1", "呼入", "2026-09-01 08:00:00", "放弃", *["x"] * 9_996] for _ in range(20))]
+    (tmp_path / "calls" / "wide.csv").write_text("\n".join(",".join(row) for row in rows) + "\n", encoding="gbk")
+    with pytest.raises(ExtractError) as caught:
+        ingest_source(con, CALLS, tmp_path, loaded_at=datetime(2026, 11, 1))
+    assert str(caught.value) == "calls/wide.csv: 10,000 columns, more than the 500 an extract may have"
+
+
+def test_500_columns_are_read(tmp_path, con):
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(WIDE_HEADER[:500]) + "\n" + ",".join(["C1", "呼入", "2026-09-01", "放弃", *["x"] * 496]) + "\n")
+    opened = open_file(con, path, tmp_path, CALLS)
+    assert len(opened.headers) == 500
+    assert opened.load(con, "t") == "rowid + 1"
+    assert con.execute("SELECT c0, c3, c499, rowid + 1 FROM t").fetchall() == [("C1", "放弃", "x", 1)]
+
+
+def test_a_parquet_file_with_too_many_columns_is_refused(tmp_path, con):
+    pq.write_table(pa.table({header: ["x"] * 20 for header in WIDE_HEADER[:501]}), tmp_path / "wide.parquet")
+    with pytest.raises(ValueError) as caught:
+        open_file(con, tmp_path / "wide.parquet", tmp_path, CALLS)
+    assert str(caught.value) == "501 columns, more than the 500 an extract may have"
+
+
+@pytest.mark.parametrize(
+    ("sheets", "message"),
+    [
+        ({"9月": [WIDE_HEADER[:501]]}, "501 columns, more than the 500 an extract may have"),
+        # columns without a header count once they hold a value
+        ({"9月": [WIDE_HEADER[:4], ["C1", "呼入", "2026-09-01", "放弃", *["x"] * 600]]},
+         "604 columns, more than the 500 an extract may have"),
+        ({"说明": NOTES, "9月": SEPTEMBER, "10月": [WIDE_HEADER[:501]]},
+         "sheet '10月': 501 columns, more than the 500 an extract may have"),
+        # sheets within the bound, stacked beyond it
+        ({"9月": [WIDE_HEADER[:300]], "10月": [[*WIDE_HEADER[:4], *WIDE_HEADER[300:600]]]},
+         "600 columns, more than the 500 an extract may have"),
+    ],
+)  # fmt: skip
+def test_a_workbook_with_too_many_columns_is_refused(tmp_path, con, sheets, message):
+    path = workbook(tmp_path / "wide.xlsx", sheets)
+    with pytest.raises(ValueError) as caught:
+        open_file(con, path, tmp_path, CALLS)
+    assert str(caught.value) == message
+
+
+def test_a_wide_sheet_that_is_ignored_is_not_refused(tmp_path, con):
+    path = workbook(tmp_path / "calls.xlsx", {"9月": SEPTEMBER, "字典": [WIDE_HEADER[4:1000]]})
+    opened = open_file(con, path, tmp_path, CALLS)
+    assert (opened.sheets, opened.ignored_sheets, len(opened.headers)) == (("9月",), ("字典",), 5)

@@ -24,7 +24,8 @@ Rules beyond the contract's header comment:
   past the header's width are ignored), undecodable bytes, UTF-16 text and a
   workbook without a worksheet are errors naming the file. So is content of
   another format than the extension says (told by its first bytes: a workbook
-  saved as `.csv`, a text file as `.xlsx`, an `.xls` or HTML export as `.xlsx`).
+  saved as `.csv`, a text file as `.xlsx`, an `.xls` or HTML export as `.xlsx`),
+  and a header of more than 500 columns (refused before the rows are read).
 - `_source_row`: CSV and Parquet, the n-th record after the header; .xlsx, the
   sheet row below the header row (blank rows are skipped but keep their number)
   plus 10,000,000 times the sheet's tab position (0 for the first tab).

@@ -37,6 +37,7 @@ from .headers import header_lookup, map_headers, normalize
 ROW_COLUMN = "__row"
 # A workbook's row numbers: its n-th sheet tab (0-based) adds n times this to the sheet row (Excel has 1,048,576 rows).
 ROWS_PER_SHEET = 10_000_000
+MAX_COLUMNS = 500  # wider files are refused before their rows are read (reading them would take minutes)
 GLOB_CHARACTERS = frozenset("*?[]{}")
 
 
@@ -60,6 +61,12 @@ def _literal(path: Path, tmp: Path) -> Path:
     link = _scratch(tmp, f"extract{path.suffix.lower()}")
     link.symlink_to(path.resolve())
     return link
+
+
+def _check_width(columns: int, sheet: str = "") -> None:
+    if columns > MAX_COLUMNS:
+        where = f"sheet {sheet!r}: " if sheet else ""
+        raise ValueError(f"{where}{columns:,} columns, more than the {MAX_COLUMNS} an extract may have")
 
 
 def _varchar_columns(n: int) -> str:
@@ -97,6 +104,7 @@ def _csv_error(exc: duckdb.Error) -> str:
 def open_csv(path: Path, tmp: Path) -> OpenedFile:
     path = _literal(path, tmp) if is_utf8(path) else transcode(path, _scratch(tmp, "utf8.csv"))
     headers = _csv_header(path)
+    _check_width(len(headers))
     if len(headers) == 1 and any(sep in headers[0] for sep in ";\t|"):
         raise ValueError("the header has a single column: the file is not comma-separated")
 
@@ -131,6 +139,7 @@ def open_parquet(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path) -> Opene
         cause = str(exc).splitlines()[0].replace(f"'{literal}'", "").strip()
         raise ValueError(f"unreadable .parquet file ({cause})") from exc
     fields = [(name, type_) for name, type_, *_ in described if name != "file_row_number"]
+    _check_width(len(fields))
     columns = [f"{_parquet_text(name, type_)} AS c{i}" for i, (name, type_) in enumerate(fields)]
 
     def load(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -188,12 +197,15 @@ def _header_row(rows: Iterator[tuple[Any, ...]]) -> list[str] | None:
     return None
 
 
-def _read_sheet(name: str, offset: int, header: list[str], rows: Iterator[tuple[Any, ...]]) -> _Sheet:
+def _read_sheet(name: str, offset: int, header: list[str], rows: Iterator[tuple[Any, ...]], label: str) -> _Sheet:
+    """The sheet's rows below `header`; `label` names the sheet in errors (empty when the workbook has one)."""
+    _check_width(sum(1 for text in header if text.strip()), label)  # before the rows are read
     data = [(n, row) for n, row in enumerate(rows, start=1) if not _blank(row)]
     width = max([len(header), *(len(row) for _, row in data)])
     header = header + [""] * (width - len(header))
     cells = [[cell_text(row[i]) if i < len(row) else None for _, row in data] for i in range(width)]
     keep = [i for i in range(width) if header[i].strip() or any(v is not None for v in cells[i])]
+    _check_width(len(keep), label)
     return _Sheet(name, offset, [header[i] for i in keep], [cells[i] for i in keep], [n + offset for n, _ in data])
 
 
@@ -256,14 +268,14 @@ def open_xlsx(path: Path, source: Source | None = None) -> OpenedFile:
                     map_headers(source, header)
                 except ValueError as exc:
                     raise ValueError(f"sheet {name!r}: {exc}") from exc
-            read.append(_read_sheet(name, ROWS_PER_SHEET * tabs.index(name), header, rows))
+            read.append(_read_sheet(name, ROWS_PER_SHEET * tabs.index(name), header, rows, name if several else ""))
         if not read:  # the first sheet, as if it were the only one: its headers tell what is missing
             first_sheet = book.worksheets[0]
             rows = first_sheet.iter_rows(values_only=True)
             header = _header_row(rows)
             if header is None:
                 raise ValueError("empty first sheet (no header row)")
-            read = [_read_sheet(first_sheet.title, 0, header, rows)]
+            read = [_read_sheet(first_sheet.title, 0, header, rows, first_sheet.title if several else "")]
             ignored = [name for name in ignored if name != first_sheet.title]
         ignored += [name for name in tabs if name not in {s.title for s in book.worksheets}]
     except ValueError:
@@ -273,6 +285,7 @@ def open_xlsx(path: Path, source: Source | None = None) -> OpenedFile:
     finally:
         book.close()
     headers, arrays = _stack(read, source)
+    _check_width(len(headers))
 
     def load(con: duckdb.DuckDBPyConnection, table: str) -> str:
         view = f"{table}_arrow"
