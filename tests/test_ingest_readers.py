@@ -48,7 +48,7 @@ SEPTEMBER = [
     ["C2", "呼出", datetime(2026, 9, 2, 9, 30), "放弃", None],
 ]
 OCTOBER = [  # the same columns under other accepted headers, in another order, one column fewer, one more
-    ["call_id", "Outcome", "direction", "呼叫时间", "工号"],
+    ["call_id", "Outcome", "direction", "呼叫时间（北京时间）", "工号"],
     ["C3", "answered", "inbound", datetime(2026, 10, 1, 10, 0), "A7"],
 ]
 

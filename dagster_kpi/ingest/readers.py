@@ -32,7 +32,7 @@ from dagster_kpi.contract import Source
 from dagster_kpi.sql import ident, lit
 
 from .encoding import UTF16_BOMS, is_utf8, transcode
-from .headers import header_lookup, map_headers, normalize
+from .headers import TRAILING_BRACKETS, header_lookup, map_headers, normalize
 
 ROW_COLUMN = "__row"
 # A workbook's row numbers: its n-th sheet tab (0-based) adds n times this to the sheet row (Excel has 1,048,576 rows).
@@ -209,9 +209,14 @@ def _read_sheet(name: str, offset: int, header: list[str], rows: Iterator[tuple[
     return _Sheet(name, offset, [header[i] for i in keep], [cells[i] for i in keep], [n + offset for n, _ in data])
 
 
+def _column_of(lookup: dict[str, str], text: str) -> str | None:
+    """The contract column a header names, matched as `map_headers` matches it."""
+    return lookup.get(normalize(text)) or lookup.get(TRAILING_BRACKETS.sub("", normalize(text)))
+
+
 def _carries_required(source: Source, header: list[str]) -> bool:
     lookup = header_lookup(source)
-    found = {lookup.get(normalize(text)) for text in header}
+    found = {_column_of(lookup, text) for text in header}
     return all(col.name in found for col in source.columns if not col.nullable)
 
 
@@ -225,7 +230,7 @@ def _stack(sheets: list[_Sheet], source: Source | None) -> tuple[tuple[str, ...]
     for s, sheet in enumerate(sheets):
         positions = []
         for i, text in enumerate(sheet.headers):
-            key: object = lookup.get(normalize(text)) or normalize(text) or (s, i)  # empty headers are never merged
+            key: object = _column_of(lookup, text) or normalize(text) or (s, i)  # empty headers are never merged
             if key not in keys:
                 keys[key] = len(headers)
                 headers.append(text)
@@ -275,7 +280,8 @@ def open_xlsx(path: Path, source: Source | None = None) -> OpenedFile:
             header = _header_row(rows)
             if header is None:
                 raise ValueError("empty first sheet (no header row)")
-            read = [_read_sheet(first_sheet.title, 0, header, rows, first_sheet.title if several else "")]
+            offset = ROWS_PER_SHEET * tabs.index(first_sheet.title)
+            read = [_read_sheet(first_sheet.title, offset, header, rows, first_sheet.title if several else "")]
             ignored = [name for name in ignored if name != first_sheet.title]
         ignored += [name for name in tabs if name not in {s.title for s in book.worksheets}]
     except ValueError:
