@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 import dagster_kpi.ingest.load as load
-from dagster_kpi.contract import load_contract
+from dagster_kpi.contract import Source, load_contract
 from dagster_kpi.ingest import ingest_source
 from tests.test_ingest_load import CALL, LOADED, csv_bytes, put
 
@@ -22,9 +22,9 @@ def files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     opened: list[str] = []
     real_open = load.open_file
 
-    def counting_open(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path):
+    def counting_open(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source | None = None):
         opened.append(path.name)
-        return real_open(con, path, tmp)
+        return real_open(con, path, tmp, source)
 
     monkeypatch.setattr(load, "open_file", counting_open)
     return opened

@@ -270,3 +270,28 @@ def test_a_wide_sheet_that_is_ignored_is_not_refused(tmp_path, con):
     path = workbook(tmp_path / "calls.xlsx", {"9月": SEPTEMBER, "字典": [WIDE_HEADER[4:1000]]})
     opened = open_file(con, path, tmp_path, CALLS)
     assert (opened.sheets, opened.ignored_sheets, len(opened.headers)) == (("9月",), ("字典",), 5)
+
+
+def test_ingestion_loads_every_matching_sheet_of_a_workbook(tmp_path):
+    import duckdb
+
+    from dagster_kpi.contract import load_contract
+    from dagster_kpi.ingest import ingest_source
+    from tests.test_ingest_load import CALL, LOADED
+
+    book = openpyxl.Workbook()
+    september = book.active
+    september.title = "9月"
+    september.append(list(CALL))
+    september.append(list(CALL.values()))
+    october = book.create_sheet("10月")
+    october.append(list(CALL))
+    october.append(list((CALL | {"call_id": "C2"}).values()))
+    book.create_sheet("说明").append(["本表为话务明细"])
+    (tmp_path / "calls").mkdir()
+    book.save(tmp_path / "calls" / "话务.xlsx")
+    with duckdb.connect() as con:
+        report = ingest_source(con, load_contract()["calls"], tmp_path, loaded_at=LOADED)
+        assert report.rows_loaded == 2
+        assert con.execute("SELECT call_id, _source_row FROM raw.calls ORDER BY call_id").fetchall() == [
+            ("C1", 1), ("C2", 10_000_001)]  # fmt: skip

@@ -131,7 +131,7 @@ def _insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 LANDED = "landed"
 # Part of every digest: a change to what the readers put in a landed table must not reuse old ones.
-LANDED_FORMAT = "1"
+LANDED_FORMAT = "2"
 
 
 def file_digest(path: Path) -> str:
@@ -185,7 +185,7 @@ def _read_files(
             digests.add(digest)
             landed_headers = _landed_headers(con, source, digest)
             if landed_headers is None:
-                opened = open_file(con, path, tmp)
+                opened = open_file(con, path, tmp, source)
                 headers = map_headers(source, opened.headers)  # before the rows are read
                 _land(con, source, opened, digest)
             else:
