@@ -47,6 +47,12 @@ def header_lookup(source: Source) -> dict[str, str]:
     return lookup
 
 
+def match_column(lookup: dict[str, str], header: str) -> str | None:
+    """The canonical column a header names (see `header_lookup`), or None."""
+    text = _strip(header)
+    return lookup.get(text.casefold()) or lookup.get(TRAILING_BRACKETS.sub("", text).casefold())
+
+
 def map_headers(source: Source, headers: Sequence[str]) -> HeaderMap:
     """Raises ValueError on a missing required column, a duplicate or a reserved header.
 
@@ -58,7 +64,7 @@ def map_headers(source: Source, headers: Sequence[str]) -> HeaderMap:
     seen: dict[str, str] = {}  # canonical column or normalized extra header -> header text
     for pos, raw in enumerate(headers):
         text = _strip(raw) or f"unnamed_{pos + 1}"
-        target = lookup.get(text.casefold()) or lookup.get(TRAILING_BRACKETS.sub("", text).casefold())
+        target = match_column(lookup, text)
         key = target or text.casefold()
         if key in seen:
             raise ValueError(f"headers {seen[key]!r} and {text!r} both name column {target or text}")

@@ -32,7 +32,7 @@ from dagster_kpi.contract import Source
 from dagster_kpi.sql import ident, lit
 
 from .encoding import UTF16_BOMS, is_utf8, transcode
-from .headers import TRAILING_BRACKETS, header_lookup, map_headers, normalize
+from .headers import header_lookup, map_headers, match_column, normalize
 
 ROW_COLUMN = "__row"
 # A workbook's row numbers: its n-th sheet tab (0-based) adds n times this to the sheet row (Excel has 1,048,576 rows).
@@ -209,14 +209,9 @@ def _read_sheet(name: str, offset: int, header: list[str], rows: Iterator[tuple[
     return _Sheet(name, offset, [header[i] for i in keep], [cells[i] for i in keep], [n + offset for n, _ in data])
 
 
-def _column_of(lookup: dict[str, str], text: str) -> str | None:
-    """The contract column a header names, matched as `map_headers` matches it."""
-    return lookup.get(normalize(text)) or lookup.get(TRAILING_BRACKETS.sub("", normalize(text)))
-
-
 def _carries_required(source: Source, header: list[str]) -> bool:
     lookup = header_lookup(source)
-    found = {_column_of(lookup, text) for text in header}
+    found = {match_column(lookup, text) for text in header}
     return all(col.name in found for col in source.columns if not col.nullable)
 
 
@@ -230,7 +225,7 @@ def _stack(sheets: list[_Sheet], source: Source | None) -> tuple[tuple[str, ...]
     for s, sheet in enumerate(sheets):
         positions = []
         for i, text in enumerate(sheet.headers):
-            key: object = _column_of(lookup, text) or normalize(text) or (s, i)  # empty headers are never merged
+            key: object = match_column(lookup, text) or normalize(text) or (s, i)  # empty headers are never merged
             if key not in keys:
                 keys[key] = len(headers)
                 headers.append(text)
