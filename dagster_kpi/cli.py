@@ -62,7 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def quality_summary(ingest: dict[str, dict[str, Any]]) -> str:
-    """Rows read, loaded and quarantined per source, with the quarantine reasons."""
+    """Rows read, loaded and quarantined per source, with the quarantine reasons; then the workbook sheets not read."""
     lines = [f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}  reasons"]
     for source, stats in ingest.items():
         reasons = stats.get("quarantined_by_reason") or {}
@@ -71,6 +71,9 @@ def quality_summary(ingest: dict[str, dict[str, Any]]) -> str:
             f"{source:<24}{stats.get('rows_read', 0):>12,}{stats.get('rows_loaded', 0):>12,}"
             f"{stats.get('rows_quarantined', 0):>12,}  {detail}".rstrip()
         )
+    for source, stats in ingest.items():
+        if sheets := stats.get("ignored_sheets"):
+            lines.append(f"{source}: sheets not read (no header with the required columns): {', '.join(sheets)}")
     return "\n".join(lines)
 
 

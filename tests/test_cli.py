@@ -15,13 +15,20 @@ def test_quality_summary_lists_each_source_with_its_quarantine_reasons():
                 "rows_quarantined": 84,
                 "quarantined_by_reason": {"unparsable_int": 4, "below_min": 80},
             },
-            "agents": {"rows_read": 8, "rows_loaded": 8, "rows_quarantined": 0, "quarantined_by_reason": {}},
+            "agents": {
+                "rows_read": 8,
+                "rows_loaded": 8,
+                "rows_quarantined": 0,
+                "quarantined_by_reason": {},
+                "ignored_sheets": ["人员档案.xlsx: 说明", "2026-10/人员.xlsx: Sheet2"],
+            },
         }
     )
     assert summary.splitlines() == [
         "source                          read      loaded quarantined  reasons",
         "calls                          1,693       1,609          84  below_min 80, unparsable_int 4",
         "agents                             8           8           0",
+        "agents: sheets not read (no header with the required columns): 人员档案.xlsx: 说明, 2026-10/人员.xlsx: Sheet2",
     ]
 
 

@@ -292,6 +292,8 @@ def test_ingestion_loads_every_matching_sheet_of_a_workbook(tmp_path):
     book.save(tmp_path / "calls" / "话务.xlsx")
     with duckdb.connect() as con:
         report = ingest_source(con, load_contract()["calls"], tmp_path, loaded_at=LOADED)
-        assert report.rows_loaded == 2
+        assert (report.rows_loaded, report.ignored_sheets) == (2, ["话务.xlsx: 说明"])
+        again = ingest_source(con, load_contract()["calls"], tmp_path, loaded_at=LOADED)  # from landed, not read again
+        assert again.ignored_sheets == ["话务.xlsx: 说明"]
         assert con.execute("SELECT call_id, _source_row FROM raw.calls ORDER BY call_id").fetchall() == [
             ("C1", 1), ("C2", 10_000_001)]  # fmt: skip

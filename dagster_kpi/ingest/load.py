@@ -36,6 +36,7 @@ class IngestReport:
     rows_quarantined: int
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     rows_superseded: int = 0  # valid rows replaced by a later row with the same key
+    ignored_sheets: list[str] = field(default_factory=list)  # "<file>: <sheet>" of workbook sheets not read
 
 
 def _ignored(path: Path) -> bool:
@@ -146,10 +147,11 @@ def _landed_table(source: Source, digest: str) -> str:
     return f"{LANDED}.{ident(f'{source.name}_{digest}')}"
 
 
-def _landed_headers(con: duckdb.DuckDBPyConnection, source: Source, digest: str) -> tuple[str, ...] | None:
-    rows = con.execute(f"SELECT headers FROM {LANDED}.files WHERE source = ? AND digest = ?",
+def _landed_file(con: duckdb.DuckDBPyConnection, source: Source, digest: str) -> tuple[tuple[str, ...], list[str]] | None:
+    """The header texts and ignored sheets recorded for a file read before; None for a new file."""
+    rows = con.execute(f"SELECT headers, ignored_sheets FROM {LANDED}.files WHERE source = ? AND digest = ?",
                        [source.name, digest]).fetchall()  # fmt: skip
-    return tuple(rows[0][0]) if rows else None
+    return (tuple(rows[0][0]), list(rows[0][1] or [])) if rows else None
 
 
 def _land(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, digest: str) -> None:
@@ -163,7 +165,8 @@ def _land(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, di
             con.execute(f"CREATE OR REPLACE TABLE {_landed_table(source, digest)} AS "
                         f"SELECT *{row_column} FROM temp.{ident(loading)}")  # fmt: skip
             con.execute(f"DELETE FROM {LANDED}.files WHERE source = ? AND digest = ?", [source.name, digest])
-            con.execute(f"INSERT INTO {LANDED}.files VALUES (?, ?, ?)", [source.name, digest, list(opened.headers)])
+            con.execute(f"INSERT INTO {LANDED}.files (source, digest, headers, ignored_sheets) VALUES (?, ?, ?, ?)",
+                        [source.name, digest, list(opened.headers), list(opened.ignored_sheets)])  # fmt: skip
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -174,26 +177,32 @@ def _land(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, di
 
 def _read_files(
     con: duckdb.DuckDBPyConnection, source: Source, folder: Path, paths: list[Path], tmp: Path
-) -> tuple[list[FilePlan], set[str]]:
-    """The files' plans and digests. Headers are checked before rows are read; files read before are not read again."""
+) -> tuple[list[FilePlan], set[str], list[str]]:
+    """The files' plans, digests and ignored sheets. Headers are checked before rows are read; files read before are
+    not read again."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {LANDED}")
     con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.files (source VARCHAR, digest VARCHAR, headers VARCHAR[])")
-    plans, digests = [], set()
+    con.execute(f"ALTER TABLE {LANDED}.files ADD COLUMN IF NOT EXISTS ignored_sheets VARCHAR[]")
+    plans, digests, ignored = [], set(), []
     for path in paths:
         try:
             digest = file_digest(path)
             digests.add(digest)
-            landed_headers = _landed_headers(con, source, digest)
-            if landed_headers is None:
+            name = source_file_name(folder, path)
+            landed = _landed_file(con, source, digest)
+            if landed is None:
                 opened = open_file(con, path, tmp, source)
                 headers = map_headers(source, opened.headers)  # before the rows are read
                 _land(con, source, opened, digest)
+                sheets = list(opened.ignored_sheets)
             else:
-                headers = map_headers(source, landed_headers)
+                headers = map_headers(source, landed[0])
+                sheets = landed[1]
+            ignored += [f"{name}: {sheet}" for sheet in sheets]
             plans.append(FilePlan(source_file_name(folder, path), _landed_table(source, digest), ROW_COLUMN, headers))
         except (ValueError, OSError, duckdb.Error) as exc:
             raise ExtractError(f"{source.name}/{source_file_name(folder, path)}: {one_line(str(exc))}") from exc
-    return plans, digests
+    return plans, digests, ignored
 
 
 def _forget_other_files(con: duckdb.DuckDBPyConnection, source: Source, digests: set[str]) -> None:
@@ -239,7 +248,7 @@ def ingest_source(
     loaded = timestamp_lit(loaded_at)
     with tempfile.TemporaryDirectory(prefix="kpi-ingest-") as tmp, _insertion_order(con):
         try:
-            plans, digests = _read_files(con, source, folder, paths, Path(tmp))
+            plans, digests, ignored_sheets = _read_files(con, source, folder, paths, Path(tmp))
             query = source_query(source, plans, now or loaded_at)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(parsed)} AS {query.parse}")
             _write(con, [raw_sql(query, parsed, loaded), quarantine_sql(query, parsed, loaded)])
@@ -261,4 +270,5 @@ def ingest_source(
         rows_quarantined=read - valid,
         quarantined_by_reason=dict(reasons),
         rows_superseded=valid - loaded_rows,
+        ignored_sheets=ignored_sheets,
     )
