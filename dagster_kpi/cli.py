@@ -72,6 +72,9 @@ def quality_summary(ingest: dict[str, dict[str, Any]]) -> str:
             f"{stats.get('rows_quarantined', 0):>12,}  {detail}".rstrip()
         )
     for source, stats in ingest.items():
+        if conflicts := stats.get("keys_conflicting"):
+            lines.append(f"{source}: {conflicts:,} keys differ between files with the same modification time "
+                         "(the later file name won)")  # fmt: skip
         if sheets := stats.get("ignored_sheets"):
             lines.append(f"{source}: sheets not read (no header with the required columns): {', '.join(sheets)}")
     return "\n".join(lines)

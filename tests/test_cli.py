@@ -20,6 +20,7 @@ def test_quality_summary_lists_each_source_with_its_quarantine_reasons():
                 "rows_loaded": 8,
                 "rows_quarantined": 0,
                 "quarantined_by_reason": {},
+                "keys_conflicting": 2,
                 "ignored_sheets": ["人员档案.xlsx: 说明", "2026-10/人员.xlsx: Sheet2"],
             },
         }
@@ -28,6 +29,7 @@ def test_quality_summary_lists_each_source_with_its_quarantine_reasons():
         "source                          read      loaded quarantined  reasons",
         "calls                          1,693       1,609          84  below_min 80, unparsable_int 4",
         "agents                             8           8           0",
+        "agents: 2 keys differ between files with the same modification time (the later file name won)",
         "agents: sheets not read (no header with the required columns): 人员档案.xlsx: 说明, 2026-10/人员.xlsx: Sheet2",
     ]
 

@@ -265,8 +265,23 @@ def test_latest_file_wins_last_row_wins_and_missing_keys_are_kept(tmp_path, con)
 def test_equal_modification_times_the_later_file_name_wins(tmp_path, con):
     put(tmp_path, "calls", "b.csv", csv_bytes([CALL | {"queue": "from b"}]), mtime=1_700_000_000)
     put(tmp_path, "calls", "a.csv", csv_bytes([CALL | {"queue": "from a"}]), mtime=1_700_000_000)
-    ingest(con, tmp_path, "calls")
+    report = ingest(con, tmp_path, "calls")
     assert rows(con, "SELECT queue, _source_file FROM raw.calls") == [("from b", "b.csv")]
+    assert report.keys_conflicting == 1
+
+
+def test_conflicting_keys_are_counted_only_between_files_of_equal_time(tmp_path, con):
+    same = 1_700_000_000
+    put(tmp_path, "calls", "a.csv", csv_bytes([CALL, CALL | {"call_id": "C2"}, CALL | {"call_id": "C3"}]), mtime=same)
+    # C1 differs (a conflict), C2 is the same row again (no conflict), C4 is new.
+    put(tmp_path, "calls", "b.csv", csv_bytes([CALL | {"queue": "Q9"}, CALL | {"call_id": "C2"}, CALL | {"call_id": "C4"}]),
+        mtime=same)  # fmt: skip
+    # A later file differing on C3 is a re-extract, not a conflict.
+    put(tmp_path, "calls", "c.csv", csv_bytes([CALL | {"call_id": "C3", "queue": "Q8"}]), mtime=same + 60)
+    report = ingest(con, tmp_path, "calls")
+    assert report.keys_conflicting == 1
+    assert rows(con, "SELECT call_id, queue FROM raw.calls ORDER BY call_id") == [
+        ("C1", "Q9"), ("C2", "Q1"), ("C3", "Q8"), ("C4", "Q1")]  # fmt: skip
 
 
 def test_an_invalid_newer_row_does_not_replace_a_valid_older_one(tmp_path, con):

@@ -46,6 +46,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
                 "rows_quarantined": MetadataValue.int(report.rows_quarantined),
                 "quarantined_by_reason": MetadataValue.json(report.quarantined_by_reason),
                 "ignored_sheets": MetadataValue.json(report.ignored_sheets),
+                "keys_conflicting": MetadataValue.int(report.keys_conflicting),
             }
         )
 

@@ -37,6 +37,8 @@ class IngestReport:
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
     rows_superseded: int = 0  # valid rows replaced by a later row with the same key
     ignored_sheets: list[str] = field(default_factory=list)  # "<file>: <sheet>" of workbook sheets not read
+    # Keys whose valid rows differ between files with the same modification time: the later file name won.
+    keys_conflicting: int = 0
 
 
 def _ignored(path: Path) -> bool:
@@ -228,6 +230,25 @@ def _write(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
         raise
 
 
+def conflicting_keys(con: duckdb.DuckDBPyConnection, source: Source, parsed: str, mtimes: list[int]) -> int:
+    """Keys whose valid rows differ between two files of equal modification time (`mtimes`: per file, in load order).
+
+    The documented tie-break (the later file name wins) settles them; the count says that it had to.
+    """
+    if len(set(mtimes)) == len(mtimes):
+        return 0
+    key = ", ".join(ident(k) for k in source.key)
+    others = [ident(c.name) for c in source.columns if c.name not in source.key]
+    values = ", ".join(f"({order}, {mtime})" for order, mtime in enumerate(mtimes))
+    [(count,)] = con.execute(
+        f"WITH m(__order, __mtime) AS (VALUES {values}), "
+        f"v AS (SELECT p.*, m.__mtime FROM {ident(parsed)} AS p JOIN m USING (__order) WHERE p.__check IS NULL) "
+        f"SELECT count(DISTINCT ({key})) FROM (SELECT {key} FROM v GROUP BY {key}, __mtime "
+        f"HAVING count(DISTINCT __order) > 1 AND count(DISTINCT ({', '.join(others) or 'NULL'})) > 1)"
+    ).fetchall()
+    return int(count)
+
+
 def ingest_source(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -255,6 +276,7 @@ def ingest_source(
             [(read, valid)] = con.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE __check IS NULL) FROM {ident(parsed)}"
             ).fetchall()
+            conflicts = conflicting_keys(con, source, parsed, [path.stat().st_mtime_ns for path in paths])
         finally:
             con.execute(f"DROP TABLE IF EXISTS temp.{ident(parsed)}")
     _forget_other_files(con, source, digests)
@@ -271,4 +293,5 @@ def ingest_source(
         quarantined_by_reason=dict(reasons),
         rows_superseded=valid - loaded_rows,
         ignored_sheets=ignored_sheets,
+        keys_conflicting=conflicts,
     )
