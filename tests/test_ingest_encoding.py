@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dagster_kpi.ingest import encoding
-from dagster_kpi.ingest.encoding import is_utf8, transcode
+from dagster_kpi.ingest.encoding import is_utf8, mixed_encodings, transcode
 
 TEXT = "呼叫ID,呼叫方向,结果\nC1,呼入,已接通\nC2,呼出,放弃\n"
 
@@ -59,3 +59,29 @@ def test_transcode_in_small_chunks_keeps_every_character(tmp_path, monkeypatch, 
 def test_transcode_rejects_what_is_not_gb18030_text(tmp_path, data, message):
     with pytest.raises(ValueError, match=message):
         transcode(write(tmp_path / "in.csv", data), tmp_path / "out.csv")
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        (
+            (("呼叫ID,技能组\n", "utf-8"), ("C1,热线一组\n", "utf-8"), ("C2,热线二组\n", "gbk")),
+            "mixed encodings: UTF-8 from line 1, GBK/GB18030 from line 3",
+        ),
+        (
+            (("call_id,queue\n", "ascii"), ("C1,热线一组\n", "gbk"), ("C2,热线二组\n", "utf-8")),
+            "mixed encodings: GBK/GB18030 from line 2, UTF-8 from line 3",
+        ),
+    ],
+)
+def test_a_file_mixing_encodings_names_the_line_where_it_changes(tmp_path, parts, message):
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"".join(text.encode(encoding) for text, encoding in parts))
+    assert not is_utf8(path)
+    assert mixed_encodings(path) == message
+
+
+def test_one_encoding_throughout_is_not_mixed(tmp_path):
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("呼叫ID,技能组\nC1,热线一组\nC2,投诉处理组\n".encode("gbk"))
+    assert mixed_encodings(gbk) is None

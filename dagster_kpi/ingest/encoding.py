@@ -43,6 +43,33 @@ def is_utf8(path: Path) -> bool:
     return True
 
 
+def _name(utf8: bool) -> str:
+    return "UTF-8" if utf8 else "GBK/GB18030"
+
+
+def mixed_encodings(path: Path) -> str | None:
+    """For a file that is not UTF-8 as a whole: where it switches between UTF-8 lines and lines of another encoding.
+
+    A line counts as UTF-8 when it decodes as UTF-8 and holds a three-byte character (as Chinese text in UTF-8
+    does); a line that is not UTF-8 is taken as GBK/GB18030. None when the lines are of one kind.
+    """
+    first: dict[bool, int] = {}
+    with path.open("rb") as file:
+        for number, line in enumerate(file, start=1):
+            if line.isascii():
+                continue
+            try:
+                text = line.decode(UTF8)
+                kind = any(0x800 <= ord(ch) <= 0xFFFF for ch in text)
+            except UnicodeDecodeError:
+                kind = False
+            if first and kind not in first:
+                [(earlier, line_number)] = first.items()
+                return f"mixed encodings: {_name(earlier)} from line {line_number}, {_name(kind)} from line {number}"
+            first.setdefault(kind, number)
+    return None
+
+
 def transcode(path: Path, dest: Path, encoding: str = GB18030) -> Path:
     """Write `path` decoded from `encoding` to `dest` as UTF-8; returns `dest`.
 

@@ -31,7 +31,7 @@ import pyarrow as pa
 from dagster_kpi.contract import Source
 from dagster_kpi.sql import ident, lit
 
-from .encoding import UTF16_BOMS, is_utf8, transcode
+from .encoding import UTF16_BOMS, is_utf8, mixed_encodings, transcode
 from .headers import header_lookup, map_headers, match_column, normalize
 
 ROW_COLUMN = "__row"
@@ -102,7 +102,10 @@ def _csv_error(exc: duckdb.Error) -> str:
 
 
 def open_csv(path: Path, tmp: Path) -> OpenedFile:
-    path = _literal(path, tmp) if is_utf8(path) else transcode(path, _scratch(tmp, "utf8.csv"))
+    utf8 = is_utf8(path)
+    if not utf8 and (mixed := mixed_encodings(path)):
+        raise ValueError(mixed)
+    path = _literal(path, tmp) if utf8 else transcode(path, _scratch(tmp, "utf8.csv"))
     headers = _csv_header(path)
     _check_width(len(headers))
     if len(headers) == 1 and any(sep in headers[0] for sep in ";\t|"):
