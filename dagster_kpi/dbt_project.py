@@ -23,8 +23,9 @@ from dagster_kpi.errors import KpiError
 from dagster_kpi.paths import DBT_PROJECT_DIR
 from dagster_kpi.settings import Settings
 
-# The dbt installed beside this interpreter, whether or not the virtualenv is on PATH.
-DBT_EXECUTABLE = Path(sys.executable).parent / "dbt"
+# The dbt installed beside this interpreter, whether or not the virtualenv is on PATH, started through `kpi-dbt`
+# so that it dies with the process that started it (see dagster_kpi.dbt_child).
+DBT_EXECUTABLE = Path(sys.executable).parent / "kpi-dbt"
 
 
 class DbtParseError(KpiError):

@@ -2,7 +2,8 @@
 stage with SIGKILL.
 
 Stages: ingest (after a source is loaded), dbt (while dbt is building), validation (after a suite
-ran), publish (after the new warehouse file is written, before it replaces the old one).
+ran), publish (after both copies of the marts are staged, before either switches), switch (after the
+warehouse file is replaced, before the Parquet `current` link is switched).
 """
 
 from __future__ import annotations

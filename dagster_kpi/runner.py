@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +24,8 @@ DUCKDB_MAGIC = b"DUCK"
 # The console stays quiet: the outcome is reported in one line, and every event is in Dagster's run storage.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
+# A process killed with its run closes its files a moment later.
+HOLDER_WAIT_SECONDS = 3.0
 
 
 @dataclass
@@ -72,10 +76,42 @@ def exclusive_run(paths: WarehousePaths) -> Iterator[None]:
         yield
 
 
+def work_db_holders(work_db: Path) -> list[tuple[int, str]]:
+    """The processes (pid, command) other than this one that have the work database or its log open (Linux: /proc;
+    elsewhere none are found, and DuckDB's own file lock is what stops a second writer)."""
+    targets = {str(work_db), f"{work_db}.wal"}
+    found = []
+    for process in Path("/proc").glob("[0-9]*"):
+        pid = int(process.name)
+        if pid == os.getpid():
+            continue
+        try:
+            if any(os.readlink(fd) in targets for fd in (process / "fd").iterdir()):
+                command = (process / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+                found.append((pid, command))
+        except OSError:  # gone meanwhile, or not ours to look at
+            continue
+    return found
+
+
+def check_work_db_free(work_db: Path, wait_seconds: float = HOLDER_WAIT_SECONDS) -> None:
+    """Refuse to start while another process (e.g. a dbt left from a killed run) holds the work database."""
+    deadline = time.monotonic() + wait_seconds
+    while holders := work_db_holders(work_db):
+        if time.monotonic() >= deadline:
+            pid, command = holders[0]
+            raise KpiError(
+                f"process {pid} ({command[:80]}) still holds {work_db}; "
+                "wait for it to end or stop it, then run again"
+            )
+        time.sleep(0.2)
+
+
 def run_all(settings: Settings, month: str | None = None) -> RunOutcome:
     """Materialise every asset and run every check: all months, or refresh one month (`YYYY-MM`)."""
     paths = prepare_warehouse(settings)
     with exclusive_run(paths):
+        check_work_db_free(paths.work_db)
         return _run_job(settings, month)
 
 

@@ -38,7 +38,7 @@ SETTINGS_FILE = "kpi.toml"
 DEFAULT_LANDING = "data/landing"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
 ENV_PREFIX = "KPI_"
-FAULT_STAGES = ("ingest", "dbt", "validation", "publish")
+FAULT_STAGES = ("ingest", "dbt", "validation", "publish", "switch")
 # Dagster logs the planned materializations of a run over a range of months as one event per asset
 # instead of one per asset and month: a full run over years of partitions starts in seconds, not
 # minutes. (The cost: when such a run fails, its partitions show as missing rather than failed.)

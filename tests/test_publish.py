@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -10,8 +14,8 @@ import pytest
 
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import WarehousePaths
-from dagster_kpi.publish import publish_marts
-from dagster_kpi.runner import check_run_paths, exclusive_run
+from dagster_kpi.publish import PublishError, publish_marts
+from dagster_kpi.runner import check_run_paths, check_work_db_free, exclusive_run, work_db_holders
 
 
 def write_marts(paths: WarehousePaths, values: list[tuple[str, float]]) -> None:
@@ -119,7 +123,9 @@ def test_a_rewrite_of_the_same_marts_has_the_same_rows_in_the_same_order_not_the
     write_marts(paths, [("b", 2.0), ("a", 1.0), ("c", None)])
     publish_marts(paths, TABLES)
     first = (published_fingerprint(paths.warehouse, TABLES), raw_rows(paths.warehouse))
-    _write_warehouse(paths, TABLES, {}, None)  # the same marts, written again
+    staged = paths.warehouse.with_name("again.duckdb")
+    _write_warehouse(paths, TABLES, staged, {})  # the same marts, written again
+    staged.replace(paths.warehouse)
     assert (published_fingerprint(paths.warehouse, TABLES), raw_rows(paths.warehouse)) == first
     assert first[1] == [("a", 1.0), ("b", 2.0), ("c", None)]
 
@@ -128,3 +134,142 @@ def raw_rows(warehouse: Path) -> list[tuple]:
     """The rows in storage order (no ORDER BY)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute("SELECT * FROM marts.kpi_values").fetchall()
+
+
+def served(paths: WarehousePaths) -> list[tuple]:
+    current = paths.serving_dir / "current" / "kpi_values.parquet"
+    return duckdb.sql(f"SELECT * FROM '{current}' ORDER BY ALL").fetchall()
+
+
+def state(paths: WarehousePaths) -> tuple[str, str, list[tuple], list[tuple]]:
+    """What readers see: FILE's bytes and rows, the `current` version and its Parquet rows."""
+    return digest(paths.warehouse), os.readlink(paths.serving_dir / "current"), published(paths.warehouse), served(paths)
+
+
+def listing(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A 3 MiB tmpfs holding FILE and the serving folder; the work database lives elsewhere (a linked folder)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        (tmp_path / "work").mkdir()
+        (disk / "warehouse.work").symlink_to(tmp_path / "work")
+        yield WarehousePaths(disk / "warehouse.duckdb")
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+@pytest.mark.parametrize(
+    ("marts_sql", "stage"),
+    [  # about 10 MB of incompressible text: the Parquet copies do not fit
+        ("SELECT md5(i::VARCHAR) || md5((i * 7)::VARCHAR) AS kpi_code, i::DOUBLE AS value FROM range(150000) t(i)",
+         "writing the Parquet copies"),
+        # about 1.3 MB: the Parquet copies fit, the warehouse file beside them does not
+        ("SELECT md5(i::VARCHAR) AS kpi_code, i::DOUBLE AS value FROM range(40000) t(i)", "writing the warehouse file"),
+    ],
+)  # fmt: skip
+def test_a_full_disk_switches_neither_copy_removes_what_was_staged_and_names_the_cause(small_disk, marts_sql, stage):
+    paths = small_disk
+    write_marts(paths, [("a", 1.0)])
+    publish_marts(paths, TABLES)
+    before, files = state(paths), listing(paths.warehouse.parent)
+    with duckdb.connect(str(paths.work_db)) as con:
+        con.execute(f"CREATE OR REPLACE TABLE marts.kpi_values AS {marts_sql}")
+    with pytest.raises(PublishError) as raised:
+        publish_marts(paths, TABLES)
+    message = str(raised.value)
+    assert f"while {stage} in {paths.warehouse.parent}" in message and "no space left on device" in message
+    assert "\n" not in message and "unchanged" in message
+    assert state(paths) == before
+    assert listing(paths.warehouse.parent) == files  # no .publishing, .wal, half-written version folder or link
+    # Once there is room again, the same marts publish.
+    write_marts(paths, [("a", 2.0)])
+    assert publish_marts(paths, TABLES).changed
+    assert published(paths.warehouse) == served(paths) == [("a", 2.0)]
+
+
+def test_a_failed_link_switch_puts_the_previous_warehouse_file_back(paths, monkeypatch):
+    write_marts(paths, [("a", 1.0)])
+    publish_marts(paths, TABLES)
+    before, files = state(paths), listing(paths.warehouse.parent)
+    write_marts(paths, [("a", 2.0)])
+
+    def no_room(self, target):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.setattr(Path, "symlink_to", no_room)
+    with pytest.raises(PublishError, match="while switching to the new marts .*: no space left on device;"):
+        publish_marts(paths, TABLES)
+    assert state(paths) == before
+    assert listing(paths.warehouse.parent) == files
+    monkeypatch.undo()
+    assert publish_marts(paths, TABLES).changed
+    assert published(paths.warehouse) == served(paths) == [("a", 2.0)]
+
+
+def test_a_publish_killed_between_the_two_switches_is_repaired_by_the_next(paths):
+    """The warehouse file switched, the `current` link not yet: the next publish of the same marts switches the link
+    (and clears the leftovers) instead of deciding nothing changed."""
+    write_marts(paths, [("a", 1.0)])
+    publish_marts(paths, TABLES)
+    write_marts(paths, [("a", 2.0)])
+    killed = subprocess.run(
+        [sys.executable, "-c", "import sys; from dagster_kpi.paths import WarehousePaths; from dagster_kpi.publish import "
+         "publish_marts; publish_marts(WarehousePaths(__import__('pathlib').Path(sys.argv[1])), sys.argv[2:], fault_at='switch')",
+         str(paths.warehouse), *TABLES],
+        capture_output=True,
+    )  # fmt: skip
+    assert killed.returncode == -9
+    assert published(paths.warehouse) == [("a", 2.0)] and served(paths) == [("a", 1.0)]
+    assert paths.warehouse.with_name("warehouse.duckdb.previous").exists()
+    report = publish_marts(paths, TABLES)
+    assert report.changed
+    assert published(paths.warehouse) == served(paths) == [("a", 2.0)]
+    assert not paths.warehouse.with_name("warehouse.duckdb.previous").exists()
+
+
+def test_a_run_does_not_start_while_another_process_holds_the_work_database(paths):
+    paths.ensure()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time, duckdb; con = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+         "time.sleep(60)", str(paths.work_db)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        assert [pid for pid, _ in work_db_holders(paths.work_db)] == [holder.pid]
+        with pytest.raises(KpiError, match=rf"^process {holder.pid} \(.*python.*\) still holds {paths.work_db}; wait"):
+            check_work_db_free(paths.work_db, wait_seconds=0.5)
+    finally:
+        holder.kill()
+        holder.wait()
+    check_work_db_free(paths.work_db, wait_seconds=0.5)
+    assert work_db_holders(paths.work_db) == []
+
+
+CHILD_OF_A_RUN = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c",
+    "from dagster_kpi.dbt_child import die_with_parent; die_with_parent(); print('ready', flush=True); "
+    "import time; time.sleep(60)"], stdout=sys.stdout)
+time.sleep(60)
+"""
+
+
+def test_dbt_started_by_a_run_dies_when_the_run_is_killed():
+    parent = subprocess.Popen([sys.executable, "-c", CHILD_OF_A_RUN], stdout=subprocess.PIPE, text=True)
+    assert parent.stdout.readline().strip() == "ready"
+    import psutil
+
+    (child,) = psutil.Process(parent.pid).children()
+    parent.kill()
+    parent.wait()
+    _, alive = psutil.wait_procs([child], timeout=5)
+    assert all(process.status() == psutil.STATUS_ZOMBIE for process in alive)  # dead, waiting for init to reap it

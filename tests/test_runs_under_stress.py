@@ -15,6 +15,8 @@ import pytest
 
 from dagster_kpi.faults import FAULT_ENV, STAGES
 from dagster_kpi.generate import generate_landing
+from dagster_kpi.paths import WarehousePaths
+from dagster_kpi.runner import check_work_db_free
 
 pytestmark = pytest.mark.e2e  # every test here runs `kpi run`
 
@@ -68,6 +70,11 @@ def kpi_value_count(warehouse: Path) -> int:
         return con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0]
 
 
+def served_count(warehouse: Path) -> int:
+    current = warehouse.with_name(warehouse.stem + ".serving") / "current" / "kpi_values.parquet"
+    return duckdb.sql(f"SELECT count(*) FROM '{current}'").fetchall()[0][0]
+
+
 @pytest.fixture(scope="module")
 def landings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """Two landing folders whose marts differ: two months, then three."""
@@ -88,8 +95,9 @@ def published(landings, tmp_path: Path) -> Path:
 
 
 def test_readers_never_see_an_error_while_runs_are_killed_at_every_stage_and_the_next_publishes(landings, published, tmp_path):
-    """SIGKILL at ingest, dbt, validation and publish, one after another on the same warehouse, with no
-    clean-up between; then a run publishes new marts. A reader process queries throughout."""
+    """SIGKILL at ingest, dbt, validation and publish (both copies staged), one after another on the same warehouse,
+    with no clean-up between, then between the two switches (FILE replaced, the Parquet link not yet); then a run
+    publishes the new marts to both copies. A reader process queries throughout."""
     warehouse, landing = published, landings[1]
     before, before_count = digest(warehouse), kpi_value_count(warehouse)
     stop = tmp_path / "stop"
@@ -97,11 +105,16 @@ def test_readers_never_see_an_error_while_runs_are_killed_at_every_stage_and_the
         [sys.executable, "-c", READER, str(warehouse), str(stop)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     try:
+        assert STAGES[-1] == "switch"
         for stage in STAGES:
             killed = kpi_run(landing, warehouse, **{FAULT_ENV: stage}, **ANOTHER_DATA_SET)
             assert killed.returncode == -9, (stage, killed.stderr[-2000:])
-            assert digest(warehouse) == before, stage
-            assert kpi_value_count(warehouse) == before_count, stage
+            # Nothing of the killed run (dbt above all) keeps the work database open.
+            check_work_db_free(WarehousePaths(warehouse).work_db, wait_seconds=5)
+            if stage != "switch":
+                assert digest(warehouse) == before, stage
+                assert kpi_value_count(warehouse) == before_count, stage
+                assert served_count(warehouse) == before_count, stage
         result = kpi_run(landing, warehouse, **ANOTHER_DATA_SET)
     finally:
         stop.touch()
@@ -109,7 +122,8 @@ def test_readers_never_see_an_error_while_runs_are_killed_at_every_stage_and_the
     assert result.returncode == 0, result.stderr[-2000:]
     assert digest(warehouse) != before
     after_count = kpi_value_count(warehouse)
-    assert after_count != before_count
+    assert after_count != before_count and served_count(warehouse) == after_count
+    assert sorted(p.name for p in warehouse.parent.iterdir() if p.name.startswith(warehouse.name)) == [warehouse.name]
     seen = json.loads(out)
     assert seen["errors"] == [], err
     assert seen["queries"] > 100

@@ -18,7 +18,7 @@ from dagster import (
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from dagster_kpi.defs.resources import KpiWarehouse
-from dagster_kpi.publish import publish_marts
+from dagster_kpi.publish import PublishError, publish_marts
 
 
 def unverified_checks(instance: DagsterInstance, checks: dict[AssetKey, list[AssetCheckKey]]) -> list[str]:
@@ -68,8 +68,11 @@ def build_publish_asset(
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
             raise Failure(description=f"not validated: {problems[0]}{more}")
         paths = warehouse.paths
-        report = publish_marts(paths, [key.path[-1] for key in mart_keys], duckdb_config=warehouse.duckdb_config,
-                               fault_at=warehouse.fault_at)  # fmt: skip
+        try:
+            report = publish_marts(paths, [key.path[-1] for key in mart_keys], duckdb_config=warehouse.duckdb_config,
+                                   fault_at=warehouse.fault_at)  # fmt: skip
+        except PublishError as error:
+            raise Failure(description=str(error)) from None
         return MaterializeResult(
             metadata={
                 "warehouse": MetadataValue.path(str(paths.warehouse)),

@@ -1,0 +1,40 @@
+"""`kpi-dbt`: the dbt command as a run starts it, a child process that dies with the run.
+
+dagster-dbt starts dbt as a plain child process. If the run is killed (SIGKILL, the out-of-memory killer),
+such a child lives on, re-parented, and keeps writing the work database while the next run starts. This
+entry point asks Linux to kill it when its parent dies (`PR_SET_PDEATHSIG`, kept across `exec`), then
+becomes dbt. Elsewhere it is plain dbt; the next run's check for processes holding the work database
+(`runner.work_db_holders`) still stops a run from starting beside a survivor.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+PR_SET_PDEATHSIG = 1
+DBT = Path(sys.executable).parent / "dbt"
+
+
+def die_with_parent() -> None:
+    """Have this process killed when its parent dies; exit at once if the parent is already gone."""
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if parent == 1 or os.getppid() != parent:  # the parent died before the request took effect
+        sys.exit(1)
+
+
+def main() -> NoReturn:
+    die_with_parent()
+    os.execv(DBT, [str(DBT), *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()
