@@ -100,10 +100,7 @@ def check_work_db_free(work_db: Path, wait_seconds: float = HOLDER_WAIT_SECONDS)
     while holders := work_db_holders(work_db):
         if time.monotonic() >= deadline:
             pid, command = holders[0]
-            raise KpiError(
-                f"process {pid} ({command[:80]}) still holds {work_db}; "
-                "wait for it to end or stop it, then run again"
-            )
+            raise KpiError(f"process {pid} ({command[:80]}) still holds {work_db}; wait for it to end or stop it, then run again")
         time.sleep(0.2)
 
 
