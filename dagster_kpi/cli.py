@@ -37,10 +37,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi.dbt_project import prepare_manifest
     from dagster_kpi.defs.partitions import month_partition_key, monthly_partitions
     from dagster_kpi.ingest import unexpected_folders
-    from dagster_kpi.runner import check_run_paths, run_all
+    from dagster_kpi.runner import check_run_paths, prepare_warehouse, run_all
 
     settings = run_settings(args)
     check_run_paths(settings.landing, settings.warehouse)
+    prepare_warehouse(settings)  # a warehouse folder it cannot write in is refused before anything is read
     if unexpected := unexpected_folders(settings.landing, load_contract(), settings.ignored_folders):
         print(f"kpi run: not published: {unexpected[0]}", file=sys.stderr)
         return 1

@@ -24,6 +24,7 @@ DUCKDB_MAGIC = b"DUCK"
 # The console stays quiet: the outcome is reported in one line, and every event is in Dagster's run storage.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
+PROBE_PREFIX = ".write-probe-"
 # A process killed with its run closes its files a moment later.
 HOLDER_WAIT_SECONDS = 3.0
 
@@ -39,11 +40,29 @@ class RunOutcome:
 def prepare_warehouse(settings: Settings) -> WarehousePaths:
     """The warehouse's working folders, and Dagster's instance settings in its home there."""
     paths = settings.paths
-    paths.ensure()
+    try:
+        paths.ensure()
+        check_writable(paths.warehouse.parent, paths.work_dir)
+    except OSError as error:
+        where = Path(error.filename) if error.filename else paths.warehouse.parent
+        while not where.is_dir():  # the folder in which a file or folder could not be created
+            where = where.parent
+        reason = (error.strerror or type(error).__name__).lower()
+        raise KpiError(
+            f"cannot write in {where}: {reason} (a run writes its work files in {paths.work_dir} and publishes {paths.warehouse})"
+        ) from None
     instance_yaml = paths.dagster_home / "dagster.yaml"
     if not instance_yaml.exists():
         instance_yaml.write_text(INSTANCE_CONFIG, encoding="utf-8")
     return paths
+
+
+def check_writable(*folders: Path) -> None:
+    """Raise the OSError of creating a file in each folder (read-only file system, permission denied)."""
+    for folder in folders:
+        probe = folder / f"{PROBE_PREFIX}{os.getpid()}"
+        probe.touch()
+        probe.unlink()
 
 
 def check_run_paths(landing: Path, warehouse: Path) -> None:
@@ -156,7 +175,10 @@ def blocking_reason(result: ExecuteInProcessResult, work_db: Path | None = None)
             failure = event.step_failure_data
             if failure.user_failure_data and failure.user_failure_data.description:
                 return _first_line(failure.user_failure_data.description)
-            message = failure.error.message if failure.error else "unknown error"
+            error = failure.error
+            while error is not None and error.cause is not None:  # "Error occurred while executing op ..." wraps the cause
+                error = error.cause
+            message = error.message if error else "unknown error"
             return f"step {event.step_key} failed: {_first_line(message)}"
     return "the run did not complete"
 

@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from dagster_kpi.cli import quality_summary
 
@@ -49,3 +50,27 @@ def test_show_on_a_cut_off_warehouse_is_one_line(tmp_path):
     month = subprocess.run([sys.executable, "-m", "dagster_kpi.cli", "show", "--warehouse", str(warehouse), "--month", "2026-13"],
                            capture_output=True, text=True, timeout=120)  # fmt: skip
     assert (month.returncode, month.stderr.strip()) == (2, "kpi show: month must be YYYY-MM, got '2026-13'")
+
+
+def kpi(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dagster_kpi.cli", *args], capture_output=True, text=True, timeout=120)
+
+
+def test_a_read_only_warehouse_folder_is_one_line_naming_it(tmp_path):
+    landing, folder = tmp_path / "landing", tmp_path / "read-only"
+    landing.mkdir()
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("mounting a read-only tmpfs needs root (and root ignores file modes)")
+    try:
+        warehouse = folder / "warehouse.duckdb"
+        for command in ("run", "ui"):
+            done = kpi(command, "--landing", str(landing), "--warehouse", str(warehouse))
+            assert done.returncode == 1
+            assert done.stderr.splitlines() == [
+                f"kpi {command}: cannot write in {folder}: read-only file system (a run writes its work files in "
+                f"{folder / 'warehouse.work'} and publishes {warehouse})"
+            ]
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)

@@ -39,3 +39,23 @@ def test_a_failed_dbt_test_is_explained_by_its_first_stored_row(tmp_path: Path):
     assert blocking_reason(result, tmp_path / "absent.duckdb").endswith(  # type: ignore[arg-type]
         "failed: Got 1 result, configured to fail if != 0"
     )
+
+
+def test_a_failed_step_is_explained_by_its_cause_not_by_dagster_s_wrapper():
+    import errno
+    import os
+
+    from dagster import job, op
+
+    @op
+    def write_work_file() -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/data/warehouse.work/work.duckdb.wal")
+
+    @job
+    def boom() -> None:
+        write_work_file()
+
+    result = boom.execute_in_process(raise_on_error=False)
+    assert blocking_reason(result) == (
+        "step write_work_file failed: OSError: [Errno 28] No space left on device: '/data/warehouse.work/work.duckdb.wal'"
+    )
