@@ -47,6 +47,8 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
                 "quarantined_by_reason": MetadataValue.json(report.quarantined_by_reason),
                 "ignored_sheets": MetadataValue.json(report.ignored_sheets),
                 "keys_conflicting": MetadataValue.int(report.keys_conflicting),
+                "near_miss_headers": MetadataValue.json(report.near_miss_headers),
+                "absent_columns": MetadataValue.json(report.absent_columns),
             }
         )
 

@@ -37,7 +37,10 @@ Rules beyond the contract's header comment:
   ASCII, zero-width characters removed, trimmed; case is kept (`kf1004` and `KF1004`
   are two identifiers). One of invisible characters only is a missing value.
 - Headers match after NFKC, with zero-width characters removed and a trailing unit
-  in brackets dropped (`通话时长(秒)`, `推荐意愿（NPS）`).
+  in brackets dropped (`通话时长(秒)`, `推荐意愿（NPS）`). The report names, per file, the
+  headers that match no column but come close to a name of a column the file lacks
+  (`headers.NEAR_MISS_RATIO`; they stay extra columns) and the optional columns the
+  file lacks (empty in all its rows).
 - Ints accept `12` and `12.0`, not `12.5`, `1e3` or `0x10`; floats must be finite.
 - Quarantine reasons are fixed codes (`missing_value`, `unparsable_<type>`,
   `not_in_values`, `below_min`, `above_max`, `timestamp_out_of_range`, and the

@@ -1,13 +1,14 @@
-"""Match a file's headers to the contract's columns (canonical name or alias)."""
+"""Match a file's headers to the contract's columns (canonical name or alias), and tell which headers come close."""
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dagster_kpi.contract import LINEAGE_COLUMNS, Source
+from dagster_kpi.contract import LINEAGE_COLUMNS, Column, Source
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,19 @@ class HeaderMap:
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # A trailing unit or note in brackets, as exports add it: `通话时长(秒)`, `推荐意愿（NPS）` (after NFKC).
 TRAILING_BRACKETS = re.compile(r"\s*\([^()]*\)$")
+
+
+# How close (difflib's ratio of the normalized texts) a header must come to a column's name or alias to be reported
+# as a near miss: `call_idd` ~ `call_id` (0.93), `是否有效呼叫` ~ `是否有效` (0.8), `接通时间` ~ `接听时间` (0.75), but not
+# `转接次数` ~ `是否转接` (0.5) nor `客户名称` ~ `客户编号` (0.5).
+NEAR_MISS_RATIO = 0.75
+
+
+@dataclass(frozen=True)
+class NearMiss:
+    header: str  # the file's header, naming no contract column
+    resembles: str  # the contract name or alias it comes close to
+    column: str  # that name's column
 
 
 def _strip(header: str) -> str:
@@ -53,6 +67,37 @@ def match_column(lookup: dict[str, str], header: str) -> str | None:
     return lookup.get(text.casefold()) or lookup.get(TRAILING_BRACKETS.sub("", text).casefold())
 
 
+def _key(text: str) -> str:
+    """`normalize`, with a trailing unit in brackets dropped."""
+    return TRAILING_BRACKETS.sub("", _strip(text)).casefold()
+
+
+def _resemblance(header: str, name: str) -> float:
+    return difflib.SequenceMatcher(None, _key(header), _key(name)).ratio()
+
+
+def near_miss(header: str, columns: Sequence[Column]) -> NearMiss | None:
+    """The name or alias of `columns` that `header` comes closest to, if at least NEAR_MISS_RATIO; ties: the first."""
+    best, best_ratio = None, 0.0
+    for col in columns:
+        for name in col.header_names:
+            if (ratio := _resemblance(header, name)) >= NEAR_MISS_RATIO and ratio > best_ratio:
+                best, best_ratio = NearMiss(header, name, col.name), ratio
+    return best
+
+
+def near_misses(source: Source, mapped: HeaderMap) -> list[NearMiss]:
+    """The file's headers that name no column but come close to a name of a column the file lacks (the headers are
+    not read as that column; a header close to a column the file has is taken as another column, and not listed)."""
+    absent = [col for col in source.columns if col.name not in mapped.columns]
+    return [miss for header, _ in mapped.extras if (miss := near_miss(header, absent))]
+
+
+def absent_optional_columns(source: Source, mapped: HeaderMap) -> list[str]:
+    """The optional columns the file lacks, in contract order: they are empty in each of its rows."""
+    return [col.name for col in source.columns if col.nullable and col.name not in mapped.columns]
+
+
 def map_headers(source: Source, headers: Sequence[str]) -> HeaderMap:
     """Raises ValueError on a missing required column, a duplicate or a reserved header.
 
@@ -79,6 +124,12 @@ def map_headers(source: Source, headers: Sequence[str]) -> HeaderMap:
         if not col.nullable and col.name not in columns:
             names = ", ".join(col.header_names)
             invisible = [shown(raw) for raw in headers if not _strip(raw).isprintable()]
-            hint = f"; the header {invisible[0]} holds an invisible character" if invisible else ""
+            close = [miss for text, _ in extras if (miss := near_miss(text, [col]))]
+            hint = ""
+            if invisible:
+                hint = f"; the header {invisible[0]} holds an invisible character"
+            elif close:
+                header, name = shown(close[0].header), close[0].resembles
+                hint = f"; the header {header} is close to {name}: rename it if it holds that column"
             raise ValueError(f"missing required column {col.name} (accepted headers: {names}){hint}")
     return HeaderMap(columns, tuple(extras))

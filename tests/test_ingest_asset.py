@@ -1,0 +1,31 @@
+"""The ingest asset: its materialization metadata carries the report, the resource's settings reach the readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import materialize
+
+from dagster_kpi.contract import load_contract
+from dagster_kpi.defs.ingest import build_ingest_asset
+from dagster_kpi.defs.resources import KpiWarehouse
+from tests.test_ingest_load import CALL, csv_bytes, put
+
+CALLS = load_contract()["calls"]
+
+
+def materialized_metadata(tmp_path: Path, **settings: object) -> dict[str, object]:
+    warehouse = KpiWarehouse(landing_dir=str(tmp_path / "landing"), warehouse=str(tmp_path / "w.duckdb"), **settings)
+    result = materialize([build_ingest_asset(CALLS)], resources={"warehouse": warehouse})
+    [event] = result.asset_materializations_for_node(result.all_node_events[0].node_name)
+    return {name: value.value for name, value in event.metadata.items()}
+
+
+def test_the_metadata_names_headers_close_to_a_column_and_absent_optional_columns(tmp_path):
+    record = {("是否有效呼叫" if k == "is_valid" else k): v for k, v in CALL.items() if k != "queue"}
+    put(tmp_path / "landing", "calls", "2026-10.csv", csv_bytes([record]))
+    metadata = materialized_metadata(tmp_path)
+    assert (metadata["rows_read"], metadata["rows_loaded"]) == (1, 1)
+    assert metadata["near_miss_headers"] == {
+        "2026-10.csv": [{"header": "是否有效呼叫", "resembles": "是否有效", "column": "is_valid"}]}  # fmt: skip
+    assert metadata["absent_columns"] == {"2026-10.csv": ["queue", "is_valid"]}
