@@ -19,16 +19,24 @@ Rules beyond the contract's header comment:
   (setting `ignored_folders`). An
   absent source folder is an error when something beside it looks meant for it
   (`calls.csv` or a file `calls` in the landing folder, a folder `Calls/`).
-- A file without a header row or with a blank first line, a CSV that is not
+- The header is the first of a file's (or sheet's) first 10 non-blank rows that
+  carries the source's required and key columns: title rows (`2026年9月 话务明细报表`)
+  and blank rows above it are skipped. Without such a row, the row naming the most
+  columns is taken as the header, and its missing columns are named. A header that
+  looks merged over two rows (two adjacent rows carry the columns together, or a
+  row above or below the header names a column over a cell of the header that is
+  blank or names none) is an error asking to unmerge it.
+- A file without a header row (empty, or blank lines only), a CSV that is not
   comma-separated, a row with more or fewer fields than the header (empty fields
   past the header's width are ignored), undecodable bytes, UTF-16 text and a
   workbook without a worksheet are errors naming the file. So is content of
   another format than the extension says (told by its first bytes: a workbook
   saved as `.csv`, a text file as `.xlsx`, an `.xls` or HTML export as `.xlsx`),
   and a header of more than 500 columns (refused before the rows are read).
-- `_source_row`: CSV and Parquet, the n-th record after the header; .xlsx, the
-  sheet row below the header row (blank rows are skipped but keep their number)
-  plus 10,000,000 times the sheet's tab position (0 for the first tab).
+- `_source_row`: CSV and Parquet, the n-th record after the header (title rows
+  above it are not counted; error messages name lines of the file); .xlsx, the
+  n-th sheet row below the header row (blank rows are skipped but keep their
+  number) plus 10,000,000 times the sheet's tab position (0 for the first tab).
 - Timestamps: date part `YYYY-MM-DD` or `YYYY/MM/DD` (one- or two-digit month
   and day), a space or `T`, then `HH:MM`, `HH:MM:SS` or `HH:MM:SS.ffffff`; no
   zone. Dates also accept a midnight time (Excel date cells). Months accept

@@ -67,6 +67,63 @@ def match_column(lookup: dict[str, str], header: str) -> str | None:
     return lookup.get(text.casefold()) or lookup.get(TRAILING_BRACKETS.sub("", text).casefold())
 
 
+# A header may stand below title rows (`2026年9月 话务明细报表`) and blank rows: it is looked for among the first
+# HEADER_SEARCH_ROWS rows that are not blank.
+HEADER_SEARCH_ROWS = 10
+MERGED_HEADER = "the header looks merged over two rows ({}): unmerge its cells and keep one header row naming every column"
+
+
+def _blank(row: Sequence[str]) -> bool:
+    return not any(text.strip() for text in row)
+
+
+def locate_header(source: Source, rows: Sequence[Sequence[str]], numbers: Sequence[int], unit: str) -> tuple[int, bool]:
+    """The header among a file's (or sheet's) first rows (blank cells as ""), and whether it carries the source's
+    required and key columns.
+
+    The header is the first of the HEADER_SEARCH_ROWS first non-blank rows that carries them; without one, the row that
+    names the most columns (the first non-blank row when none names any), whose missing columns `map_headers` then
+    names. `numbers` and `unit` ("line", "row") name the rows in the ValueError raised when the header looks merged over
+    two rows: two adjacent rows carry them together, the row above the header names a column the header lacks over a
+    blank cell of the header, or the row below it names one under a cell that is blank or names no column (a group
+    label) while its key cells are blank, as a data row's are not.
+    """
+    lookup = header_lookup(source)
+    named = [{pos: col for pos, text in enumerate(row) if (col := match_column(lookup, text))} for row in rows]
+    needed = {col.name for col in source.columns if not col.nullable} | set(source.key)
+    candidates = [i for i, row in enumerate(rows) if not _blank(row)][:HEADER_SEARCH_ROWS]
+
+    def merged(first: int) -> ValueError:
+        return ValueError(MERGED_HEADER.format(f"{unit}s {numbers[first]} and {numbers[first + 1]}"))
+
+    def adjacent(i: int) -> bool:
+        return 0 <= i < len(rows) and not _blank(rows[i])
+
+    def blank_cell(row: int, pos: int) -> bool:
+        return pos >= len(rows[row]) or not rows[row][pos].strip()
+
+    def completes(header: int, other: int, under_labels: bool) -> bool:
+        """Whether row `other` names a column the header lacks, in a column where the header's cell is blank (or, with
+        `under_labels`, names no column)."""
+        found = set(named[header].values())
+        return any(col not in found and (blank_cell(header, pos) or (under_labels and pos not in named[header]))
+                   for pos, col in named[other].items())  # fmt: skip
+
+    for h in candidates:
+        if needed <= set(named[h].values()):
+            if adjacent(h - 1) and completes(h, h - 1, under_labels=False):
+                raise merged(h - 1)
+            keys = [pos for pos, col in named[h].items() if col in source.key]
+            if adjacent(h + 1) and completes(h, h + 1, under_labels=True) and all(blank_cell(h + 1, p) for p in keys):
+                raise merged(h)
+            return h, True
+    for i in candidates:  # none carries them alone (the row below the last candidate may: it is not looked at)
+        if adjacent(i + 1) and not needed <= set(named[i + 1].values()):
+            if needed <= set(named[i].values()) | set(named[i + 1].values()):
+                raise merged(i)
+    return max(candidates, key=lambda i: (len(set(named[i].values())), -i), default=0), False
+
+
 def _key(text: str) -> str:
     """`normalize`, with a trailing unit in brackets dropped."""
     return TRAILING_BRACKETS.sub("", _strip(text)).casefold()
