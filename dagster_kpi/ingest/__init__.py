@@ -7,7 +7,10 @@ key) and `quarantine.<source>` (rejected rows, with the first failing column and
 a reason code) in one transaction.
 
 Rules beyond the contract's header comment:
-- Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030), `.xlsx` (every sheet
+- Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030 or Big5, told apart by
+  which reading of the file's start gives common characters, see `encoding`;
+  a file that reads well both ways is an error pointing to the setting
+  `encodings`), `.xlsx` (every sheet
   whose header carries the required columns, stacked; the others are ignored),
   `.parquet`, in the source folder and its sub-folders (`calls/2026-10/…`; a file's
   `_source_file` is its path below the source folder). Hidden files and folders,

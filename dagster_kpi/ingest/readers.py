@@ -33,7 +33,7 @@ import pyarrow as pa
 from dagster_kpi.contract import Source
 from dagster_kpi.sql import ident, lit
 
-from .encoding import UTF16_BOMS, is_utf8, mixed_encodings, transcode
+from .encoding import BIG5, UTF16_BOMS, chinese_encoding, is_utf8, mixed_encodings, transcode
 from .headers import HEADER_SEARCH_ROWS, header_lookup, locate_header, map_headers, match_column, normalize
 
 ROW_COLUMN = "__row"
@@ -125,11 +125,28 @@ def _csv_error(exc: duckdb.Error) -> str:
     return f"line {number[1]}: {cause}" if number else cause
 
 
-def open_csv(path: Path, tmp: Path, source: Source | None = None) -> OpenedFile:
-    utf8 = is_utf8(path)
-    if not utf8 and (mixed := mixed_encodings(path)):
+def _utf8_copy(path: Path, tmp: Path, source: Source | None, encoding: str | None) -> Path:
+    """The file as UTF-8: itself, else a copy decoded from `encoding` (the setting), else from the Chinese encoding
+    its start reads as (`chinese_encoding`)."""
+    if is_utf8(path):
+        return _literal(path, tmp)
+    if mixed := mixed_encodings(path):
         raise ValueError(mixed)
-    path = _literal(path, tmp) if utf8 else transcode(path, _scratch(tmp, "utf8.csv"))
+    dest = _scratch(tmp, "utf8.csv")
+    name = source.name if source else "<source>"
+    if encoding:
+        return transcode(path, dest, encoding, f"not UTF-8 nor {encoding} text (the encoding the settings name for {name})")
+    try:
+        detected = chinese_encoding(path)
+    except ValueError as exc:
+        raise ValueError(f'{exc}: name its encoding in the settings ([encodings] {name} = "gb18030" or "big5")') from exc
+    if detected == BIG5:
+        return transcode(path, dest, BIG5, "not UTF-8, GBK, GB18030 or Big5 text (its start reads as Big5)")
+    return transcode(path, dest)
+
+
+def open_csv(path: Path, tmp: Path, source: Source | None = None, encoding: str | None = None) -> OpenedFile:
+    path = _utf8_copy(path, tmp, source, encoding)
     headers, skip = _csv_header(path, source)
     _check_width(len(headers))
     if len(headers) == 1 and any(sep in headers[0] for sep in ";\t|"):
@@ -403,16 +420,20 @@ def _check_content(path: Path) -> None:
     raise ValueError(f"{what} saved as {suffix}: {fix}")
 
 
-def open_file(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source | None = None) -> OpenedFile:
+def open_file(
+    con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source | None = None, encoding: str | None = None
+) -> OpenedFile:
     """Read `path`'s headers (`tmp` receives a transcoded copy if needed); `load` reads its rows.
 
-    `source` chooses the sheets of a workbook (those carrying its required columns); without it, the first.
+    `source` chooses the header row (`locate_header`) and the sheets of a workbook (those carrying its required
+    columns); without it, the first row and the first sheet. `encoding` is the one a CSV that is not UTF-8 is read in
+    (the setting `encodings`); without it, GB18030 or Big5, as the file's start reads.
     """
     if path.suffix.lower() in SUFFIXES:
         _check_content(path)
     match path.suffix.lower():
         case ".csv":
-            return open_csv(path, tmp, source)
+            return open_csv(path, tmp, source, encoding)
         case ".xlsx":
             return open_xlsx(path, source)
         case ".parquet":
