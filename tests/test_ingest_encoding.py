@@ -160,3 +160,27 @@ def test_a_file_mixing_utf8_and_big5_is_still_refused_as_mixed(tmp_path):
     path = write(tmp_path / "f.csv", "id,text\n1,帳單\n".encode() + "2,帳單查詢\n".encode("cp950"))
     assert not is_utf8(path)
     assert mixed_encodings(path) == "mixed encodings: UTF-8 from line 2, GBK/GB18030 from line 3"
+
+
+# --- the setting names a source's encoding ---------------------------------------------------------------------------
+
+
+def test_the_encoding_setting_reads_what_cannot_be_told_and_a_change_reads_the_file_again(tmp_path, con):
+    put(tmp_path, "tickets", "t.csv", TICKET.format("华东").encode("gbk"))
+    ingest_source(con, TICKETS, tmp_path, loaded_at=LOADED, encoding="gbk")
+    assert rows(con, "SELECT issue_type FROM raw.tickets") == [("华东",)]
+    ingest_source(con, TICKETS, tmp_path, loaded_at=LOADED, encoding="cp950")  # the same bytes, read as Big5
+    assert rows(con, "SELECT issue_type FROM raw.tickets") == [("貌陲",)]
+
+
+def test_the_encoding_setting_refuses_a_file_that_is_not_in_it(tmp_path, con):
+    put(tmp_path, "tickets", "t.csv", TICKET.format("丂").encode("gbk"))  # 81 40: GBK, not Big5
+    with pytest.raises(ExtractError) as caught:
+        ingest_source(con, TICKETS, tmp_path, loaded_at=LOADED, encoding="cp950")
+    assert str(caught.value) == "tickets/t.csv: not UTF-8 nor cp950 text (the encoding the settings name for tickets)"
+
+
+def test_a_utf8_file_is_read_as_utf8_whatever_the_setting(tmp_path, con):
+    put(tmp_path, "tickets", "t.csv", TICKET.format("帳單查詢問題").encode())
+    ingest_source(con, TICKETS, tmp_path, loaded_at=LOADED, encoding="gbk")
+    assert rows(con, "SELECT issue_type FROM raw.tickets") == [("帳單查詢問題",)]

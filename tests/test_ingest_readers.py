@@ -117,8 +117,9 @@ def test_a_duplicate_header_names_its_sheet(tmp_path, con):
 def test_stacked_sheets_reach_raw_with_distinct_source_rows(tmp_path, con, monkeypatch):
     real_open = load.open_file
 
-    def open_with_source(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source = CALLS) -> OpenedFile:
-        return real_open(con, path, tmp, source)
+    def open_with_source(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source = CALLS,
+                         encoding: str | None = None) -> OpenedFile:  # fmt: skip
+        return real_open(con, path, tmp, source, encoding)
 
     monkeypatch.setattr(load, "open_file", open_with_source)  # what load.py does once it passes the source
     (tmp_path / "calls").mkdir()

@@ -8,10 +8,10 @@ a reason code) in one transaction.
 
 Rules beyond the contract's header comment:
 - Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030 or Big5, told apart by
-  which reading of the file's start gives common characters, see `encoding`;
-  a file that reads well both ways is an error pointing to the setting
-  `encodings`), `.xlsx` (every sheet
-  whose header carries the required columns, stacked; the others are ignored),
+  which reading of the file's start gives common characters, see `encoding`; a
+  file that reads well both ways is an error pointing to the setting `encodings`,
+  which names the encoding of a source's CSVs that are not UTF-8), `.xlsx` (every
+  sheet whose header carries the required columns, stacked; the others are ignored),
   `.parquet`, in the source folder and its sub-folders (`calls/2026-10/…`; a file's
   `_source_file` is its path below the source folder). Hidden files and folders,
   `~$` Excel lock files and README files that are not data (`README.md`, never a
@@ -26,9 +26,10 @@ Rules beyond the contract's header comment:
   carries the source's required and key columns: title rows (`2026年9月 话务明细报表`)
   and blank rows above it are skipped. Without such a row, the row naming the most
   columns is taken as the header, and its missing columns are named. A header that
-  looks merged over two rows (two adjacent rows carry the columns together, or a
-  row above or below the header names a column over a cell of the header that is
-  blank or names none) is an error asking to unmerge it.
+  looks merged over two rows is an error asking to unmerge it: two adjacent rows
+  carry the columns together, the row above the header names a column over a
+  blank header cell, or the row below it (its key cells blank, as no data row's
+  are) names one under a blank cell or a group label (`headers.locate_header`).
 - A file without a header row (empty, or blank lines only), a CSV that is not
   comma-separated, a row with more or fewer fields than the header (empty fields
   past the header's width are ignored), undecodable bytes, UTF-16 text and a

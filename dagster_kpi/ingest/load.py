@@ -159,8 +159,10 @@ LANDED = "landed"
 LANDED_FORMAT = "3"
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.blake2b(LANDED_FORMAT.encode(), digest_size=16)
+def file_digest(path: Path, encoding: str | None = None) -> str:
+    """The digest of the file's bytes, and of the encoding the settings name for a CSV (another one reads it again)."""
+    named = f":{encoding}" if encoding and path.suffix.lower() == ".csv" else ""
+    digest = hashlib.blake2b(f"{LANDED_FORMAT}{named}".encode(), digest_size=16)
     with path.open("rb") as file:
         while chunk := file.read(1 << 20):
             digest.update(chunk)
@@ -200,22 +202,22 @@ def _land(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, di
 
 
 def _read_files(
-    con: duckdb.DuckDBPyConnection, source: Source, folder: Path, paths: list[Path], tmp: Path
+    con: duckdb.DuckDBPyConnection, source: Source, folder: Path, paths: list[Path], tmp: Path, encoding: str | None
 ) -> tuple[list[FilePlan], set[str], _HeaderFindings]:
     """The files' plans, digests and what their headers tell. Headers are checked before rows are read; files read
-    before are not read again."""
+    before are not read again. `encoding`: of the CSV files that are not UTF-8 (None: told per file)."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {LANDED}")
     con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.files (source VARCHAR, digest VARCHAR, headers VARCHAR[])")
     con.execute(f"ALTER TABLE {LANDED}.files ADD COLUMN IF NOT EXISTS ignored_sheets VARCHAR[]")
     plans, digests, findings = [], set(), _HeaderFindings()
     for path in paths:
         try:
-            digest = file_digest(path)
+            digest = file_digest(path, encoding)
             digests.add(digest)
             name = source_file_name(folder, path)
             landed = _landed_file(con, source, digest)
             if landed is None:
-                opened = open_file(con, path, tmp, source)
+                opened = open_file(con, path, tmp, source, encoding)
                 headers = map_headers(source, opened.headers)  # before the rows are read
                 _land(con, source, opened, digest)
                 sheets = list(opened.ignored_sheets)
@@ -279,10 +281,12 @@ def ingest_source(
     loaded_at: datetime,
     now: datetime | None = None,
     allow_outside_links: bool = False,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Replace `raw.<source>` and `quarantine.<source>` with the contents of `landing/<source>/`.
 
-    `now` (default `loaded_at`) is the latest acceptable timestamp. Both tables are
+    `now` (default `loaded_at`) is the latest acceptable timestamp. `encoding` is the one the source's CSV files that
+    are not UTF-8 are read in (the setting `encodings`; None: GBK/GB18030 or Big5, told per file). Both tables are
     written in one transaction, so the connection must not be inside one already.
     """
     folder = Path(landing) / source.name
@@ -291,7 +295,7 @@ def ingest_source(
     loaded = timestamp_lit(loaded_at)
     with tempfile.TemporaryDirectory(prefix="kpi-ingest-") as tmp, _insertion_order(con):
         try:
-            plans, digests, findings = _read_files(con, source, folder, paths, Path(tmp))
+            plans, digests, findings = _read_files(con, source, folder, paths, Path(tmp), encoding)
             query = source_query(source, plans, now or loaded_at)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(parsed)} AS {query.parse}")
             _write(con, [raw_sql(query, parsed, loaded), quarantine_sql(query, parsed, loaded)])
