@@ -1,14 +1,14 @@
 """One landing file -> its headers, then a temporary DuckDB table of VARCHAR columns c0..cN.
 
 Headers are read first, so a file with wrong headers fails before its rows are
-read. A CSV's or sheet's header may stand below title rows (`headers.locate_header`);
-the rows above it are not read. CSV and Parquet rows go through DuckDB's own readers, so large files
-never become Python rows; .xlsx files are small and are read with openpyxl: every
+read. A CSV's or sheet's header may stand below title rows (`headers.locate_header`):
+the rows above it are not read. CSV and Parquet rows go through DuckDB's own readers,
+so large files never become Python rows; .xlsx files are small and are read with openpyxl: every
 sheet whose header carries the source's required columns, stacked into one table
 (columns matched by contract column, else by header text; a sheet's row numbers are
 offset by ROWS_PER_SHEET times its tab position, so lineage tells the sheets apart).
 Loading returns the SQL giving each table row's 1-based data row number in the
-file (the header is not counted; blank lines and blank sheet rows are not
+file (the header and rows above it are not counted; blank lines and blank sheet rows are not
 records). Readers raise ValueError or duckdb.Error; the loader names the file.
 """
 
