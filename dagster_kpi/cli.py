@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,8 +62,54 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+# The run summary's lists of per-file findings: files with equal findings share a line, naming at most
+# NAMED_FILES of them; at most FINDING_LINES lines per source and kind of finding, at most NAMED_ITEMS items a line.
+# The ingest assets' metadata holds the full lists.
+NAMED_FILES = 3
+FINDING_LINES = 5
+NAMED_ITEMS = 8
+
+
+def _some(items: Sequence[str], limit: int, unit: str = "") -> str:
+    """`a, b, c and 4 more <unit>`."""
+    more = len(items) - limit
+    return ", ".join(items[:limit]) + (f" and {more} more{unit and ' ' + unit}" if more > 0 else "")
+
+
+def _file_lines(source: str, per_file: dict[str, Any], describe: Callable[[Any], str], what: str) -> list[str]:
+    """One line per group of files with equal findings (`describe(finding)` says them), at most FINDING_LINES."""
+    groups: list[tuple[list[str], Any]] = []
+    for name, finding in per_file.items():
+        same = next((files for files, other in groups if other == finding), None)
+        if same is None:
+            groups.append(([name], finding))
+        else:
+            same.append(name)
+    lines = [f"{_some([f'{source}/{name}' for name in files], NAMED_FILES, 'files')}: {describe(finding)}"
+             for files, finding in groups[:FINDING_LINES]]  # fmt: skip
+    if rest := sum(len(files) for files, _ in groups[FINDING_LINES:]):
+        lines.append(f"{source}: {rest:,} more file{'s' if rest > 1 else ''} with {what} (see the ingest metadata in `kpi ui`)")
+    return lines
+
+
+def _near_misses(misses: list[dict[str, str]]) -> str:
+    def meant(miss: dict[str, str], template: str) -> str:
+        name, column = miss["resembles"], miss["column"]
+        return name if name == column else template.format(name, column)
+
+    if len(misses) == 1:
+        return f"header {misses[0]['header']} not read; did you mean {meant(misses[0], '{} ({})')}?"
+    texts = [f"{miss['header']} (did you mean {meant(miss, '{}, {}')}?)" for miss in misses]
+    return f"headers not read: {_some(texts, NAMED_ITEMS)}"
+
+
+def _absent(columns: list[str]) -> str:
+    return f"optional column{'s' if len(columns) > 1 else ''} absent, empty in every row: {_some(columns, NAMED_ITEMS)}"
+
+
 def quality_summary(ingest: dict[str, dict[str, Any]]) -> str:
-    """Rows read, loaded and quarantined per source, with the quarantine reasons; then the workbook sheets not read."""
+    """Rows read, loaded and quarantined per source, with the quarantine reasons; then the workbook sheets not read,
+    the headers not read that come close to a column, and the optional columns files lack."""
     lines = [f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}  reasons"]
     for source, stats in ingest.items():
         reasons = stats.get("quarantined_by_reason") or {}
@@ -78,6 +124,8 @@ def quality_summary(ingest: dict[str, dict[str, Any]]) -> str:
                          "(the later file name won)")  # fmt: skip
         if sheets := stats.get("ignored_sheets"):
             lines.append(f"{source}: sheets not read (no header with the required columns): {', '.join(sheets)}")
+        lines += _file_lines(source, stats.get("near_miss_headers") or {}, _near_misses, "headers not read")
+        lines += _file_lines(source, stats.get("absent_columns") or {}, _absent, "optional columns absent")
     return "\n".join(lines)
 
 

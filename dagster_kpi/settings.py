@@ -18,6 +18,7 @@ sets the one flag Dagster reads from the environment.
 
 from __future__ import annotations
 
+import codecs
 import os
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -80,6 +81,8 @@ class Settings:
     ignored_folders: tuple[str, ...] = ()
     # Read extracts that are links to files outside the landing folder (refused by default).
     allow_outside_links: bool = False
+    # Per source, the encoding of its CSV files that are not UTF-8 (default: GBK/GB18030 or Big5, told per file).
+    encodings: Mapping[str, str] = field(default_factory=dict)
     # Accept, for one run, a raw load that differs sharply from the previous one (see the raw checks).
     accept_raw_drift: bool = False
     # Crash tests only: SIGKILL the run at this stage.
@@ -201,6 +204,37 @@ def parse_names(label: str, value: Any) -> tuple[str, ...]:
     return names
 
 
+# The encodings a source's CSV files may be named in (`codecs` names; aliases such as `cp936` or `utf8` are accepted).
+# `big5` is read as Windows' cp950, the Big5 that Traditional Chinese exports are written in (a few more characters).
+ENCODINGS = ("gb18030", "gbk", "gb2312", "big5", "cp950", "big5hkscs", "utf-8")
+
+
+def parse_encodings(label: str, value: Any) -> dict[str, str]:
+    """Source -> encoding: a TOML table, or `source=encoding` pairs, comma-separated (the variable)."""
+    if isinstance(value, dict):
+        pairs = [(str(source), encoding) for source, encoding in value.items()]
+    else:
+        pairs = []
+        for item in filter(str.strip, str(value).split(",")):
+            source, sep, encoding = item.partition("=")
+            if not sep:
+                raise SettingsError(f"{label} must be SOURCE=ENCODING pairs, comma-separated (e.g. calls=big5), got {value!r}")
+            pairs.append((source.strip(), encoding.strip()))
+    sources = list(load_contract())
+    found: dict[str, str] = {}
+    for source, encoding in pairs:
+        if source not in sources:
+            raise SettingsError(f"{label}: {source!r} is not a source ({', '.join(sources)})")
+        try:
+            name = codecs.lookup(str(encoding)).name
+        except LookupError:
+            name = ""
+        if name not in ENCODINGS:
+            raise SettingsError(f"{label}: {source} = {encoding!r} is not an encoding of extracts ({', '.join(ENCODINGS)})")
+        found[source] = "cp950" if name == "big5" else name
+    return found
+
+
 def parse_stage(label: str, value: Any) -> str | None:
     text = _text(value)
     if text and text not in FAULT_STAGES:
@@ -220,6 +254,7 @@ SCALARS: dict[str, tuple[str, Parser]] = {
     "data_docs_keep": ("KPI_DATA_DOCS_KEEP", parse_runs),
     "ignored_folders": ("KPI_IGNORED_FOLDERS", parse_names),
     "allow_outside_links": ("KPI_ALLOW_OUTSIDE_LINKS", parse_flag),
+    "encodings": ("KPI_ENCODINGS", parse_encodings),
     "accept_raw_drift": ("KPI_ACCEPT_RAW_DRIFT", parse_flag),
     "fault_at": ("KPI_FAULT_AT", parse_stage),
 }
@@ -360,11 +395,13 @@ def load_settings(
     values: dict[str, Any] = {"landing": (cwd / DEFAULT_LANDING).resolve(), "warehouse": warehouse_file}
     freshness = contract_freshness_hours()
     chosen_vars: dict[str, Any] = {}
+    encodings: dict[str, str] = {}  # per source, like freshness: a later layer adds to an earlier one's table
     for layer in layers:
-        values |= layer.values
+        values |= {name: value for name, value in layer.values.items() if name != "encodings"}
+        encodings |= layer.values.get("encodings", {})
         freshness |= layer.freshness
         chosen_vars |= layer.dbt_vars
-    return Settings(**values, freshness_hours=freshness, dbt_vars=chosen_vars)
+    return Settings(**values, freshness_hours=freshness, dbt_vars=chosen_vars, encodings=encodings)
 
 
 # --- the process environment ------------------------------------------------------------------------------------
@@ -377,7 +414,9 @@ def child_environment(settings: Settings) -> dict[str, str]:
                 "DAGSTER_HOME": str(settings.paths.dagster_home)})  # fmt: skip
     for name, (variable, _) in SCALARS.items():
         value = getattr(settings, name)
-        if value is not None and name != "accept_raw_drift":
+        if isinstance(value, Mapping):
+            env[variable] = ",".join(f"{key}={item}" for key, item in value.items())
+        elif value is not None and name != "accept_raw_drift":
             env[variable] = ",".join(value) if isinstance(value, tuple) else str(value)
     for source, hours in settings.freshness_hours.items():
         env[freshness_env(source)] = str(hours)

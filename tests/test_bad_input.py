@@ -166,10 +166,12 @@ def test_utf16_csv_is_refused_with_its_encoding(tmp_path, con):
         ingest_source(con, CONTRACT["calls"], tmp_path, loaded_at=LOADED)
 
 
-def test_blank_first_line_is_refused_not_read_as_data(tmp_path, con):
-    put(tmp_path, "calls", "a.csv", b"\n" + csv_bytes([BASE["calls"]]))
-    with pytest.raises(ExtractError, match=r"^calls/a\.csv: the first line is blank \(the header must be on the "
-                                           r"first line\)$"):  # fmt: skip
+def test_blank_first_lines_are_skipped_not_read_as_the_header(tmp_path, con):
+    put(tmp_path, "calls", "a.csv", b"\n\n" + csv_bytes([BASE["calls"]]))
+    ingest_source(con, CONTRACT["calls"], tmp_path, loaded_at=LOADED)
+    assert con.execute("SELECT call_id, _source_row FROM raw.calls").fetchall() == [("C1", 1)]
+    put(tmp_path, "calls", "a.csv", b"\n\n")
+    with pytest.raises(ExtractError, match=r"^calls/a\.csv: empty file \(blank lines only, no header row\)$"):
         ingest_source(con, CONTRACT["calls"], tmp_path, loaded_at=LOADED)
 
 

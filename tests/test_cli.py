@@ -35,6 +35,46 @@ def test_quality_summary_lists_each_source_with_its_quarantine_reasons():
     ]
 
 
+def test_quality_summary_groups_header_findings_by_file_and_caps_them():
+    is_valid = {"header": "是否有效呼叫", "resembles": "是否有效", "column": "is_valid"}
+    talk = {"header": "通话时长秒", "resembles": "通话时长", "column": "talk_seconds"}
+    typo = {"header": "call_idd", "resembles": "call_id", "column": "call_id"}
+    many = ["queue", "customer_id", "caller_number", "answered_at", "ended_at", "talk_seconds", "hold_seconds",
+            "wrap_seconds", "transferred", "is_valid"]  # fmt: skip
+    summary = quality_summary(
+        {
+            "calls": {
+                "rows_read": 10,
+                "rows_loaded": 10,
+                "rows_quarantined": 0,
+                "near_miss_headers": {"2026-10.csv": [is_valid, talk], "2026-11.csv": [typo]},
+                "absent_columns": {
+                    **{f"2026-0{m}.csv": ["hold_seconds", "wrap_seconds"] for m in range(1, 6)},
+                    "2026-10.csv": many,
+                    "2026-11.csv": ["hold_seconds", "wrap_seconds"],
+                },
+            },
+            "tickets": {
+                "rows_read": 1,
+                "near_miss_headers": {"t0.csv": [{"header": "问题分类名称", "resembles": "问题分类", "column": "issue_type"}]},
+                "absent_columns": {f"t{n}.csv": [f"column_{n}"] for n in range(7)},
+            },
+        }
+    )
+    assert summary.splitlines()[3:] == [
+        "calls/2026-10.csv: headers not read: 是否有效呼叫 (did you mean 是否有效, is_valid?), "
+        "通话时长秒 (did you mean 通话时长, talk_seconds?)",
+        "calls/2026-11.csv: header call_idd not read; did you mean call_id?",
+        "calls/2026-01.csv, calls/2026-02.csv, calls/2026-03.csv and 3 more files: "
+        "optional columns absent, empty in every row: hold_seconds, wrap_seconds",
+        "calls/2026-10.csv: optional columns absent, empty in every row: queue, customer_id, caller_number, "
+        "answered_at, ended_at, talk_seconds, hold_seconds, wrap_seconds and 2 more",
+        "tickets/t0.csv: header 问题分类名称 not read; did you mean 问题分类 (issue_type)?",
+        *(f"tickets/t{n}.csv: optional column absent, empty in every row: column_{n}" for n in range(5)),
+        "tickets: 2 more files with optional columns absent (see the ingest metadata in `kpi ui`)",
+    ]
+
+
 def test_show_on_a_cut_off_warehouse_is_one_line(tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:

@@ -22,9 +22,10 @@ def files_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     opened: list[str] = []
     real_open = load.open_file
 
-    def counting_open(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source | None = None):
+    def counting_open(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source | None = None,
+                      encoding: str | None = None):  # fmt: skip
         opened.append(path.name)
-        return real_open(con, path, tmp, source)
+        return real_open(con, path, tmp, source, encoding)
 
     monkeypatch.setattr(load, "open_file", counting_open)
     return opened

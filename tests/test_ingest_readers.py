@@ -117,8 +117,9 @@ def test_a_duplicate_header_names_its_sheet(tmp_path, con):
 def test_stacked_sheets_reach_raw_with_distinct_source_rows(tmp_path, con, monkeypatch):
     real_open = load.open_file
 
-    def open_with_source(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source = CALLS) -> OpenedFile:
-        return real_open(con, path, tmp, source)
+    def open_with_source(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source = CALLS,
+                         encoding: str | None = None) -> OpenedFile:  # fmt: skip
+        return real_open(con, path, tmp, source, encoding)
 
     monkeypatch.setattr(load, "open_file", open_with_source)  # what load.py does once it passes the source
     (tmp_path / "calls").mkdir()
@@ -297,3 +298,117 @@ def test_ingestion_loads_every_matching_sheet_of_a_workbook(tmp_path):
         assert again.ignored_sheets == ["话务.xlsx: 说明"]
         assert con.execute("SELECT call_id, _source_row FROM raw.calls ORDER BY call_id").fetchall() == [
             ("C1", 1), ("C2", 10_000_001)]  # fmt: skip
+
+
+# --- title rows above the header, and headers merged over two rows ----------------------------------------------------
+
+HEADER = "呼叫ID,呼叫方向,进线时间,结果\n"
+RECORDS = "C1,呼入,2026-09-01 08:00:00,放弃\n\nC2,呼出,2026-09-02 09:30:00,放弃\n"
+
+
+def ingest_calls(con: duckdb.DuckDBPyConnection, landing: Path, name: str, data: bytes) -> list[tuple]:
+    (landing / "calls").mkdir(exist_ok=True)
+    (landing / "calls" / name).write_bytes(data)
+    ingest_source(con, CALLS, landing, loaded_at=datetime(2026, 11, 1))
+    return con.execute("SELECT call_id, direction, _source_row FROM raw.calls ORDER BY call_id").fetchall()
+
+
+@pytest.mark.parametrize(
+    "above",
+    [
+        "2026年9月 话务明细报表\n\n",  # a title, a blank line
+        "2026年9月 话务明细报表,,,\n导出时间：2026-10-01,,,\n,,,\n",  # as Excel saves merged title cells
+        "通话信息,,,结果信息\n",  # group labels over a header that names every column
+        "\n" * 3 + "".join(f"说明第{n}行\n" for n in range(1, 10)),  # nine title rows: the header is the tenth
+    ],
+)
+def test_title_rows_above_a_csv_header_are_skipped_and_records_count_from_the_header(tmp_path, con, above):
+    rows = ingest_calls(con, tmp_path, "9月.csv", (above + HEADER + RECORDS).encode("gbk"))
+    assert rows == [("C1", "inbound", 1), ("C2", "outbound", 2)]  # records below the header; blank lines are none
+
+
+def test_an_error_below_title_rows_names_the_line_of_the_file(tmp_path, con):
+    data = "话务明细报表\n\n" + HEADER + "C1,呼入,2026-09-01 08:00:00,放弃,多余\n"
+    with pytest.raises(ExtractError) as caught:
+        ingest_calls(con, tmp_path, "9月.csv", data.encode())
+    assert str(caught.value) == "calls/9月.csv: line 4: expected 4 fields, found 5"
+
+
+def test_a_header_below_ten_title_rows_is_not_looked_for(tmp_path, con):
+    above = "".join(f"说明第{n}行\n" for n in range(1, 11))
+    with pytest.raises(ExtractError) as caught:
+        ingest_calls(con, tmp_path, "9月.csv", (above + HEADER + RECORDS).encode())
+    assert str(caught.value).startswith("calls/9月.csv: missing required column call_id (accepted headers: call_id, ")
+
+
+def test_without_a_header_the_row_naming_most_columns_tells_what_is_missing(tmp_path, con):
+    data = "话务明细报表\n呼叫ID,呼叫方向,进线时间,呼叫结果码\nC1,呼入,2026-09-01 08:00:00,放弃\n"
+    with pytest.raises(ExtractError) as caught:
+        ingest_calls(con, tmp_path, "9月.csv", data.encode())
+    assert str(caught.value) == (
+        "calls/9月.csv: missing required column outcome (accepted headers: outcome, 呼叫结果, 结果); "
+        "the header '呼叫结果码' is close to 呼叫结果: rename it if it holds that column"
+    )
+
+
+MERGED = "the header looks merged over two rows ({}): unmerge its cells and keep one header row naming every column"
+
+
+@pytest.mark.parametrize(
+    ("above", "lines"),
+    [
+        ("呼叫ID,通话信息,,结果\n,呼叫方向,进线时间,\n", "lines 1 and 2"),  # the names split over two rows
+        ("报表\n\n呼叫ID,呼叫方向,时间,\n,,进线时间,结果\n", "lines 3 and 4"),
+        ("技能组,通话信息,,,\n,呼叫ID,呼叫方向,进线时间,结果\n", "lines 1 and 2"),  # 技能组 above a blank cell
+        ("呼叫ID,呼叫方向,进线时间,结果,时长信息,\n,,,,通话时长,保持时长\n", "lines 1 and 2"),  # sub-names below
+    ],
+)
+def test_a_csv_header_merged_over_two_rows_is_refused_in_one_line(tmp_path, con, above, lines):
+    with pytest.raises(ExtractError) as caught:
+        ingest_calls(con, tmp_path, "9月.csv", (above + "C1,呼入,2026-09-01 08:00:00,放弃\n").encode())
+    assert str(caught.value) == f"calls/9月.csv: {MERGED.format(lines)}"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "呼叫ID,呼叫方向,进线时间,结果,备注\nC1,呼入,2026-09-01 08:00:00,放弃,技能组\n",  # a data row naming a column
+        "技能组,热线一组\n序号,呼叫ID,呼叫方向,进线时间,结果\n1,C1,呼入,2026-09-01 08:00:00,放弃\n",  # a filter row
+    ],
+)
+def test_a_row_naming_a_column_next_to_a_header_is_no_merged_header(tmp_path, con, data):
+    assert ingest_calls(con, tmp_path, "9月.csv", data.encode()) == [("C1", "inbound", 1)]
+
+
+TITLED = [
+    ["2026年9月 话务明细报表"],
+    [],
+    SEPTEMBER[0],
+    *SEPTEMBER[1:],
+]
+
+
+def test_every_sheet_whose_header_stands_below_title_rows_is_read(tmp_path, con):
+    path = workbook(tmp_path / "calls.xlsx", {"说明": NOTES, "9月": TITLED, "10月": OCTOBER})
+    opened = open_file(con, path, tmp_path, CALLS)
+    assert (opened.sheets, opened.ignored_sheets) == (("9月", "10月"), ("说明",))
+    assert opened.headers == ("呼叫ID", "呼叫方向", "进线时间", "结果", "备注", "工号")
+    # Rows count from the header row: the title and blank rows above it are not counted.
+    assert [(row[0], row[-1]) for row in loaded(con, opened)] == [
+        ("C1", ROWS_PER_SHEET + 1), ("C2", ROWS_PER_SHEET + 3), ("C3", 2 * ROWS_PER_SHEET + 1)]  # fmt: skip
+
+
+def test_a_sheet_with_merged_header_cells_is_refused_naming_the_sheet_and_rows(tmp_path, con):
+    path = workbook(tmp_path / "calls.xlsx", {"9月": SEPTEMBER, "10月": [
+        ["2026年10月 话务明细报表"],
+        ["呼叫ID", "通话信息", None, "结果"],
+        [None, "进线时间", "呼叫方向", None],
+        ["C3", datetime(2026, 10, 1, 10, 0), "呼入", "放弃"],
+    ]})  # fmt: skip
+    book = openpyxl.load_workbook(path)
+    for cells in ("A1:D1", "A2:A3", "B2:C2", "D2:D3"):
+        book["10月"].merge_cells(cells)
+    book.save(path)
+    with pytest.raises(ValueError) as caught:
+        open_file(con, path, tmp_path, CALLS)
+    assert str(caught.value) == f"sheet '10月': {MERGED.format('rows 2 and 3')}"

@@ -174,3 +174,36 @@ def test_ignored_folders_from_a_file_or_a_variable(tmp_path):
     resource = KpiWarehouse.from_settings(load_settings(environ={"KPI_ALLOW_OUTSIDE_LINKS": "yes"}, cwd=tmp_path))
     assert (resource.ignored_folders, resource.allow_outside_links) == (["archive", "说明"], True)
     assert resource.settings.ignored_folders == ("archive", "说明")
+
+
+def test_encodings_per_source_from_files_and_the_variable(tmp_path):
+    write(tmp_path / "kpi.toml", 'warehouse = "wh/w.duckdb"\n[encodings]\ncalls = "big5"\ntickets = "GBK"\n')
+    write(tmp_path / "wh" / "kpi.toml", '[encodings]\ntickets = "gb18030"\n')
+    settings = load_settings(environ={"KPI_ENCODINGS": "complaints=cp936, surveys = utf8"}, cwd=tmp_path)
+    # Per source, later sources win; names as the codecs spell them, and big5 read as Windows' cp950.
+    assert settings.encodings == {"calls": "cp950", "tickets": "gb18030", "complaints": "gbk", "surveys": "utf-8"}
+    resource = KpiWarehouse.from_settings(settings)
+    assert resource.encodings == {"calls": "cp950", "tickets": "gb18030", "complaints": "gbk", "surveys": "utf-8"}
+    assert resource.settings == settings
+    assert child_environment(settings)["KPI_ENCODINGS"] == "calls=cp950,tickets=gb18030,complaints=gbk,surveys=utf-8"
+    assert load_settings(environ={}, cwd=tmp_path / "wh").encodings == {"tickets": "gb18030"}
+
+
+@pytest.mark.parametrize(
+    ("toml", "environ", "message"),
+    [
+        ('[encodings]\ncall = "big5"\n', {}, "{toml}: encodings: 'call' is not a source (calls, tickets, complaints, "),
+        ('[encodings]\ncalls = "latin-9"\n', {},
+         "{toml}: encodings: calls = 'latin-9' is not an encoding of extracts (gb18030, gbk, gb2312, big5, cp950, "
+         "big5hkscs, utf-8)"),
+        ("", {"KPI_ENCODINGS": "calls"},
+         "KPI_ENCODINGS must be SOURCE=ENCODING pairs, comma-separated (e.g. calls=big5), got 'calls'"),
+        ("", {"KPI_ENCODINGS": "calls=utf-16"}, "KPI_ENCODINGS: calls = 'utf-16' is not an encoding of extracts ("),
+    ],
+)  # fmt: skip
+def test_an_unknown_source_or_encoding_is_one_line_naming_the_setting(tmp_path, toml, environ, message):
+    write(tmp_path / "kpi.toml", toml)
+    with pytest.raises(SettingsError) as error:
+        load_settings(environ=environ, cwd=tmp_path)
+    assert str(error.value).startswith(message.format(toml=tmp_path / "kpi.toml"))
+    assert "\n" not in str(error.value)

@@ -32,7 +32,8 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
         con = warehouse.connect_work()
         try:
             report = ingest_source(con, source, warehouse.landing, loaded_at=datetime.now().replace(microsecond=0),
-                                   allow_outside_links=warehouse.allow_outside_links)  # fmt: skip
+                                   allow_outside_links=warehouse.allow_outside_links,
+                                   encoding=warehouse.encodings.get(source.name))  # fmt: skip
             fault_point("ingest", warehouse.fault_at)
         except ExtractError as error:
             raise Failure(description=str(error), allow_retries=False) from None
@@ -47,6 +48,8 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
                 "quarantined_by_reason": MetadataValue.json(report.quarantined_by_reason),
                 "ignored_sheets": MetadataValue.json(report.ignored_sheets),
                 "keys_conflicting": MetadataValue.int(report.keys_conflicting),
+                "near_miss_headers": MetadataValue.json(report.near_miss_headers),
+                "absent_columns": MetadataValue.json(report.absent_columns),
             }
         )
 

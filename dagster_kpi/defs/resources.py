@@ -32,6 +32,7 @@ class KpiWarehouse(ConfigurableResource):
     dbt_vars: dict[str, Any] = {}
     ignored_folders: list[str] = []
     allow_outside_links: bool = False
+    encodings: dict[str, str] = {}  # per source, the encoding of its CSV files that are not UTF-8
     accept_raw_drift: bool = False
     fault_at: str | None = None
 

@@ -22,7 +22,7 @@ from dagster_kpi.contract import Source
 from dagster_kpi.sql import ident, timestamp_lit
 
 from .errors import ExtractError, one_line
-from .headers import map_headers
+from .headers import HeaderMap, absent_optional_columns, map_headers, near_misses
 from .query import FilePlan, quarantine_sql, raw_sql, source_query
 from .readers import ROW_COLUMN, SUFFIXES, OpenedFile, open_file
 
@@ -39,6 +39,28 @@ class IngestReport:
     ignored_sheets: list[str] = field(default_factory=list)  # "<file>: <sheet>" of workbook sheets not read
     # Keys whose valid rows differ between files with the same modification time: the later file name won.
     keys_conflicting: int = 0
+    # Per file: its headers that name no column but come close to a name of a column the file lacks, each as
+    # {"header": ..., "resembles": <name or alias>, "column": ...} (see headers.near_misses).
+    near_miss_headers: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    # Per file: the optional columns it lacks, empty in each of its rows.
+    absent_columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class _HeaderFindings:
+    """What the files' headers tell beyond the columns they map (see IngestReport)."""
+
+    ignored_sheets: list[str] = field(default_factory=list)
+    near_miss_headers: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    absent_columns: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, source: Source, name: str, headers: HeaderMap, sheets: list[str]) -> None:
+        self.ignored_sheets += [f"{name}: {sheet}" for sheet in sheets]
+        if misses := near_misses(source, headers):
+            self.near_miss_headers[name] = [{"header": m.header, "resembles": m.resembles, "column": m.column}
+                                            for m in misses]  # fmt: skip
+        if absent := absent_optional_columns(source, headers):
+            self.absent_columns[name] = absent
 
 
 def _ignored(path: Path) -> bool:
@@ -134,11 +156,13 @@ def _insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 LANDED = "landed"
 # Part of every digest: a change to what the readers put in a landed table must not reuse old ones.
-LANDED_FORMAT = "2"
+LANDED_FORMAT = "3"
 
 
-def file_digest(path: Path) -> str:
-    digest = hashlib.blake2b(LANDED_FORMAT.encode(), digest_size=16)
+def file_digest(path: Path, encoding: str | None = None) -> str:
+    """The digest of the file's bytes, and of the encoding the settings name for a CSV (another one reads it again)."""
+    named = f":{encoding}" if encoding and path.suffix.lower() == ".csv" else ""
+    digest = hashlib.blake2b(f"{LANDED_FORMAT}{named}".encode(), digest_size=16)
     with path.open("rb") as file:
         while chunk := file.read(1 << 20):
             digest.update(chunk)
@@ -178,33 +202,33 @@ def _land(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, di
 
 
 def _read_files(
-    con: duckdb.DuckDBPyConnection, source: Source, folder: Path, paths: list[Path], tmp: Path
-) -> tuple[list[FilePlan], set[str], list[str]]:
-    """The files' plans, digests and ignored sheets. Headers are checked before rows are read; files read before are
-    not read again."""
+    con: duckdb.DuckDBPyConnection, source: Source, folder: Path, paths: list[Path], tmp: Path, encoding: str | None
+) -> tuple[list[FilePlan], set[str], _HeaderFindings]:
+    """The files' plans, digests and what their headers tell. Headers are checked before rows are read; files read
+    before are not read again. `encoding`: of the CSV files that are not UTF-8 (None: told per file)."""
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {LANDED}")
     con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.files (source VARCHAR, digest VARCHAR, headers VARCHAR[])")
     con.execute(f"ALTER TABLE {LANDED}.files ADD COLUMN IF NOT EXISTS ignored_sheets VARCHAR[]")
-    plans, digests, ignored = [], set(), []
+    plans, digests, findings = [], set(), _HeaderFindings()
     for path in paths:
         try:
-            digest = file_digest(path)
+            digest = file_digest(path, encoding)
             digests.add(digest)
             name = source_file_name(folder, path)
             landed = _landed_file(con, source, digest)
             if landed is None:
-                opened = open_file(con, path, tmp, source)
+                opened = open_file(con, path, tmp, source, encoding)
                 headers = map_headers(source, opened.headers)  # before the rows are read
                 _land(con, source, opened, digest)
                 sheets = list(opened.ignored_sheets)
             else:
                 headers = map_headers(source, landed[0])
                 sheets = landed[1]
-            ignored += [f"{name}: {sheet}" for sheet in sheets]
-            plans.append(FilePlan(source_file_name(folder, path), _landed_table(source, digest), ROW_COLUMN, headers))
+            findings.add(source, name, headers, sheets)
+            plans.append(FilePlan(name, _landed_table(source, digest), ROW_COLUMN, headers))
         except (ValueError, OSError, duckdb.Error) as exc:
             raise ExtractError(f"{source.name}/{source_file_name(folder, path)}: {one_line(str(exc))}") from exc
-    return plans, digests, ignored
+    return plans, digests, findings
 
 
 def _forget_other_files(con: duckdb.DuckDBPyConnection, source: Source, digests: set[str]) -> None:
@@ -257,10 +281,12 @@ def ingest_source(
     loaded_at: datetime,
     now: datetime | None = None,
     allow_outside_links: bool = False,
+    encoding: str | None = None,
 ) -> IngestReport:
     """Replace `raw.<source>` and `quarantine.<source>` with the contents of `landing/<source>/`.
 
-    `now` (default `loaded_at`) is the latest acceptable timestamp. Both tables are
+    `now` (default `loaded_at`) is the latest acceptable timestamp. `encoding` is the one the source's CSV files that
+    are not UTF-8 are read in (the setting `encodings`; None: GBK/GB18030 or Big5, told per file). Both tables are
     written in one transaction, so the connection must not be inside one already.
     """
     folder = Path(landing) / source.name
@@ -269,7 +295,7 @@ def ingest_source(
     loaded = timestamp_lit(loaded_at)
     with tempfile.TemporaryDirectory(prefix="kpi-ingest-") as tmp, _insertion_order(con):
         try:
-            plans, digests, ignored_sheets = _read_files(con, source, folder, paths, Path(tmp))
+            plans, digests, findings = _read_files(con, source, folder, paths, Path(tmp), encoding)
             query = source_query(source, plans, now or loaded_at)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(parsed)} AS {query.parse}")
             _write(con, [raw_sql(query, parsed, loaded), quarantine_sql(query, parsed, loaded)])
@@ -292,6 +318,8 @@ def ingest_source(
         rows_quarantined=read - valid,
         quarantined_by_reason=dict(reasons),
         rows_superseded=valid - loaded_rows,
-        ignored_sheets=ignored_sheets,
+        ignored_sheets=findings.ignored_sheets,
         keys_conflicting=conflicts,
+        near_miss_headers=findings.near_miss_headers,
+        absent_columns=findings.absent_columns,
     )

@@ -1,13 +1,14 @@
 """One landing file -> its headers, then a temporary DuckDB table of VARCHAR columns c0..cN.
 
 Headers are read first, so a file with wrong headers fails before its rows are
-read. CSV and Parquet rows go through DuckDB's own readers, so large files
-never become Python rows; .xlsx files are small and are read with openpyxl: every
+read. A CSV's or sheet's header may stand below title rows (`headers.locate_header`):
+the rows above it are not read. CSV and Parquet rows go through DuckDB's own readers,
+so large files never become Python rows; .xlsx files are small and are read with openpyxl: every
 sheet whose header carries the source's required columns, stacked into one table
 (columns matched by contract column, else by header text; a sheet's row numbers are
 offset by ROWS_PER_SHEET times its tab position, so lineage tells the sheets apart).
 Loading returns the SQL giving each table row's 1-based data row number in the
-file (the header is not counted; blank lines and blank sheet rows are not
+file (the header and rows above it are not counted; blank lines and blank sheet rows are not
 records). Readers raise ValueError or duckdb.Error; the loader names the file.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 import tempfile
 import zipfile
@@ -31,8 +33,8 @@ import pyarrow as pa
 from dagster_kpi.contract import Source
 from dagster_kpi.sql import ident, lit
 
-from .encoding import UTF16_BOMS, is_utf8, mixed_encodings, transcode
-from .headers import header_lookup, map_headers, match_column, normalize
+from .encoding import BIG5, UTF16_BOMS, chinese_encoding, is_utf8, mixed_encodings, transcode
+from .headers import HEADER_SEARCH_ROWS, header_lookup, locate_header, map_headers, match_column, normalize
 
 ROW_COLUMN = "__row"
 # A workbook's row numbers: its n-th sheet tab (0-based) adds n times this to the sheet row (Excel has 1,048,576 rows).
@@ -73,17 +75,39 @@ def _varchar_columns(n: int) -> str:
     return "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
 
 
-def _csv_header(path: Path) -> tuple[str, ...]:
+def _csv_rows(path: Path) -> tuple[list[list[str]], list[int]]:
+    """The file's first records, up to the one after HEADER_SEARCH_ROWS non-blank ones, with their first line numbers
+    (a blank line is a record of no field)."""
+    rows: list[list[str]] = []
+    numbers: list[int] = []
     with path.open(encoding="utf-8-sig", newline="") as f:
-        try:
-            header = next(csv.reader(f), None)
-        except csv.Error as exc:
-            raise ValueError(f"unreadable header row ({exc})") from exc
-    if header is None:
+        reader = csv.reader(f)
+        while sum(1 for row in rows if any(row)) <= HEADER_SEARCH_ROWS:
+            line = reader.line_num + 1
+            try:
+                row = next(reader, None)
+            except csv.Error as exc:
+                if not rows:
+                    raise ValueError(f"unreadable header row ({exc})") from exc
+                break  # below the header, DuckDB names the line
+            if row is None:
+                break
+            rows.append(row)
+            numbers.append(line)
+    return rows, numbers
+
+
+def _csv_header(path: Path, source: Source | None) -> tuple[tuple[str, ...], int]:
+    """The header (see `locate_header`; without `source`, the first record) and the number of records above it."""
+    rows, numbers = _csv_rows(path)
+    if not rows:
         raise ValueError("empty file (no header row)")
-    if not header:  # DuckDB would take the blank line as the header and the header as data
+    if not any(any(row) for row in rows):
+        raise ValueError("empty file (blank lines only, no header row)")
+    skip = locate_header(source, rows, numbers, "line")[0] if source else 0
+    if not any(rows[skip]):  # DuckDB would take the blank line as the header and the header as data
         raise ValueError("the first line is blank (the header must be on the first line)")
-    return tuple(header)
+    return tuple(rows[skip]), skip
 
 
 def _csv_error(exc: duckdb.Error) -> str:
@@ -101,12 +125,29 @@ def _csv_error(exc: duckdb.Error) -> str:
     return f"line {number[1]}: {cause}" if number else cause
 
 
-def open_csv(path: Path, tmp: Path) -> OpenedFile:
-    utf8 = is_utf8(path)
-    if not utf8 and (mixed := mixed_encodings(path)):
+def _utf8_copy(path: Path, tmp: Path, source: Source | None, encoding: str | None) -> Path:
+    """The file as UTF-8: itself, else a copy decoded from `encoding` (the setting), else from the Chinese encoding
+    its start reads as (`chinese_encoding`)."""
+    if is_utf8(path):
+        return _literal(path, tmp)
+    if mixed := mixed_encodings(path):
         raise ValueError(mixed)
-    path = _literal(path, tmp) if utf8 else transcode(path, _scratch(tmp, "utf8.csv"))
-    headers = _csv_header(path)
+    dest = _scratch(tmp, "utf8.csv")
+    name = source.name if source else "<source>"
+    if encoding:
+        return transcode(path, dest, encoding, f"not UTF-8 nor {encoding} text (the encoding the settings name for {name})")
+    try:
+        detected = chinese_encoding(path)
+    except ValueError as exc:
+        raise ValueError(f'{exc}: name its encoding in the settings ([encodings] {name} = "gb18030" or "big5")') from exc
+    if detected == BIG5:
+        return transcode(path, dest, BIG5, "not UTF-8, GBK, GB18030 or Big5 text (its start reads as Big5)")
+    return transcode(path, dest)
+
+
+def open_csv(path: Path, tmp: Path, source: Source | None = None, encoding: str | None = None) -> OpenedFile:
+    path = _utf8_copy(path, tmp, source, encoding)
+    headers, skip = _csv_header(path, source)
     _check_width(len(headers))
     if len(headers) == 1 and any(sep in headers[0] for sep in ";\t|"):
         raise ValueError("the header has a single column: the file is not comma-separated")
@@ -117,11 +158,11 @@ def open_csv(path: Path, tmp: Path) -> OpenedFile:
                 f"CREATE OR REPLACE TEMP TABLE {ident(table)} AS SELECT * FROM read_csv({lit(str(path))}, "
                 f"columns = {_varchar_columns(len(headers))}, header = true, auto_detect = false, "
                 "delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false, "
-                "encoding = 'utf-8')"
+                f"encoding = 'utf-8', skip = {skip})"
             )
         except duckdb.Error as exc:
             raise ValueError(_csv_error(exc)) from exc
-        # Insertion order is preserved (the loader ensures the setting), so rowid is the record index.
+        # Insertion order is preserved (the loader ensures the setting), so rowid is the record index below the header.
         return "rowid + 1"
 
     return OpenedFile(headers, load)
@@ -192,12 +233,32 @@ class _Sheet:
     rows: list[int]  # the data rows' sheet row numbers (below the header row)
 
 
-def _header_row(rows: Iterator[tuple[Any, ...]]) -> list[str] | None:
-    """The first non-blank row as header texts; None for a blank sheet."""
+@dataclass
+class _SheetHeader:
+    texts: list[str]
+    below: Iterator[tuple[Any, ...]]  # the sheet's rows below the header
+    carries: bool  # whether the header carries the source's required and key columns
+
+
+def _sheet_header(rows: Iterator[tuple[Any, ...]], source: Source | None, label: str) -> _SheetHeader | None:
+    """The header among the sheet's first rows (see `locate_header`; without `source`, the first non-blank row); None for
+    a blank sheet. `label` names the sheet in errors (empty when the workbook has one)."""
+    first: list[tuple[Any, ...]] = []
     for row in rows:
-        if not _blank(row):
-            return [cell_text(v) or "" for v in row]
-    return None
+        first.append(row)
+        if sum(1 for kept in first if not _blank(kept)) > HEADER_SEARCH_ROWS:
+            break
+    texts = [[cell_text(v) or "" for v in row] for row in first]
+    if all(_blank(row) for row in first):
+        return None
+    if source is None:
+        at, carries = next(i for i, row in enumerate(first) if not _blank(row)), False
+    else:
+        try:  # iter_rows gives every row from the sheet's first, blank ones included: row n is at n - 1
+            at, carries = locate_header(source, texts, range(1, len(first) + 1), "row")
+        except ValueError as exc:
+            raise ValueError(f"sheet {label!r}: {exc}" if label else str(exc)) from exc
+    return _SheetHeader(texts[at], itertools.chain(first[at + 1 :], rows), carries)
 
 
 def _read_sheet(name: str, offset: int, header: list[str], rows: Iterator[tuple[Any, ...]], label: str) -> _Sheet:
@@ -210,12 +271,6 @@ def _read_sheet(name: str, offset: int, header: list[str], rows: Iterator[tuple[
     keep = [i for i in range(width) if header[i].strip() or any(v is not None for v in cells[i])]
     _check_width(len(keep), label)
     return _Sheet(name, offset, [header[i] for i in keep], [cells[i] for i in keep], [n + offset for n, _ in data])
-
-
-def _carries_required(source: Source, header: list[str]) -> bool:
-    lookup = header_lookup(source)
-    found = {match_column(lookup, text) for text in header}
-    return all(col.name in found for col in source.columns if not col.nullable)
 
 
 def _stack(sheets: list[_Sheet], source: Source | None) -> tuple[tuple[str, ...], dict[str, pa.Array]]:
@@ -260,26 +315,25 @@ def open_xlsx(path: Path, source: Source | None = None) -> OpenedFile:
         for number, sheet in enumerate(book.worksheets):
             name = sheet.title
             sheet.reset_dimensions()  # stored dimensions may be wrong; read every cell
-            rows = sheet.iter_rows(values_only=True)
-            header = _header_row(rows)
-            first = number == 0
-            if header is None or not (_carries_required(source, header) if source else first):
+            found = _sheet_header(sheet.iter_rows(values_only=True), source, name if several else "")
+            if found is None or not (found.carries if source else number == 0):
                 ignored.append(name)
                 continue
             if source and several:
                 try:  # duplicate or reserved headers, named with their sheet
-                    map_headers(source, header)
+                    map_headers(source, found.texts)
                 except ValueError as exc:
                     raise ValueError(f"sheet {name!r}: {exc}") from exc
-            read.append(_read_sheet(name, ROWS_PER_SHEET * tabs.index(name), header, rows, name if several else ""))
+            offset = ROWS_PER_SHEET * tabs.index(name)
+            read.append(_read_sheet(name, offset, found.texts, found.below, name if several else ""))
         if not read:  # the first sheet, as if it were the only one: its headers tell what is missing
             first_sheet = book.worksheets[0]
-            rows = first_sheet.iter_rows(values_only=True)
-            header = _header_row(rows)
-            if header is None:
+            label = first_sheet.title if several else ""
+            found = _sheet_header(first_sheet.iter_rows(values_only=True), source, label)
+            if found is None:
                 raise ValueError("empty first sheet (no header row)")
             offset = ROWS_PER_SHEET * tabs.index(first_sheet.title)
-            read = [_read_sheet(first_sheet.title, offset, header, rows, first_sheet.title if several else "")]
+            read = [_read_sheet(first_sheet.title, offset, found.texts, found.below, label)]
             ignored = [name for name in ignored if name != first_sheet.title]
         ignored += [name for name in tabs if name not in {s.title for s in book.worksheets}]
     except ValueError:
@@ -366,16 +420,20 @@ def _check_content(path: Path) -> None:
     raise ValueError(f"{what} saved as {suffix}: {fix}")
 
 
-def open_file(con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source | None = None) -> OpenedFile:
+def open_file(
+    con: duckdb.DuckDBPyConnection, path: Path, tmp: Path, source: Source | None = None, encoding: str | None = None
+) -> OpenedFile:
     """Read `path`'s headers (`tmp` receives a transcoded copy if needed); `load` reads its rows.
 
-    `source` chooses the sheets of a workbook (those carrying its required columns); without it, the first.
+    `source` chooses the header row (`locate_header`) and the sheets of a workbook (those carrying its required
+    columns); without it, the first row and the first sheet. `encoding` is the one a CSV that is not UTF-8 is read in
+    (the setting `encodings`); without it, GB18030 or Big5, as the file's start reads.
     """
     if path.suffix.lower() in SUFFIXES:
         _check_content(path)
     match path.suffix.lower():
         case ".csv":
-            return open_csv(path, tmp)
+            return open_csv(path, tmp, source, encoding)
         case ".xlsx":
             return open_xlsx(path, source)
         case ".parquet":
