@@ -184,3 +184,15 @@ def test_a_utf8_file_is_read_as_utf8_whatever_the_setting(tmp_path, con):
     put(tmp_path, "tickets", "t.csv", TICKET.format("帳單查詢問題").encode())
     ingest_source(con, TICKETS, tmp_path, loaded_at=LOADED, encoding="gbk")
     assert rows(con, "SELECT issue_type FROM raw.tickets") == [("帳單查詢問題",)]
+
+
+def test_text_that_reads_common_both_ways_is_told_by_the_headers_it_names(tmp_path, con):
+    """华东 is common read as GB18030 and read as Big5 (貌陲); the Chinese headers name the columns only as GBK."""
+    put(
+        tmp_path,
+        "tickets",
+        "t.csv",
+        "工单号,渠道,工单类型,问题分类,创建时间,状态\nT1,email,inquiry,华东,2024-03-05 10:00:00,closed\n".encode("gbk"),
+    )
+    ingest_source(con, TICKETS, tmp_path, loaded_at=LOADED)
+    assert con.execute("SELECT ticket_id, issue_type FROM raw.tickets").fetchall() == [("T1", "华东")]

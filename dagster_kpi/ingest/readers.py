@@ -33,7 +33,7 @@ import pyarrow as pa
 from dagster_kpi.contract import Source
 from dagster_kpi.sql import ident, lit
 
-from .encoding import BIG5, UTF16_BOMS, chinese_encoding, is_utf8, mixed_encodings, transcode
+from .encoding import BIG5, GB18030, UTF16_BOMS, chinese_encoding, is_utf8, mixed_encodings, transcode
 from .headers import HEADER_SEARCH_ROWS, header_lookup, locate_header, map_headers, match_column, normalize
 
 ROW_COLUMN = "__row"
@@ -139,10 +139,29 @@ def _utf8_copy(path: Path, tmp: Path, source: Source | None, encoding: str | Non
     try:
         detected = chinese_encoding(path)
     except ValueError as exc:
-        raise ValueError(f'{exc}: name its encoding in the settings ([encodings] {name} = "gb18030" or "big5")') from exc
+        by_headers = _encoding_by_headers(path, source) if source else None
+        if by_headers is None:
+            raise ValueError(f'{exc}: name its encoding in the settings ([encodings] {name} = "gb18030" or "big5")') from exc
+        detected = by_headers
     if detected == BIG5:
         return transcode(path, dest, BIG5, "not UTF-8, GBK, GB18030 or Big5 text (its start reads as Big5)")
     return transcode(path, dest)
+
+
+def _encoding_by_headers(path: Path, source: Source) -> str | None:
+    """GB18030 or BIG5, when the file's first lines read that way name more of the source's columns than read the
+    other way (the tie-break for text whose characters are common either way); None when they name as many."""
+    with path.open("rb") as file:
+        start = b"".join(file.readline() for _ in range(2 * HEADER_SEARCH_ROWS))
+    lookup = header_lookup(source)
+    named = {}
+    for codec in (GB18030, BIG5):
+        text = start.decode(codec, errors="replace")
+        cells = {cell.strip().strip('"') for line in text.splitlines() for cell in line.split(",")}
+        named[codec] = len({column for cell in cells if (column := match_column(lookup, cell))})
+    if named[GB18030] == named[BIG5]:
+        return None
+    return GB18030 if named[GB18030] > named[BIG5] else BIG5
 
 
 def open_csv(path: Path, tmp: Path, source: Source | None = None, encoding: str | None = None) -> OpenedFile:
