@@ -101,11 +101,9 @@ def export_month(warehouse: Path, out: Path, formats: Sequence[str] = (DEFAULT_F
 def _output(out: Path, formats: Sequence[str]) -> tuple[Path, str | None]:
     """(folder, workbook file name or None for the default name) of `--out`."""
     suffix = out.suffix.lower()
-    if suffix == ".csv":
+    if suffix == ".csv" or (suffix == ".xlsx" and "csv" in formats):
         raise UsageError(f"--out {out}: CSV export writes one file per mart; give a folder")
     if suffix == ".xlsx":
-        if formats != ["xlsx"]:
-            raise UsageError(f"--out {out}: with more than one format, give a folder")
         if out.is_dir():
             raise UsageError(f"--out {out} is a folder, not a workbook file")
         return out.parent, out.name

@@ -294,9 +294,10 @@ def test_export_problems_are_one_line(warehouse, tmp_path, capsys):
     assert export(capsys, "--warehouse", missing) == (
         2, "", f"kpi export: warehouse {missing} does not exist yet: run `kpi run` first\n",
     )  # fmt: skip
-    assert export(capsys, "--warehouse", warehouse, "--format", "csv", "--out", tmp_path / "x.csv")[2] == (
-        f"kpi export: --out {tmp_path / 'x.csv'}: CSV export writes one file per mart; give a folder\n"
-    )
+    for out in (tmp_path / "x.csv", tmp_path / "x.xlsx"):
+        assert export(capsys, "--warehouse", warehouse, "--format", "csv", "--out", out) == (
+            2, "", f"kpi export: --out {out}: CSV export writes one file per mart; give a folder\n",
+        )  # fmt: skip
     not_marts = tmp_path / "other.duckdb"
     duckdb.connect(str(not_marts)).close()
     code, _, err = export(capsys, "--warehouse", not_marts, "--out", tmp_path)
