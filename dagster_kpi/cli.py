@@ -1,4 +1,4 @@
-"""The `kpi` command line: generate, run, ui, show."""
+"""The `kpi` command line: generate, run, ui, show, export."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from dagster_kpi.cells import terminal_text
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.settings import Settings, child_environment, configure_dagster_process, load_settings
 
@@ -54,6 +55,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     outcome = run_all(settings, month=args.month)
     if outcome.ingest:
         print(quality_summary(outcome.ingest))
+    for warning in outcome.warnings:
+        print(f"warning: {terminal_text(warning)}")
     if not outcome.success:
         print(f"details: {settings.paths.log_file} and the run in `kpi ui`", file=sys.stderr)
         print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
@@ -141,9 +144,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-def cmd_show(args: argparse.Namespace) -> int:
+def published_warehouse(args: argparse.Namespace) -> Path:
+    """The warehouse file `kpi show` and `kpi export` read, after checking it exists and `--month` is a month."""
     from dagster_kpi.defs.partitions import month_key
-    from dagster_kpi.report import month_report
 
     warehouse = load_settings(warehouse=args.warehouse).warehouse
     if not warehouse.is_file():
@@ -153,7 +156,22 @@ def cmd_show(args: argparse.Namespace) -> int:
             month_key(args.month)
         except ValueError as error:
             raise UsageError(str(error)) from None
-    print(month_report(warehouse, month=args.month))
+    return warehouse
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from dagster_kpi.report import month_report
+
+    print(month_report(published_warehouse(args), month=args.month))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from dagster_kpi.export import DEFAULT_FORMAT, export_month
+
+    warehouse = published_warehouse(args)
+    for path in export_month(warehouse, Path(args.out), args.format or [DEFAULT_FORMAT], month=args.month):
+        print(f"wrote {path}")
     return 0
 
 
@@ -198,6 +216,18 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
     show.add_argument("--month", help="YYYY-MM (default: the latest published month)")
     show.set_defaults(handler=cmd_show)
+
+    export = commands.add_parser("export", help="write a month's published marts for people: an Excel workbook or CSV files")
+    export.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
+    export.add_argument("--month", help="YYYY-MM (default: the latest published month)")
+    export.add_argument(
+        "--format",
+        action="append",
+        choices=("xlsx", "csv"),
+        help="xlsx (one workbook, the default) or csv (one file per mart); repeat for both",
+    )
+    export.add_argument("--out", default=".", help="folder to write to (default: the current one), or the workbook's .xlsx file")
+    export.set_defaults(handler=cmd_export)
     return parser
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from dagster_kpi.cells import terminal_text
 from dagster_kpi.errors import KpiError
 from dagster_kpi.sql import one
 
@@ -43,8 +45,8 @@ def display_width(text: str) -> int:
 
 
 def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned first column, right-aligned others, padded by display width."""
-    table = [list(header), *[list(row) for row in rows]]
+    """Left-aligned first column, right-aligned others, padded by display width; cells as `terminal_text`."""
+    table = [[terminal_text(cell) for cell in row] for row in (header, *rows)]
     widths = [max(display_width(row[i]) for row in table) for i in range(len(header))]
     lines = []
     for row in table:
@@ -56,7 +58,9 @@ def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def _month(con: duckdb.DuckDBPyConnection, month: str | None) -> date | None:
+def published_month(con: duckdb.DuckDBPyConnection, month: str | None) -> date | None:
+    """The first day of `month` (`YYYY-MM`), or of the latest month with published KPI values when None
+    (None when there is none)."""
     query = "SELECT coalesce(CAST(? || '-01' AS DATE), max(period_start)) FROM marts.kpi_values WHERE period_grain = 'month'"
     return one(con, query, [month])[0]
 
@@ -106,7 +110,7 @@ def centre_scorecard(con: duckdb.DuckDBPyConnection, period: date) -> str:
     name, total, grade, pay = card
     total_text = "—" if total is None else f"{total:.2f}"
     pay_text = "—" if pay is None else f"{pay:.2f}"
-    return f"{name} scorecard\n{table}\ntotal {total_text}  grade {grade or '—'}  pay ratio {pay_text}"
+    return f"{terminal_text(name)} scorecard\n{table}\ntotal {total_text}  grade {grade or '—'}  pay ratio {pay_text}"
 
 
 def ranked_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
@@ -125,21 +129,28 @@ def ranked_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
     return "\n\n".join(sections)
 
 
-def month_report(warehouse: Path, month: str | None = None) -> str:
-    """Headline KPIs of the centre and teams, the centre's scorecard, and the top and bottom agents.
+@contextmanager
+def published_marts(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published warehouse file.
 
-    A file DuckDB cannot read as published marts (cut off, not a warehouse) is a one-line KpiError.
+    A file DuckDB cannot read as published marts (cut off, not a warehouse, a mart missing) is a one-line
+    KpiError, whether opening it or querying it fails.
     """
     try:
-        return _month_report(warehouse, month)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            yield con
     except duckdb.Error as error:
         cause = " ".join(str(error).split("\n")[0].split())
         raise KpiError(f"warehouse {warehouse} cannot be read as published marts ({cause})") from None
 
 
-def _month_report(warehouse: Path, month: str | None) -> str:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        period = _month(con, month)
+def month_report(warehouse: Path, month: str | None = None) -> str:
+    """Headline KPIs of the centre and teams, the centre's scorecard, and the top and bottom agents.
+
+    Text from the marts is printed as `terminal_text`: a name cannot move the cursor or recolour the screen.
+    """
+    with published_marts(warehouse) as con:
+        period = published_month(con, month)
         if period is None:
             return "no published KPI values"
         return "\n\n".join(

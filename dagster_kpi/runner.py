@@ -35,6 +35,8 @@ class RunOutcome:
     reason: str = ""
     # Per ingested source: rows_read, rows_loaded, rows_quarantined, ...
     ingest: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Failed warnings (non-blocking checks) on the marts, one line each.
+    warnings: list[str] = field(default_factory=list)
 
 
 def prepare_warehouse(settings: Settings) -> WarehousePaths:
@@ -155,6 +157,7 @@ def _run_job(settings: Settings, month: str | None) -> RunOutcome:
         success=result.success,
         reason="" if result.success else blocking_reason(result, paths.work_db),
         ingest=ingest_summary(result),
+        warnings=mart_warnings(result, paths.work_db),
     )
 
 
@@ -181,6 +184,20 @@ def blocking_reason(result: ExecuteInProcessResult, work_db: Path | None = None)
             message = error.message if error else "unknown error"
             return f"step {event.step_key} failed: {_first_line(message)}"
     return "the run did not complete"
+
+
+def mart_warnings(result: ExecuteInProcessResult, work_db: Path | None = None) -> list[str]:
+    """Each failed non-blocking check on a mart as one line, explained like `blocking_reason` explains a failure."""
+    lines = []
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            warned = not evaluation.passed and evaluation.severity == AssetCheckSeverity.WARN
+            if warned and evaluation.asset_key.path[0] == "marts":
+                stored = stored_failure(work_db, evaluation.check_name) if work_db else None
+                detail = stored or _first_line(evaluation.description or "") or "failed"
+                lines.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} warns: {detail}")
+    return lines
 
 
 def stored_failure(work_db: Path, check_name: str) -> str | None:

@@ -52,12 +52,14 @@ def build_work_db(
     rows: Rows,
     dbt_args: list[str],
     then: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    *,
+    test_warnings: bool = False,
 ) -> Path:
-    """A work database with `rows` in raw, built with `dbt build <dbt_args>`."""
+    """A work database with `rows` in raw, built with `dbt build <dbt_args>` (`test_warnings`: see `run_dbt`)."""
     tmp = tmp_path_factory.mktemp(name)
     db = tmp / "work.duckdb"
     load_raw(db, rows, then)
-    run_dbt(["build", *dbt_args], db, tmp)
+    run_dbt(["build", *dbt_args], db, tmp, test_warnings=test_warnings)
     return db
 
 

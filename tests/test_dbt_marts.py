@@ -10,6 +10,7 @@ broken row is returned by the test of its rule.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -114,7 +115,7 @@ def _models(manifest: dict) -> dict[str, dict]:
 def _label(node: dict) -> str:
     """`<mart>.<test>(<column, columns or expression>)`, e.g. `kpi_values.not_null(entity_id)`."""
     kwargs = node["test_metadata"]["kwargs"]
-    target = kwargs.get("column_name") or ", ".join(kwargs.get("columns", [])) or kwargs["expression"]
+    target = kwargs.get("column_name") or ", ".join(kwargs.get("columns", [])) or kwargs.get("expression", "")
     return f"{node['attached_node'].split('.')[-1]}.{node['test_metadata']['name']}({target})"
 
 
@@ -227,6 +228,26 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
             {"scorecards.unique_combination(period_start, level, entity_id)": [(JAN, "agent", "a1", 2)]},
         ),
         ("scorecards", 4, {"at_risk": None}, {"scorecards.not_null(at_risk)": [(None,)]}),
+        (
+            "scorecards",
+            0,
+            {"entity_name": "=1+1"},
+            {
+                "scorecards.no_formula_like_text()": [
+                    ("entity_name", "=1+1", 1, "scorecards.entity_name begins like a spreadsheet formula: =1+1 (1 row)")
+                ]
+            },
+        ),
+        (
+            "kpi_catalog",
+            3,
+            {"name_en": "\tFCR"},
+            {
+                "kpi_catalog.no_formula_like_text()": [
+                    ("name_en", "\tFCR", 1, "kpi_catalog.name_en begins like a spreadsheet formula: \\tFCR (1 row)")
+                ]
+            },
+        ),
     ],
     ids=[
         "duplicate-kpi-value",
@@ -241,9 +262,18 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         "unknown-grade",
         "duplicate-scorecard",
         "null-flag",
+        "formula-like-name",
+        "formula-like-catalogue-text",
     ],
 )
 def test_each_broken_row_fails_the_test_of_its_rule(
     manifest: dict, mart_tests: dict[str, str], mart: str, row: int | None, changes: dict[str, Any], expected: dict
 ) -> None:
     assert failures(manifest, mart_tests, changed(mart, row, changes)) == expected
+
+
+def test_formula_like_text_is_looked_for_in_every_text_column_of_every_mart(mart_tests: dict[str, str]) -> None:
+    for mart, columns in PUBLISHED_COLUMNS.items():
+        sql = mart_tests[f"{mart}.no_formula_like_text()"]
+        checked = set(re.findall(r"'(\w+)' as column_name", sql))
+        assert checked == {name for name, kind in columns.items() if kind == "varchar"}, mart

@@ -19,13 +19,15 @@ MODELS_DIR = PROJECT_ROOT / "models"
 CATALOG_SEED = PROJECT_ROOT / "seeds" / "kpis.csv"
 
 
-def run_dbt(args: list[str], work_db: Path, tmp: Path) -> str:
+def run_dbt(args: list[str], work_db: Path, tmp: Path, *, test_warnings: bool = False) -> str:
     """Run dbt in a child process (it keeps DuckDB files open while it lives) against `work_db`.
 
     The work database reaches the profile as the dbt var `kpi_work_db`, beside any `--vars` in `args`.
-    Any warning, deprecations included, fails the run.
+    Any warning, deprecations included, fails the run; with `test_warnings`, a dbt test of severity warn
+    that finds rows stays a warning (and every other warning still fails the run).
     """
     args = list(args)
+    warn_error = ["--warn-error-options", '{"error": "all", "warn": ["LogTestResult"]}'] if test_warnings else ["--warn-error"]
     variables = {"kpi_work_db": str(work_db)}
     if "--vars" in args:
         at = args.index("--vars")
@@ -35,7 +37,7 @@ def run_dbt(args: list[str], work_db: Path, tmp: Path) -> str:
         sys.executable,
         "-c",
         "from dbt.cli.main import cli; cli()",
-        "--warn-error",
+        *warn_error,
         *args,
         "--vars",
         json.dumps(variables),

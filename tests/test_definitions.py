@@ -156,3 +156,9 @@ def test_definitions_load_with_dagsters_own_tooling_in_a_fresh_process(tmp_path)
     command = [dagster, "definitions", "validate", "-m", "dagster_kpi.definitions"]
     validated = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert validated.returncode == 0, validated.stdout[-2000:] + validated.stderr[-2000:]
+
+
+def test_formula_like_text_is_a_non_blocking_check_on_every_mart(graph):
+    for mart in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards"):
+        [key] = [k for k in graph.get_check_keys_for_assets({AssetKey(["marts", mart])}) if k.name == f"{mart}_formula_like_text"]
+        assert not graph.get_check_spec(key).blocking, "a warning: it never holds back a publish"

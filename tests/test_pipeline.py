@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from openpyxl import load_workbook
 
 from dagster_kpi.generate import generate_landing
 from tests.conftest import FIRST_MONTH
@@ -45,6 +48,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     result = kpi("run", "--landing", landing, "--warehouse", warehouse)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "published marts" in result.stdout
+    assert "warning:" not in result.stdout  # generated names hold nothing formula-like
     return landing, warehouse
 
 
@@ -165,3 +169,48 @@ def test_no_published_mart_or_serving_file_holds_customer_names_or_phone_numbers
             for column in text_columns:
                 values = {r[0] for r in con.execute(f'SELECT DISTINCT "{column}" FROM {relation}').fetchall()}
                 assert not values & secrets, (relation, column)
+
+
+def test_formula_like_names_are_published_with_a_warning_and_exported_as_quoted_text(published, tmp_path):
+    landing, warehouse = published
+    with duckdb.connect(str(warehouse.with_name("warehouse.work") / "work.duckdb"), read_only=True) as con:
+        cursor = con.execute("SELECT * EXCLUDE (_source_file, _source_row, _loaded_at) FROM raw.agents ORDER BY agent_id LIMIT 1")
+        columns = [column[0] for column in cursor.description or ()]
+        row = dict(zip(columns, cursor.fetchone() or (), strict=True))
+    hyperlink = '=HYPERLINK("http://evil.example/x","点我")'
+    row |= {"agent_name": hyperlink, "team": "=1+1"}
+    hostile = tmp_path / "landing"
+    shutil.copytree(landing, hostile)
+    # A re-extract of one agent, newer than the roster workbook: the newer row wins.
+    extract = hostile / "agents" / "更正.csv"
+    with extract.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(columns)
+        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+    newest = max(p.stat().st_mtime for p in extract.parent.iterdir())
+    os.utime(extract, (newest + 60, newest + 60))
+    out = tmp_path / "out" / "warehouse.duckdb"
+
+    result = kpi("run", "--landing", hostile, "--warehouse", out)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"published marts to {out}" in result.stdout
+    warnings = sorted(line for line in result.stdout.splitlines() if line.startswith("warning:"))
+    assert [line.split(" warns: ")[0] for line in warnings] == [
+        f"warning: check {mart}_formula_like_text on marts/{mart}" for mart in ("kpi_scores", "kpi_values", "scorecards")
+    ]
+    assert warnings[-1].startswith(  # the first formula-like value of the mart, one line
+        "warning: check scorecards_formula_like_text on marts/scorecards warns: "
+        "scorecards.entity_id begins like a spreadsheet formula: =1+1 (3 rows) (and 2 more)"  # 3 months; 2 names
+    )
+    with duckdb.connect(str(out), read_only=True) as con:
+        query = "SELECT DISTINCT entity_name FROM marts.scorecards WHERE entity_id = ?"
+        assert con.execute(query, [row["agent_id"]]).fetchall() == [(hyperlink,)]
+
+    exported = kpi("export", "--warehouse", out, "--out", tmp_path / "export")
+    assert exported.returncode == 0, exported.stderr
+    [path] = (tmp_path / "export").glob("kpi_*.xlsx")
+    sheet = load_workbook(path)["scorecards"]
+    cells = [cell for line in sheet.iter_rows() for cell in line]
+    assert all(cell.data_type != "f" for cell in cells)
+    names = {cell.value for cell in cells if cell.column_letter == "D"}
+    assert "'" + hyperlink in names and "'=1+1" in names

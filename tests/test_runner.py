@@ -59,3 +59,25 @@ def test_a_failed_step_is_explained_by_its_cause_not_by_dagster_s_wrapper():
     assert blocking_reason(result) == (
         "step write_work_file failed: OSError: [Errno 28] No space left on device: '/data/warehouse.work/work.duckdb.wal'"
     )
+
+
+def test_failed_warnings_on_the_marts_are_listed_with_their_first_stored_row(tmp_path: Path):
+    from dagster_kpi.runner import mart_warnings
+
+    work_db = tmp_path / "work.duckdb"
+    with duckdb.connect(str(work_db)) as con:
+        con.execute("CREATE SCHEMA audit")
+        con.execute("CREATE TABLE audit.kpi_values_formula_like_text AS SELECT * FROM (VALUES "
+                    "('kpi_values.entity_id begins like a spreadsheet formula: =1+1 (3 rows)')) t(mismatch)")  # fmt: skip
+    freshness = check_failed("freshness", "calls is stale", AssetCheckSeverity.WARN)
+    freshness.asset_check_evaluation_data.asset_key = AssetKey(["raw", "calls"])  # not a mart: not listed
+    result = SimpleNamespace(all_events=[
+        freshness,
+        check_failed("kpi_values_formula_like_text", "", AssetCheckSeverity.WARN),
+        check_failed("reconcile_call_volume", "Got 1 result, configured to fail if != 0"),  # blocking: the verdict's
+    ])  # fmt: skip
+    assert mart_warnings(result, work_db) == [  # type: ignore[arg-type]
+        "check kpi_values_formula_like_text on marts/kpi_values warns: "
+        "kpi_values.entity_id begins like a spreadsheet formula: =1+1 (3 rows)"
+    ]
+    assert mart_warnings(SimpleNamespace(all_events=[]), work_db) == []  # type: ignore[arg-type]

@@ -36,3 +36,53 @@ where period_grain is null or period_start is null or level is null or entity_id
     or n_same_key > 1
     or (level = 'agent' and roster.agent_id is null)
 {% endtest %}
+
+{#
+  Text a spreadsheet would read as a formula: the values of the model's text
+  columns (every column its yml declares varchar, text or string) that begin
+  with =, +, -, @, a tab or a carriage return. One row per column and value,
+  with the value's rows and a readable `mismatch`:
+
+    scorecards.entity_name begins like a spreadsheet formula: =1+1 (2 rows)
+
+  A warning, never blocking: the marts keep names as the sources sent them, and
+  every file written for people quotes such cells (dagster_kpi/cells.py). The
+  rows are kept in audit.<test name>, where `kpi run` reads the first one.
+#}
+{% test no_formula_like_text(model) %}
+{{ config(
+    severity='warn', store_failures=true, schema='audit',
+    meta={'description': 'Text a spreadsheet would read as a formula (begins with =, +, -, @, tab or CR): a warning, not blocking; the first value is in the run summary, all in audit.<test name>.'}
+) }}
+{%- set text_columns = [] %}
+{%- if execute %}
+    {#- The model's declared columns (the marts' contracts declare every column), from the graph. #}
+    {%- for node in graph.nodes.values()
+        if node.resource_type == 'model' and node.alias == model.identifier and node.schema == model.schema %}
+        {%- for column in node.columns.values() if (column.data_type or '') | lower in ('varchar', 'text', 'string') %}
+            {%- do text_columns.append(column.name) %}
+        {%- endfor %}
+    {%- endfor %}
+{%- endif %}
+{%- for column in text_columns %}
+{%- set quoted = adapter.quote(column) %}
+select
+    '{{ column }}' as column_name,
+    {{ quoted }} as value,
+    count(*) as n_rows,
+    '{{ model.identifier }}.{{ column }} begins like a spreadsheet formula: '
+        || replace(replace(replace({{ quoted }}, chr(9), '\t'), chr(13), '\r'), chr(10), '\n')
+        || ' (' || count(*) || case when count(*) = 1 then ' row)' else ' rows)' end as mismatch
+from {{ model }}
+where regexp_matches({{ quoted }}, '^[=+@\t\r-]')
+group by {{ quoted }}
+{{ 'union all' if not loop.last }}
+{%- else %}
+select
+    cast(null as varchar) as column_name,
+    cast(null as varchar) as value,
+    cast(0 as bigint) as n_rows,
+    cast(null as varchar) as mismatch
+where false
+{%- endfor %}
+{% endtest %}
