@@ -103,8 +103,7 @@ def earliest_future_timestamp(work_db: Path) -> str | None:
         if not tables:
             return None
         values = " UNION ALL ".join(
-            f"SELECT try_cast(_value AS TIMESTAMP) AS t FROM quarantine.{ident(name)} "
-            "WHERE _reason = 'timestamp_out_of_range'"
+            f"SELECT try_cast(_value AS TIMESTAMP) AS t FROM quarantine.{ident(name)} WHERE _reason = 'timestamp_out_of_range'"
             for (name,) in tables
         )
         (earliest,) = con.execute(f"SELECT min(t) FROM ({values}) WHERE t > TIMESTAMP '2000-01-01'").fetchall()[0]
