@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ def run_settings(args: argparse.Namespace) -> Settings:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from dagster_kpi import run_state
     from dagster_kpi.contract import load_contract
     from dagster_kpi.dbt_project import prepare_manifest
     from dagster_kpi.defs.partitions import month_partition_key, monthly_partitions
@@ -51,6 +53,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             month_partition_key(monthly_partitions(settings.first_month), args.month)
         except ValueError as error:
             raise UsageError(str(error)) from None
+    inputs = run_state.inputs_digest(settings, args.month)
+    if not args.force and (since := run_state.unchanged_since(settings, inputs, datetime.now())):
+        print(f"nothing new since the run that published at {since}: the published marts stand (--force runs anyway)")
+        return 0
+    run_state.forget(settings)
     prepare_manifest(settings)
     outcome = run_all(settings, month=args.month)
     if outcome.ingest:
@@ -61,6 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"details: {settings.paths.log_file} and the run in `kpi ui`", file=sys.stderr)
         print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
         return 1
+    run_state.remember(settings, inputs, datetime.now())
     print(f"published marts to {settings.warehouse}")
     return 0
 
@@ -205,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
                 action="append",
                 metavar="NAME=VALUE",
                 help="a dbt var for this run (repeatable), one that dbt_project.yml declares",
+            )
+            sub.add_argument(
+                "--force",
+                action="store_true",
+                help="run even when nothing changed since the last published run",
             )
             sub.add_argument(
                 "--accept-drift",

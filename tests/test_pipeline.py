@@ -214,3 +214,26 @@ def test_formula_like_names_are_published_with_a_warning_and_exported_as_quoted_
     assert all(cell.data_type != "f" for cell in cells)
     names = {cell.value for cell in cells if cell.column_letter == "D"}
     assert "'" + hyperlink in names and "'=1+1" in names
+
+
+def test_a_run_with_nothing_new_stops_before_dagster_and_dbt_start(published):
+    landing, warehouse = published
+    first = kpi("run", "--landing", landing, "--warehouse", warehouse)  # whatever ran before: this one publishes
+    assert first.returncode == 0, first.stderr[-3000:]
+    before, log = digest(warehouse), warehouse.with_name("warehouse.work") / "last_run.log"
+    log_mtime = log.stat().st_mtime_ns
+    again = kpi("run", "--landing", landing, "--warehouse", warehouse)
+    assert again.returncode == 0, again.stderr[-3000:]
+    [line] = again.stdout.splitlines()
+    assert line.startswith("nothing new since the run that published at ") and line.endswith(
+        ": the published marts stand (--force runs anyway)"
+    )
+    assert digest(warehouse) == before and log.stat().st_mtime_ns == log_mtime  # no run was started
+    forced = kpi("run", "--landing", landing, "--warehouse", warehouse, "--force")
+    assert forced.returncode == 0 and "published marts" in forced.stdout and log.stat().st_mtime_ns != log_mtime
+    # A re-extract (here: the same file saved again) is something new.
+    extract = sorted((landing / "calls").rglob("*.csv"))[0]
+    os.utime(extract, ns=(extract.stat().st_atime_ns, extract.stat().st_mtime_ns + 1_000_000_000))
+    rerun = kpi("run", "--landing", landing, "--warehouse", warehouse)
+    assert rerun.returncode == 0 and "published marts" in rerun.stdout
+    assert digest(warehouse) == before  # same rows, same marts
