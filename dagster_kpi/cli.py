@@ -37,6 +37,7 @@ def run_settings(args: argparse.Namespace) -> Settings:
 def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi import run_state
     from dagster_kpi.contract import load_contract
+    from dagster_kpi.data_months import first_month
     from dagster_kpi.dbt_project import prepare_manifest
     from dagster_kpi.defs.partitions import month_partition_key, monthly_partitions
     from dagster_kpi.ingest import unexpected_folders
@@ -50,7 +51,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     if args.month is not None:  # before any slow set-up
         try:
-            month_partition_key(monthly_partitions(settings.first_month), args.month)
+            month_partition_key(monthly_partitions(first_month(settings)), args.month)
         except ValueError as error:
             raise UsageError(str(error)) from None
     inputs = run_state.inputs_digest(settings, args.month)

@@ -134,6 +134,7 @@ def run_all(settings: Settings, month: str | None = None) -> RunOutcome:
 
 
 def _run_job(settings: Settings, month: str | None) -> RunOutcome:
+    from dagster_kpi.data_months import first_month
     from dagster_kpi.defs.build import build_definitions
     from dagster_kpi.defs.partitions import monthly_partitions, run_partition_tags
 
@@ -151,7 +152,7 @@ def _run_job(settings: Settings, month: str | None) -> RunOutcome:
             instance=instance,
             run_config=QUIET_LOGS,
             raise_on_error=False,
-            tags=run_partition_tags(monthly_partitions(settings.first_month), month),
+            tags=run_partition_tags(monthly_partitions(first_month(settings)), month),
         )
     return RunOutcome(
         success=result.success,

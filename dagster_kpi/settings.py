@@ -61,7 +61,8 @@ class Settings:
     landing: Path  # the landing folder of source extracts
     warehouse: Path  # the published warehouse FILE; work files live beside it
     # The first month Dagster offers as a partition (YYYY-MM); a full run covers any older data too.
-    first_month: str = "2020-01"
+    # Unset: the data's first month (see dagster_kpi.data_months).
+    first_month: str | None = None
     # IANA zone of the source systems' wall-clock timestamps, of the schedules and of freshness.
     timezone: str = "Asia/Shanghai"
     # Every DuckDB connection of a run, dbt's included; DuckDB's own default is 80 % of the machine.
@@ -416,7 +417,9 @@ def child_environment(settings: Settings) -> dict[str, str]:
         value = getattr(settings, name)
         if isinstance(value, Mapping):
             env[variable] = ",".join(f"{key}={item}" for key, item in value.items())
-        elif value is not None and name != "accept_raw_drift":
+        elif value is None:  # unset here: not inherited from this process's environment either
+            env.pop(variable, None)
+        elif name != "accept_raw_drift":
             env[variable] = ",".join(value) if isinstance(value, tuple) else str(value)
     for source, hours in settings.freshness_hours.items():
         env[freshness_env(source)] = str(hours)

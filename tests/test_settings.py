@@ -23,7 +23,7 @@ def test_defaults_without_files_or_variables(tmp_path):
     settings = load_settings(environ={}, cwd=tmp_path)
     assert settings.landing == tmp_path / "data" / "landing"
     assert settings.warehouse == tmp_path / "data" / "warehouse.duckdb"
-    assert (settings.first_month, settings.timezone, settings.memory_limit) == ("2020-01", "Asia/Shanghai", "3GB")
+    assert (settings.first_month, settings.timezone, settings.memory_limit) == (None, "Asia/Shanghai", "3GB")
     assert (settings.max_quarantine_share, settings.data_docs_keep) == (0.01, 20)
     assert (settings.sensor_interval_seconds, settings.sensor_settle_seconds) == (60, 30)
     assert settings.freshness_hours["calls"] == 48 and settings.freshness_hours["plans"] == 1080
@@ -77,7 +77,7 @@ tickets = 36
         ({"KPI_SENSOR_INTERVAL_SECONDS": "1m"}, "KPI_SENSOR_INTERVAL_SECONDS must be a whole number of seconds, got '1m'"),
         ({"KPI_DATA_DOCS_KEEP": "0"}, "KPI_DATA_DOCS_KEEP must be a whole number of runs, at least 1; got '0'"),
         ({"KPI_FRESHNESS_PLANS_HOURS": "inf"}, "KPI_FRESHNESS_PLANS_HOURS must be a positive number of hours, got 'inf'"),
-        ({"KPI_FAULT_AT": "lunch"}, "KPI_FAULT_AT must be one of ingest, dbt, validation, publish, got 'lunch'"),
+        ({"KPI_FAULT_AT": "lunch"}, "KPI_FAULT_AT must be one of ingest, dbt, validation, publish, switch, got 'lunch'"),
         ({"KPI_ACCEPT_RAW_DRIFT": "maybe"}, "KPI_ACCEPT_RAW_DRIFT must be true or false, got 'maybe'"),
     ],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
+from dagster_kpi.data_months import first_month
 from dagster_kpi.dbt_project import dbt_cli, dbt_project, prepare_if_dev, prepare_manifest
 from dagster_kpi.defs.dbt import build_dbt_assets, mart_asset_keys
 from dagster_kpi.defs.freshness import build_freshness_checks
@@ -28,7 +29,7 @@ def build_definitions(settings: Settings) -> Definitions:
         prepare_manifest(settings)
     else:
         prepare_if_dev(project)
-    partitions = monthly_partitions(settings.first_month)
+    partitions = monthly_partitions(first_month(settings))
     dbt_models = build_dbt_assets(project, partitions)
     checks = [*build_quarantine_checks(), *build_freshness_checks(), *build_validation_checks()]
     job = build_refresh_job()

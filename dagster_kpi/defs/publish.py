@@ -5,6 +5,7 @@ A check of severity warn (the formula-like-text dbt tests) must have run, but it
 
 from collections.abc import Sequence
 
+import duckdb
 from dagster import (
     AssetCheckKey,
     AssetChecksDefinition,
@@ -20,6 +21,7 @@ from dagster import (
 )
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
+from dagster_kpi.data_months import record_first_month
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.publish import PublishError, publish_marts
 
@@ -77,6 +79,10 @@ def build_publish_asset(
                                    fault_at=warehouse.fault_at)  # fmt: skip
         except PublishError as error:
             raise Failure(description=str(error)) from None
+        try:  # the next definitions' partitions start at the data's first month
+            record_first_month(paths)
+        except (duckdb.Error, OSError) as error:
+            context.log.warning(f"the data's first month was not recorded: {error}")
         return MaterializeResult(
             metadata={
                 "warehouse": MetadataValue.path(str(paths.warehouse)),

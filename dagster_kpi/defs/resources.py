@@ -21,7 +21,7 @@ class KpiWarehouse(ConfigurableResource):
 
     landing_dir: str = DEFAULT_LANDING
     warehouse: str = DEFAULT_WAREHOUSE
-    first_month: str = Settings.first_month
+    first_month: str | None = Settings.first_month
     timezone: str = Settings.timezone
     memory_limit: str = Settings.memory_limit
     max_quarantine_share: float = Settings.max_quarantine_share
