@@ -10,9 +10,12 @@ Kept apart from the definitions, so preparing the manifest never imports them.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sys
 from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +23,18 @@ from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
 from dagster_dbt.errors import DagsterDbtError
 
 from dagster_kpi.errors import KpiError
-from dagster_kpi.paths import DBT_PROJECT_DIR
+from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 from dagster_kpi.settings import Settings
 
 # The dbt installed beside this interpreter, whether or not the virtualenv is on PATH, started through `kpi-dbt`
 # so that it dies with the process that started it (see dagster_kpi.dbt_child).
 DBT_EXECUTABLE = Path(sys.executable).parent / "kpi-dbt"
+
+
+# Beside the manifest: the digest of the project files and vars it was parsed from.
+MANIFEST_DIGEST = "manifest.digest"
+# Folders of the dbt project that a parse does not read (its own output, logs, installed packages).
+NOT_PARSED = {"target", "logs", "dbt_packages"}
 
 
 class DbtParseError(KpiError):
@@ -85,13 +94,36 @@ def prepare_if_dev(project: DbtProject) -> None:
     preparer(project).prepare_if_dev(project)
 
 
+def project_digest(parse_vars: str) -> str:
+    """The digest of what a parse reads: the project's files (macros, tests, models, seeds, settings) by content, the
+    vars, and dbt's version."""
+    digest = hashlib.sha256(f"{version('dbt-core')}\0{version('dbt-duckdb')}\0{parse_vars}".encode())
+    for root in (DBT_PROJECT_DIR, PROJECT_ROOT / "models", PROJECT_ROOT / "seeds"):
+        for folder, folders, names in os.walk(root):
+            folders[:] = sorted(name for name in folders if name not in NOT_PARSED and not name.startswith("."))
+            for name in sorted(names):
+                path = Path(folder) / name
+                digest.update(f"{path.relative_to(root)}\0{root.name}\0".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def prepare_manifest(settings: Settings) -> DbtProject:
-    """Write the manifest with dagster-dbt's preparer (partial parsing keeps repeat calls fast); parsing opens no database."""
+    """Write the manifest with dagster-dbt's preparer, unless the one in the target folder was parsed from the same
+    project files and vars (the digest beside it says so): a parse costs seconds even when partial. Parsing opens no
+    database."""
     project = dbt_project(settings)
-    settings.paths.dbt_target_dir.mkdir(parents=True, exist_ok=True)
+    target = settings.paths.dbt_target_dir
+    digest = project_digest(vars_argument(dbt_vars(settings))[1])
+    recorded = target / MANIFEST_DIGEST
+    if project.manifest_path.is_file() and recorded.is_file() and recorded.read_text(encoding="utf-8") == digest:
+        return project
+    target.mkdir(parents=True, exist_ok=True)
+    recorded.unlink(missing_ok=True)
     try:
         preparer(project).prepare(project)
     except DagsterDbtError as error:
         detail = " ".join(str(error).split())
         raise DbtParseError(f"dbt parse failed: {detail[:500]}") from None
+    recorded.write_text(digest, encoding="utf-8")
     return project

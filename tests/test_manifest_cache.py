@@ -1,0 +1,57 @@
+"""The manifest is parsed again only when what a parse reads has changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dagster_kpi import dbt_project
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list[str]:
+    """Record the parses instead of running dbt: each writes a manifest naming the vars it was given."""
+    done: list[str] = []
+
+    class Preparer:
+        def __init__(self, args):
+            self.args = args
+
+        def prepare(self, project):
+            done.append(self.args[-1])
+            Path(project.manifest_path).write_text("{}", encoding="utf-8")
+
+    monkeypatch.setattr(dbt_project, "preparer", lambda project: Preparer(project.preparer._prepare_project_cli_args))
+    return done
+
+
+def test_a_parse_is_reused_until_the_project_or_the_vars_change(tmp_path, parses, monkeypatch):
+    project_root = tmp_path / "project"
+    for folder in ("dbt_project/macros", "models", "seeds"):
+        (project_root / folder).mkdir(parents=True)
+    (project_root / "dbt_project" / "dbt_project.yml").write_text("name: kpi\n", encoding="utf-8")
+    model = project_root / "models" / "m.sql"
+    model.write_text("select 1", encoding="utf-8")
+    (project_root / "dbt_project" / "target").mkdir()
+    (project_root / "dbt_project" / "target" / "junk.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(dbt_project, "DBT_PROJECT_DIR", project_root / "dbt_project")
+    monkeypatch.setattr(dbt_project, "PROJECT_ROOT", project_root)
+    settings = make_settings(tmp_path)
+
+    dbt_project.prepare_manifest(settings)
+    dbt_project.prepare_manifest(settings)
+    assert len(parses) == 1
+    (project_root / "dbt_project" / "target" / "junk.json").write_text("{1}", encoding="utf-8")  # dbt's output: not read
+    dbt_project.prepare_manifest(settings)
+    assert len(parses) == 1
+    model.write_text("select 2", encoding="utf-8")
+    dbt_project.prepare_manifest(settings)
+    assert len(parses) == 2
+    other_vars = make_settings(tmp_path, KPI_MEMORY_LIMIT="2GB")
+    dbt_project.prepare_manifest(other_vars)
+    assert len(parses) == 3 and '"kpi_memory_limit": "2GB"' in parses[-1]
+    settings.paths.dbt_target_dir.joinpath("manifest.json").unlink()  # a lost manifest is parsed again
+    dbt_project.prepare_manifest(other_vars)
+    assert len(parses) == 4
