@@ -34,6 +34,10 @@ LINEAGE_COLUMNS: dict[str, str] = {
     "_loaded_at": "TIMESTAMP",  # when the run loaded the row
 }
 
+# A snapshot source's second raw table, raw.<source>_snapshots: every snapshot's rows, with its date.
+SNAPSHOTS_SUFFIX = "_snapshots"
+SNAPSHOT_COLUMN = "_snapshot_date"  # DATE: the day the file's snapshot stands for
+
 
 @dataclass(frozen=True)
 class Column:
@@ -94,6 +98,16 @@ class Source:
     event_time: EventTime | None = None
     event_months: EventMonths | None = None
     row_rules: tuple[RowRule, ...] = ()
+    # Each file is a snapshot as of a date (in its name, else its modification date); ingestion keeps every
+    # snapshot's rows in raw.<name>_snapshots beside raw.<name> (the latest row per key).
+    snapshots: bool = False
+
+    @property
+    def snapshots_table(self) -> str:
+        """The raw table holding every snapshot of a snapshot source."""
+        if not self.snapshots:
+            raise ValueError(f"source {self.name} is not a snapshot source")
+        return f"{self.name}{SNAPSHOTS_SUFFIX}"
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -138,6 +152,7 @@ def _source(name: str, spec: dict[str, Any]) -> Source:
         event_time=EventTime(event_time["column"], float(event_time["freshness_hours"])) if event_time else None,
         event_months=EventMonths(tuple(event_months["columns"]), event_months.get("where")) if event_months else None,
         row_rules=tuple(RowRule(r["reason"], r["column"], r["when"]) for r in spec.get("row_rules") or ()),
+        snapshots=bool(spec.get("snapshots", False)),
     )
     named = [*source.key, *(r.column for r in source.row_rules)]
     if source.event_time:
@@ -151,7 +166,11 @@ def _source(name: str, spec: dict[str, Any]) -> Source:
 
 def parse_contract(text: str) -> dict[str, Source]:
     doc = yaml.safe_load(text)
-    return {name: _source(name, spec) for name, spec in doc["sources"].items()}
+    sources = {name: _source(name, spec) for name, spec in doc["sources"].items()}
+    for source in sources.values():
+        if source.snapshots and source.snapshots_table in sources:
+            raise ValueError(f"source {source.name}: its snapshots table {source.snapshots_table} is the name of a source")
+    return sources
 
 
 def contract_text() -> str:

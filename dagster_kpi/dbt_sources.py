@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from dagster_kpi.contract import LINEAGE_COLUMNS, Column, Source, load_contract
+from dagster_kpi.contract import LINEAGE_COLUMNS, SNAPSHOT_COLUMN, Column, Source, load_contract
 from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 
 SOURCES_YML = PROJECT_ROOT / "models" / "staging" / "_sources.yml"
@@ -34,6 +34,7 @@ LINEAGE_DESCRIPTIONS: dict[str, str] = {
     "_source_file": "Lineage: the file's path inside the source's landing folder (e.g. 2026-10/calls.csv).",
     "_source_row": "Lineage: 1-based data row of that file (the header is not counted).",
     "_loaded_at": "Lineage: when the run loaded the row.",
+    SNAPSHOT_COLUMN: "The day the row's snapshot stands for: the date in its file's name, else the file's modification date.",
 }
 
 
@@ -85,6 +86,23 @@ def _table(source: Source) -> dict[str, Any]:
     }
 
 
+def _snapshots_table(source: Source) -> dict[str, Any]:
+    description = (
+        f"Every snapshot of {source.name} (each file is one), valid rows with the snapshot's date; the latest "
+        f"row per key is raw.{source.name}.\nKey: {', '.join(source.key)}, {SNAPSHOT_COLUMN}."
+    )
+    table = _table(source)
+    return {
+        "name": source.snapshots_table,
+        "description": description,
+        "columns": [*table["columns"], _lineage_column(SNAPSHOT_COLUMN, "DATE")],
+    }
+
+
+def _tables(source: Source) -> list[dict[str, Any]]:
+    return [_table(source), _snapshots_table(source)] if source.snapshots else [_table(source)]
+
+
 def sources_document(contract: dict[str, Source] | None = None) -> dict[str, Any]:
     """The dbt `sources:` document for every contract source, in contract order."""
     sources = contract if contract is not None else load_contract()
@@ -96,7 +114,7 @@ def sources_document(contract: dict[str, Source] | None = None) -> dict[str, Any
                 "schema": RAW_SCHEMA,
                 "description": "Landing extracts as ingested: contract columns typed, extra file columns "
                 "as varchar, then lineage columns. NULLs kept as they arrived.",
-                "tables": [_table(s) for s in sources.values()],
+                "tables": [table for s in sources.values() for table in _tables(s)],
             }
         ],
     }
@@ -108,11 +126,14 @@ def render_sources_yml(contract: dict[str, Source] | None = None) -> str:
     return HEADER + body
 
 
-def raw_table_ddl(source: Source) -> str:
-    """`CREATE TABLE raw.<source>` with the raw layout: contract columns, then lineage columns."""
+def raw_table_ddl(source: Source, snapshots: bool = False) -> str:
+    """`CREATE TABLE raw.<source>` with the raw layout: contract columns, then lineage columns; `snapshots`:
+    `raw.<source>_snapshots`, with the snapshot date last."""
     columns = [f"{c.name} {c.duckdb_type}" for c in source.columns]
     columns += [f"{name} {duckdb_type}" for name, duckdb_type in LINEAGE_COLUMNS.items()]
-    return f"create table {RAW_SCHEMA}.{source.name} ({', '.join(columns)})"
+    if snapshots:
+        columns.append(f"{SNAPSHOT_COLUMN} DATE")
+    return f"create table {RAW_SCHEMA}.{source.snapshots_table if snapshots else source.name} ({', '.join(columns)})"
 
 
 def _sql_literal(value: object) -> str:

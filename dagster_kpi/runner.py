@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
+from dagster_kpi.contract import load_contract
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import WarehousePaths
 from dagster_kpi.settings import Settings, configure_dagster_process
@@ -140,12 +141,13 @@ def stored_failure(work_db: Path, check_name: str) -> str | None:
 
 
 def ingest_summary(result: ExecuteInProcessResult) -> dict[str, dict[str, object]]:
+    sources = load_contract()
     summary: dict[str, dict[str, object]] = {}
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization
             key = materialization.asset_key
-            if key.path[0] == "raw":
+            if key.path[0] == "raw" and key.path[-1] in sources:  # not a snapshot source's raw.<source>_snapshots
                 summary[key.path[-1]] = {name: value.value for name, value in materialization.metadata.items()}
     return summary
 

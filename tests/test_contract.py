@@ -85,3 +85,12 @@ def test_unknown_type_is_rejected():
     with pytest.raises(ValueError, match="unknown type 'uuid'"):
         parse_contract(text)
     assert set(DUCKDB_TYPES) == {"string", "int", "float", "bool", "timestamp", "date", "month"}
+
+
+def test_a_snapshot_source_names_its_table_of_every_snapshot():
+    agents = load_contract()["agents"]
+    assert agents.snapshots and agents.snapshots_table == "agents_snapshots"
+    assert not load_contract()["customers"].snapshots
+    text = "sources:\n  x:\n    key: [a]\n    snapshots: true\n    columns:\n      a: {type: string}\n"
+    with pytest.raises(ValueError, match="its snapshots table x_snapshots is the name of a source"):
+        parse_contract(text + "  x_snapshots:\n    key: [a]\n    columns:\n      a: {type: string}\n")

@@ -63,7 +63,12 @@ def test_sources_cover_every_contract_column_with_type() -> None:
     (raw,) = doc["sources"]
     assert raw["schema"] == "raw"
     tables = {t["name"]: t for t in raw["tables"]}
-    assert list(tables) == list(load_contract())
+    # Every source, a snapshot source followed by its table of every snapshot.
+    names = list(load_contract())
+    assert list(tables) == [*names[: names.index("agents") + 1], "agents_snapshots", *names[names.index("agents") + 1 :]]
+    snapshots = [c["name"] for c in tables["agents_snapshots"]["columns"]]
+    assert snapshots == [c["name"] for c in tables["agents"]["columns"]] + ["_snapshot_date"]
+    assert tables["agents_snapshots"]["description"].endswith("Key: agent_id, _snapshot_date.")
     calls = {c["name"]: c for c in tables["calls"]["columns"]}
     assert list(calls)[:3] == ["call_id", "direction", "queue"]
     assert list(calls)[-3:] == ["_source_file", "_source_row", "_loaded_at"]
@@ -92,3 +97,9 @@ def test_raw_table_ddl_builds_the_raw_layout() -> None:
         ("_source_row", "BIGINT"),
         ("_loaded_at", "TIMESTAMP"),
     ]
+    con.execute(raw_table_ddl(load_contract()["agents"], snapshots=True))
+    [(last,)] = con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'agents_snapshots' order by ordinal_position desc limit 1"
+    ).fetchall()
+    assert last == "_snapshot_date"
