@@ -79,6 +79,15 @@ class EventMonths:
 
 
 @dataclass(frozen=True)
+class AgentAttribution:
+    """The records that reach the team and agent levels through `agent_id`: the column whose month places one,
+    and an optional staging filter. The others (no agent_id, or one not on the roster) reach the centre only."""
+
+    month: str
+    where: str | None = None
+
+
+@dataclass(frozen=True)
 class RowRule:
     """A cross-column rule: `when` is SQL on the parsed columns, true when the row breaks the rule."""
 
@@ -101,6 +110,7 @@ class Source:
     # Each file is a snapshot as of a date (in its name, else its modification date); ingestion keeps every
     # snapshot's rows in raw.<name>_snapshots beside raw.<name> (the latest row per key).
     snapshots: bool = False
+    agent_attribution: AgentAttribution | None = None
 
     @property
     def snapshots_table(self) -> str:
@@ -142,6 +152,7 @@ def _source(name: str, spec: dict[str, Any]) -> Source:
     known = {col.name for col in columns}
     event_time = spec.get("event_time")
     event_months = spec.get("event_months")
+    attribution = spec.get("agent_attribution")
     source = Source(
         name=name,
         description=str(spec.get("description", "")).strip(),
@@ -153,10 +164,13 @@ def _source(name: str, spec: dict[str, Any]) -> Source:
         event_months=EventMonths(tuple(event_months["columns"]), event_months.get("where")) if event_months else None,
         row_rules=tuple(RowRule(r["reason"], r["column"], r["when"]) for r in spec.get("row_rules") or ()),
         snapshots=bool(spec.get("snapshots", False)),
+        agent_attribution=AgentAttribution(attribution["month"], attribution.get("where")) if attribution else None,
     )
     named = [*source.key, *(r.column for r in source.row_rules)]
     if source.event_time:
         named.append(source.event_time.column)
+    if source.agent_attribution:
+        named += ["agent_id", source.agent_attribution.month]
     if unknown := [column for column in named if column not in known]:
         raise ValueError(f"source {name}: no column {unknown[0]!r}")
     if source.event_time and source.column(source.event_time.column).type not in ("timestamp", "date", "month"):

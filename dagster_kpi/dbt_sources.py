@@ -4,7 +4,9 @@
 - `dbt_project/macros/contract_defaults.sql`: `contract_default(source, column)`, the value staging gives
   a missing one (the contract's column `default`);
 - `models/intermediate/int_event_months.sql`: the months in which records are placed (the contract's
-  `event_months`).
+  `event_months`);
+- `models/intermediate/int_centre_only_records.sql`: per source and month, the records that reach the
+  centre only (the contract's `agent_attribution`).
 
 The contract is the single description of the sources; regenerate with `python -m dagster_kpi.dbt_sources`.
 """
@@ -23,6 +25,8 @@ from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 SOURCES_YML = PROJECT_ROOT / "models" / "staging" / "_sources.yml"
 DEFAULTS_MACRO = DBT_PROJECT_DIR / "macros" / "contract_defaults.sql"
 EVENT_MONTHS_MODEL = PROJECT_ROOT / "models" / "intermediate" / "int_event_months.sql"
+CENTRE_ONLY_MODEL = PROJECT_ROOT / "models" / "intermediate" / "int_centre_only_records.sql"
+UNKNOWN_AGENT_SAMPLE = 5  # agent ids not on the roster listed per source and month
 RAW_SCHEMA = "raw"
 
 HEADER = (
@@ -194,10 +198,35 @@ def render_event_months_model(contract: dict[str, Source] | None = None) -> str:
     )
 
 
+def render_centre_only_model(contract: dict[str, Source] | None = None) -> str:
+    """The text of `models/intermediate/int_centre_only_records.sql`."""
+    sources = contract if contract is not None else load_contract()
+    selects = []
+    for name, source in sources.items():
+        if (attribution := source.agent_attribution) is None:
+            continue
+        where = f"\n    where {attribution.where}" if attribution.where else ""
+        selects.append(
+            f"    select\n        '{name}' as source_name,\n"
+            f"        cast({{{{ dbt.date_trunc('month', '{attribution.month}') }}}} as date) as month_start,\n"
+            f"        agent_id\n    from {{{{ ref('stg_{name}') }}}}{where}"
+        )
+    union = "\n    union all\n".join(selects)
+    return (
+        "-- Rendered from dagster_kpi/source_extracts.yml (each source's `agent_attribution`) by\n"
+        "-- dagster_kpi.dbt_sources; do not edit. Regenerate: python -m dagster_kpi.dbt_sources\n"
+        "-- Per source and month, the records that reach the team and agent levels through their\n"
+        "-- agent_id, and those of them that reach the centre only (macros/centre_only_records.sql).\n"
+        f"with attributed as (\n{union}\n)\n\n"
+        f"{{{{ centre_only_records('attributed', sample_size={UNKNOWN_AGENT_SAMPLE}) }}}}\n"
+    )
+
+
 RENDERED: dict[Path, Callable[[], str]] = {
     SOURCES_YML: render_sources_yml,
     DEFAULTS_MACRO: render_defaults_macro,
     EVENT_MONTHS_MODEL: render_event_months_model,
+    CENTRE_ONLY_MODEL: render_centre_only_model,
 }
 
 
