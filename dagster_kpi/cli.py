@@ -53,6 +53,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     outcome = run_all(settings, month=args.month)
     if outcome.ingest:
         print(quality_summary(outcome.ingest))
+    for line in outcome.centre_only:
+        print(line)
     if not outcome.success:
         print(f"details: {settings.paths.log_file} and the run in `kpi ui`", file=sys.stderr)
         print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
