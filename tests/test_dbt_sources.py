@@ -11,6 +11,7 @@ from dagster_kpi.dbt_sources import (
     RENDERED,
     SOURCES_YML,
     raw_table_ddl,
+    render_centre_only_model,
     render_defaults_macro,
     render_event_months_model,
     render_sources_yml,
@@ -56,6 +57,22 @@ def test_event_months_union_every_listed_column_with_its_filter() -> None:
     assert text.count("union all") == 2
     assert "    select cast(placed_at as date) as event_date\n    from {{ ref('stg_orders') }}\n    where not is_void\n" in text
     assert "    select cast(counted_on as date) as event_date\n    from {{ ref('stg_stock') }}\n)" in text
+
+
+def test_centre_only_model_unions_the_sources_attributed_to_agents() -> None:
+    contract = SMALL_CONTRACT.replace(
+        "    event_months: {columns: [placed_at, paid_at], where: not is_void}\n",
+        "    event_months: {columns: [placed_at, paid_at], where: not is_void}\n"
+        "    agent_attribution: {month: placed_at, where: not is_void}\n",
+    ).replace("      placed_at: {type: timestamp}\n", "      placed_at: {type: timestamp}\n      agent_id: {type: string}\n")
+    text = render_centre_only_model(parse_contract(contract))
+    assert "union all" not in text  # stock has no agent_attribution
+    assert (
+        "    select\n        'orders' as source_name,\n"
+        "        cast({{ dbt.date_trunc('month', 'placed_at') }} as date) as month_start,\n"
+        "        agent_id\n    from {{ ref('stg_orders') }}\n    where not is_void\n)"
+    ) in text
+    assert text.endswith("{{ centre_only_records('attributed', sample_size=5) }}\n")
 
 
 def test_sources_cover_every_contract_column_with_type() -> None:
