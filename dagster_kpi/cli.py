@@ -63,6 +63,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     outcome = run_all(settings, month=args.month)
     if outcome.ingest:
         print(quality_summary(outcome.ingest))
+    for line in outcome.centre_only:
+        print(line)
     for warning in outcome.warnings:
         print(f"warning: {terminal_text(warning)}")
     if not outcome.success:

@@ -34,6 +34,10 @@ LINEAGE_COLUMNS: dict[str, str] = {
     "_loaded_at": "TIMESTAMP",  # when the run loaded the row
 }
 
+# A snapshot source's second raw table, raw.<source>_snapshots: every snapshot's rows, with its date.
+SNAPSHOTS_SUFFIX = "_snapshots"
+SNAPSHOT_COLUMN = "_snapshot_date"  # DATE: the day the file's snapshot stands for
+
 
 @dataclass(frozen=True)
 class Column:
@@ -75,6 +79,15 @@ class EventMonths:
 
 
 @dataclass(frozen=True)
+class AgentAttribution:
+    """The records that reach the team and agent levels through `agent_id`: the column whose month places one,
+    and an optional staging filter. The others (no agent_id, or one not on the roster) reach the centre only."""
+
+    month: str
+    where: str | None = None
+
+
+@dataclass(frozen=True)
 class RowRule:
     """A cross-column rule: `when` is SQL on the parsed columns, true when the row breaks the rule."""
 
@@ -94,6 +107,17 @@ class Source:
     event_time: EventTime | None = None
     event_months: EventMonths | None = None
     row_rules: tuple[RowRule, ...] = ()
+    # Each file is a snapshot as of a date (in its name, else its modification date); ingestion keeps every
+    # snapshot's rows in raw.<name>_snapshots beside raw.<name> (the latest row per key).
+    snapshots: bool = False
+    agent_attribution: AgentAttribution | None = None
+
+    @property
+    def snapshots_table(self) -> str:
+        """The raw table holding every snapshot of a snapshot source."""
+        if not self.snapshots:
+            raise ValueError(f"source {self.name} is not a snapshot source")
+        return f"{self.name}{SNAPSHOTS_SUFFIX}"
 
     def column(self, name: str) -> Column:
         for col in self.columns:
@@ -128,6 +152,7 @@ def _source(name: str, spec: dict[str, Any]) -> Source:
     known = {col.name for col in columns}
     event_time = spec.get("event_time")
     event_months = spec.get("event_months")
+    attribution = spec.get("agent_attribution")
     source = Source(
         name=name,
         description=str(spec.get("description", "")).strip(),
@@ -138,10 +163,14 @@ def _source(name: str, spec: dict[str, Any]) -> Source:
         event_time=EventTime(event_time["column"], float(event_time["freshness_hours"])) if event_time else None,
         event_months=EventMonths(tuple(event_months["columns"]), event_months.get("where")) if event_months else None,
         row_rules=tuple(RowRule(r["reason"], r["column"], r["when"]) for r in spec.get("row_rules") or ()),
+        snapshots=bool(spec.get("snapshots", False)),
+        agent_attribution=AgentAttribution(attribution["month"], attribution.get("where")) if attribution else None,
     )
     named = [*source.key, *(r.column for r in source.row_rules)]
     if source.event_time:
         named.append(source.event_time.column)
+    if source.agent_attribution:
+        named += ["agent_id", source.agent_attribution.month]
     if unknown := [column for column in named if column not in known]:
         raise ValueError(f"source {name}: no column {unknown[0]!r}")
     if source.event_time and source.column(source.event_time.column).type not in ("timestamp", "date", "month"):
@@ -151,7 +180,11 @@ def _source(name: str, spec: dict[str, Any]) -> Source:
 
 def parse_contract(text: str) -> dict[str, Source]:
     doc = yaml.safe_load(text)
-    return {name: _source(name, spec) for name, spec in doc["sources"].items()}
+    sources = {name: _source(name, spec) for name, spec in doc["sources"].items()}
+    for source in sources.values():
+        if source.snapshots and source.snapshots_table in sources:
+            raise ValueError(f"source {source.name}: its snapshots table {source.snapshots_table} is the name of a source")
+    return sources
 
 
 def contract_text() -> str:

@@ -4,7 +4,9 @@
 - `dbt_project/macros/contract_defaults.sql`: `contract_default(source, column)`, the value staging gives
   a missing one (the contract's column `default`);
 - `models/intermediate/int_event_months.sql`: the months in which records are placed (the contract's
-  `event_months`).
+  `event_months`);
+- `models/intermediate/int_centre_only_records.sql`: per source and month, the records that reach the
+  centre only (the contract's `agent_attribution`).
 
 The contract is the single description of the sources; regenerate with `python -m dagster_kpi.dbt_sources`.
 """
@@ -17,12 +19,14 @@ from typing import Any
 
 import yaml
 
-from dagster_kpi.contract import LINEAGE_COLUMNS, Column, Source, load_contract
+from dagster_kpi.contract import LINEAGE_COLUMNS, SNAPSHOT_COLUMN, Column, Source, load_contract
 from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 
 SOURCES_YML = PROJECT_ROOT / "models" / "staging" / "_sources.yml"
 DEFAULTS_MACRO = DBT_PROJECT_DIR / "macros" / "contract_defaults.sql"
 EVENT_MONTHS_MODEL = PROJECT_ROOT / "models" / "intermediate" / "int_event_months.sql"
+CENTRE_ONLY_MODEL = PROJECT_ROOT / "models" / "intermediate" / "int_centre_only_records.sql"
+UNKNOWN_AGENT_SAMPLE = 5  # agent ids not on the roster listed per source and month
 RAW_SCHEMA = "raw"
 
 HEADER = (
@@ -34,6 +38,7 @@ LINEAGE_DESCRIPTIONS: dict[str, str] = {
     "_source_file": "Lineage: the file's path inside the source's landing folder (e.g. 2026-10/calls.csv).",
     "_source_row": "Lineage: 1-based data row of that file (the header is not counted).",
     "_loaded_at": "Lineage: when the run loaded the row.",
+    SNAPSHOT_COLUMN: "The day the row's snapshot stands for: the date in its file's name, else the file's modification date.",
 }
 
 
@@ -85,6 +90,23 @@ def _table(source: Source) -> dict[str, Any]:
     }
 
 
+def _snapshots_table(source: Source) -> dict[str, Any]:
+    description = (
+        f"Every snapshot of {source.name} (each file is one), valid rows with the snapshot's date; the latest "
+        f"row per key is raw.{source.name}.\nKey: {', '.join(source.key)}, {SNAPSHOT_COLUMN}."
+    )
+    table = _table(source)
+    return {
+        "name": source.snapshots_table,
+        "description": description,
+        "columns": [*table["columns"], _lineage_column(SNAPSHOT_COLUMN, "DATE")],
+    }
+
+
+def _tables(source: Source) -> list[dict[str, Any]]:
+    return [_table(source), _snapshots_table(source)] if source.snapshots else [_table(source)]
+
+
 def sources_document(contract: dict[str, Source] | None = None) -> dict[str, Any]:
     """The dbt `sources:` document for every contract source, in contract order."""
     sources = contract if contract is not None else load_contract()
@@ -96,7 +118,7 @@ def sources_document(contract: dict[str, Source] | None = None) -> dict[str, Any
                 "schema": RAW_SCHEMA,
                 "description": "Landing extracts as ingested: contract columns typed, extra file columns "
                 "as varchar, then lineage columns. NULLs kept as they arrived.",
-                "tables": [_table(s) for s in sources.values()],
+                "tables": [table for s in sources.values() for table in _tables(s)],
             }
         ],
     }
@@ -108,11 +130,14 @@ def render_sources_yml(contract: dict[str, Source] | None = None) -> str:
     return HEADER + body
 
 
-def raw_table_ddl(source: Source) -> str:
-    """`CREATE TABLE raw.<source>` with the raw layout: contract columns, then lineage columns."""
+def raw_table_ddl(source: Source, snapshots: bool = False) -> str:
+    """`CREATE TABLE raw.<source>` with the raw layout: contract columns, then lineage columns; `snapshots`:
+    `raw.<source>_snapshots`, with the snapshot date last."""
     columns = [f"{c.name} {c.duckdb_type}" for c in source.columns]
     columns += [f"{name} {duckdb_type}" for name, duckdb_type in LINEAGE_COLUMNS.items()]
-    return f"create table {RAW_SCHEMA}.{source.name} ({', '.join(columns)})"
+    if snapshots:
+        columns.append(f"{SNAPSHOT_COLUMN} DATE")
+    return f"create table {RAW_SCHEMA}.{source.snapshots_table if snapshots else source.name} ({', '.join(columns)})"
 
 
 def _sql_literal(value: object) -> str:
@@ -173,10 +198,35 @@ def render_event_months_model(contract: dict[str, Source] | None = None) -> str:
     )
 
 
+def render_centre_only_model(contract: dict[str, Source] | None = None) -> str:
+    """The text of `models/intermediate/int_centre_only_records.sql`."""
+    sources = contract if contract is not None else load_contract()
+    selects = []
+    for name, source in sources.items():
+        if (attribution := source.agent_attribution) is None:
+            continue
+        where = f"\n    where {attribution.where}" if attribution.where else ""
+        selects.append(
+            f"    select\n        '{name}' as source_name,\n"
+            f"        cast({{{{ dbt.date_trunc('month', '{attribution.month}') }}}} as date) as month_start,\n"
+            f"        agent_id\n    from {{{{ ref('stg_{name}') }}}}{where}"
+        )
+    union = "\n    union all\n".join(selects)
+    return (
+        "-- Rendered from dagster_kpi/source_extracts.yml (each source's `agent_attribution`) by\n"
+        "-- dagster_kpi.dbt_sources; do not edit. Regenerate: python -m dagster_kpi.dbt_sources\n"
+        "-- Per source and month, the records that reach the team and agent levels through their\n"
+        "-- agent_id, and those of them that reach the centre only (macros/centre_only_records.sql).\n"
+        f"with attributed as (\n{union}\n)\n\n"
+        f"{{{{ centre_only_records('attributed', sample_size={UNKNOWN_AGENT_SAMPLE}) }}}}\n"
+    )
+
+
 RENDERED: dict[Path, Callable[[], str]] = {
     SOURCES_YML: render_sources_yml,
     DEFAULTS_MACRO: render_defaults_macro,
     EVENT_MONTHS_MODEL: render_event_months_model,
+    CENTRE_ONLY_MODEL: render_centre_only_model,
 }
 
 

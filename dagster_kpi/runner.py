@@ -13,9 +13,11 @@ from pathlib import Path
 import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, ExecuteInProcessResult
 
+from dagster_kpi.contract import load_contract
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import WarehousePaths
 from dagster_kpi.settings import Settings, configure_dagster_process
+from dagster_kpi.validation.centre_only import CENTRE_ONLY_CHECK
 from dagster_kpi.validation.dbt_failures import first_failure_row
 
 WAREHOUSE_SUFFIXES = (".duckdb", ".db")
@@ -37,6 +39,8 @@ class RunOutcome:
     ingest: dict[str, dict[str, object]] = field(default_factory=dict)
     # Failed warnings (non-blocking checks) on the marts, one line each.
     warnings: list[str] = field(default_factory=list)
+    # One line per source and month with records that reach the centre only (a warning), capped.
+    centre_only: list[str] = field(default_factory=list)
 
 
 def prepare_warehouse(settings: Settings) -> WarehousePaths:
@@ -159,6 +163,7 @@ def _run_job(settings: Settings, month: str | None) -> RunOutcome:
         reason="" if result.success else blocking_reason(result, paths.work_db),
         ingest=ingest_summary(result),
         warnings=mart_warnings(result, paths.work_db),
+        centre_only=check_lines(result, CENTRE_ONLY_CHECK),
     )
 
 
@@ -213,14 +218,26 @@ def stored_failure(work_db: Path, check_name: str) -> str | None:
 
 
 def ingest_summary(result: ExecuteInProcessResult) -> dict[str, dict[str, object]]:
+    sources = load_contract()
     summary: dict[str, dict[str, object]] = {}
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.step_materialization_data.materialization
             key = materialization.asset_key
-            if key.path[0] == "raw":
+            if key.path[0] == "raw" and key.path[-1] in sources:  # not a snapshot source's raw.<source>_snapshots
                 summary[key.path[-1]] = {name: value.value for name, value in materialization.metadata.items()}
     return summary
+
+
+def check_lines(result: ExecuteInProcessResult, check_name: str) -> list[str]:
+    """The `lines` a check of that name put in its metadata (none when it did not run or has none)."""
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            lines = evaluation.metadata.get("lines") if evaluation.check_name == check_name else None
+            if lines is not None and isinstance(lines.value, list):
+                return [str(line) for line in lines.value]
+    return []
 
 
 def _first_line(text: str) -> str:

@@ -19,10 +19,12 @@ Rows = Mapping[str, list[dict[str, Any]]]
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Every contract source as an empty raw.<source> table with the raw layout."""
+    """Every contract source as an empty raw.<source> table with the raw layout (and raw.<source>_snapshots)."""
     con.execute("create schema raw")
     for source in load_contract().values():
         con.execute(raw_table_ddl(source))
+        if source.snapshots:
+            con.execute(raw_table_ddl(source, snapshots=True))
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:

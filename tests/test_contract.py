@@ -3,7 +3,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dagster_kpi.contract import DUCKDB_TYPES, EventMonths, EventTime, RowRule, contract_text, load_contract, parse_contract
+from dagster_kpi.contract import (
+    DUCKDB_TYPES,
+    AgentAttribution,
+    EventMonths,
+    EventTime,
+    RowRule,
+    contract_text,
+    load_contract,
+    parse_contract,
+)
 
 SHARED_SPEC = Path(__file__).resolve().parents[2] / "shared" / "spec" / "source_extracts.yml"
 SPEC_COLUMN_KEYS = ("type", "nullable", "values", "value_aliases", "aliases", "min", "max", "pii")
@@ -64,6 +73,9 @@ def test_the_contract_holds_every_per_source_rule():
     assert sources["calls"].column("transferred").default is False
     assert sources["attendance"].column("late_minutes").default == 0
     assert sources["calls"].column("queue").default is None
+    assert sources["calls"].agent_attribution == AgentAttribution("offered_at", "outcome = 'answered' and is_valid")
+    assert sources["complaints"].agent_attribution == AgentAttribution("received_at")
+    assert sources["agents"].agent_attribution is None and sources["violations"].agent_attribution is None
 
 
 @pytest.mark.parametrize(
@@ -72,6 +84,7 @@ def test_the_contract_holds_every_per_source_rule():
         ("    event_time: {column: nowhere, freshness_hours: 1}\n", "source x: no column 'nowhere'"),
         ("    event_time: {column: a, freshness_hours: 1}\n", "source x: event_time column a is not a time"),
         ("    row_rules: [{reason: r, column: b, when: a > b}]\n", "source x: no column 'b'"),
+        ("    agent_attribution: {month: a}\n", "source x: no column 'agent_id'"),
     ],
 )
 def test_rules_must_name_columns_of_the_source(extra, message):
@@ -85,3 +98,12 @@ def test_unknown_type_is_rejected():
     with pytest.raises(ValueError, match="unknown type 'uuid'"):
         parse_contract(text)
     assert set(DUCKDB_TYPES) == {"string", "int", "float", "bool", "timestamp", "date", "month"}
+
+
+def test_a_snapshot_source_names_its_table_of_every_snapshot():
+    agents = load_contract()["agents"]
+    assert agents.snapshots and agents.snapshots_table == "agents_snapshots"
+    assert not load_contract()["customers"].snapshots
+    text = "sources:\n  x:\n    key: [a]\n    snapshots: true\n    columns:\n      a: {type: string}\n"
+    with pytest.raises(ValueError, match="its snapshots table x_snapshots is the name of a source"):
+        parse_contract(text + "  x_snapshots:\n    key: [a]\n    columns:\n      a: {type: string}\n")

@@ -11,6 +11,7 @@ from dagster_kpi.dbt_sources import (
     RENDERED,
     SOURCES_YML,
     raw_table_ddl,
+    render_centre_only_model,
     render_defaults_macro,
     render_event_months_model,
     render_sources_yml,
@@ -58,12 +59,33 @@ def test_event_months_union_every_listed_column_with_its_filter() -> None:
     assert "    select cast(counted_on as date) as event_date\n    from {{ ref('stg_stock') }}\n)" in text
 
 
+def test_centre_only_model_unions_the_sources_attributed_to_agents() -> None:
+    contract = SMALL_CONTRACT.replace(
+        "    event_months: {columns: [placed_at, paid_at], where: not is_void}\n",
+        "    event_months: {columns: [placed_at, paid_at], where: not is_void}\n"
+        "    agent_attribution: {month: placed_at, where: not is_void}\n",
+    ).replace("      placed_at: {type: timestamp}\n", "      placed_at: {type: timestamp}\n      agent_id: {type: string}\n")
+    text = render_centre_only_model(parse_contract(contract))
+    assert "union all" not in text  # stock has no agent_attribution
+    assert (
+        "    select\n        'orders' as source_name,\n"
+        "        cast({{ dbt.date_trunc('month', 'placed_at') }} as date) as month_start,\n"
+        "        agent_id\n    from {{ ref('stg_orders') }}\n    where not is_void\n)"
+    ) in text
+    assert text.endswith("{{ centre_only_records('attributed', sample_size=5) }}\n")
+
+
 def test_sources_cover_every_contract_column_with_type() -> None:
     doc = yaml.safe_load(render_sources_yml())
     (raw,) = doc["sources"]
     assert raw["schema"] == "raw"
     tables = {t["name"]: t for t in raw["tables"]}
-    assert list(tables) == list(load_contract())
+    # Every source, a snapshot source followed by its table of every snapshot.
+    names = list(load_contract())
+    assert list(tables) == [*names[: names.index("agents") + 1], "agents_snapshots", *names[names.index("agents") + 1 :]]
+    snapshots = [c["name"] for c in tables["agents_snapshots"]["columns"]]
+    assert snapshots == [c["name"] for c in tables["agents"]["columns"]] + ["_snapshot_date"]
+    assert tables["agents_snapshots"]["description"].endswith("Key: agent_id, _snapshot_date.")
     calls = {c["name"]: c for c in tables["calls"]["columns"]}
     assert list(calls)[:3] == ["call_id", "direction", "queue"]
     assert list(calls)[-3:] == ["_source_file", "_source_row", "_loaded_at"]
@@ -92,3 +114,9 @@ def test_raw_table_ddl_builds_the_raw_layout() -> None:
         ("_source_row", "BIGINT"),
         ("_loaded_at", "TIMESTAMP"),
     ]
+    con.execute(raw_table_ddl(load_contract()["agents"], snapshots=True))
+    [(last,)] = con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'agents_snapshots' order by ordinal_position desc limit 1"
+    ).fetchall()
+    assert last == "_snapshot_date"

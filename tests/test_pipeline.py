@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -237,3 +238,70 @@ def test_a_run_with_nothing_new_stops_before_dagster_and_dbt_start(published):
     rerun = kpi("run", "--landing", landing, "--warehouse", warehouse)
     assert rerun.returncode == 0 and "published marts" in rerun.stdout
     assert digest(warehouse) == before  # same rows, same marts
+
+
+def test_a_roster_re_extract_moving_an_agent_in_march_leaves_januarys_team_scorecards(published, tmp_path):
+    landing, warehouse = published
+    moved_landing = tmp_path / "landing"
+    shutil.copytree(landing, moved_landing)
+    # The generated roster, without a date in its name, is a snapshot of its modification date: make it January's.
+    (first_roster,) = (moved_landing / "agents").iterdir()
+    january = datetime(2026, 1, 1, 12).timestamp()
+    os.utime(first_roster, (january, january))
+    work_db = warehouse.with_name("warehouse.work") / "work.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        # An agent with calls in January and March, and the team it is in.
+        agent = con.execute(
+            "SELECT entity_id FROM marts.kpi_values WHERE kpi_code = 'avg_talk_seconds' AND level = 'agent' "
+            "AND period_grain = 'month' AND denominator > 0 GROUP BY entity_id "
+            "HAVING count(*) FILTER (WHERE period_start IN ('2026-01-01', '2026-03-01')) = 2 ORDER BY entity_id LIMIT 1"
+        ).fetchone()[0]
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        (old_team,) = con.execute("SELECT team FROM raw.agents WHERE agent_id = ?", [agent]).fetchone()
+        new_team = "热线九组"  # a team of its own
+        assert con.execute("SELECT count(*) FROM raw.agents WHERE team = ?", [new_team]).fetchone() == (0,)
+        # The re-extract: the whole roster as of 2026-03-15, the agent in another team.
+        columns = "agent_id, agent_name, department, role, level, hired_on, left_on, probation_until, pay_base"
+        con.execute(
+            f"COPY (SELECT {columns}, CASE WHEN agent_id = ? THEN ? ELSE team END AS team FROM raw.agents) "
+            f"TO '{moved_landing / 'agents' / '人员档案_20260315.csv'}' (HEADER)",
+            [agent, new_team],
+        )
+    moved = tmp_path / "out" / "warehouse.duckdb"
+    result = kpi("run", "--landing", moved_landing, "--warehouse", moved)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # Generated complaints without an agent reach the centre only: a warning line in the summary, not a block.
+    assert "records" in result.stdout and "reach the centre only: " in result.stdout
+
+    def team_rows(path: Path, table: str, month: str) -> list[tuple]:
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.execute(
+                f"SELECT * FROM marts.{table} WHERE level = 'team' AND period_start = ? "
+                + ("AND period_grain = 'month' " if table == "kpi_values" else "")
+                + "ORDER BY ALL",
+                [month],
+            ).fetchall()
+
+    for table in ("scorecards", "kpi_values", "kpi_scores"):
+        for month in ("2026-01-01", "2026-02-01"):
+            assert team_rows(moved, table, month) == team_rows(warehouse, table, month), (table, month)
+        assert team_rows(moved, table, "2026-03-01") != team_rows(warehouse, table, "2026-03-01"), table
+    # March: the agent's calls moved from its old team to the new one.
+    with duckdb.connect(str(moved), read_only=True) as con:
+        calls = con.execute(
+            "SELECT entity_id, denominator FROM marts.kpi_values WHERE kpi_code = 'avg_talk_seconds' "
+            "AND period_grain = 'month' AND period_start = '2026-03-01' AND entity_id IN (?, ?, ?)",
+            [agent, old_team, new_team],
+        ).fetchall()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        before = dict(
+            con.execute(
+                "SELECT entity_id, denominator FROM marts.kpi_values WHERE kpi_code = 'avg_talk_seconds' "
+                "AND period_grain = 'month' AND period_start = '2026-03-01' AND entity_id IN (?, ?, ?)",
+                [agent, old_team, new_team],
+            ).fetchall()
+        )
+    after = dict(calls)
+    assert after[agent] == before[agent] > 0
+    assert after[old_team] == before[old_team] - before[agent]
+    assert after[new_team] == before[agent] and new_team not in before

@@ -6,6 +6,7 @@ from dagster import Definitions, in_process_executor
 
 from dagster_kpi.data_months import first_month
 from dagster_kpi.dbt_project import dbt_cli, dbt_project, prepare_if_dev, prepare_manifest
+from dagster_kpi.defs.attribution import build_centre_only_check
 from dagster_kpi.defs.dbt import build_dbt_assets, mart_asset_keys
 from dagster_kpi.defs.freshness import build_freshness_checks
 from dagster_kpi.defs.ingest import build_ingest_assets
@@ -31,7 +32,7 @@ def build_definitions(settings: Settings) -> Definitions:
         prepare_if_dev(project)
     partitions = monthly_partitions(first_month(settings))
     dbt_models = build_dbt_assets(project, partitions)
-    checks = [*build_quarantine_checks(), *build_freshness_checks(), *build_validation_checks()]
+    checks = [*build_quarantine_checks(), *build_freshness_checks(), *build_validation_checks(), build_centre_only_check()]
     job = build_refresh_job()
     return Definitions(
         assets=[*build_ingest_assets(), dbt_models, build_publish_asset(mart_asset_keys(dbt_models), [dbt_models, *checks])],

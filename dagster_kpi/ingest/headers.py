@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from dagster_kpi.contract import LINEAGE_COLUMNS, Column, Source
+from dagster_kpi.contract import LINEAGE_COLUMNS, SNAPSHOT_COLUMN, Column, Source
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def map_headers(source: Source, headers: Sequence[str]) -> HeaderMap:
         seen[key] = text
         if target:
             columns[target] = pos
-        elif key in LINEAGE_COLUMNS:
+        elif key in LINEAGE_COLUMNS or (source.snapshots and key == SNAPSHOT_COLUMN):
             raise ValueError(f"header {text!r} is a reserved lineage column")
         else:
             extras.append((text, pos))

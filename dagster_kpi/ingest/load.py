@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -23,7 +25,7 @@ from dagster_kpi.sql import ident, timestamp_lit
 
 from .errors import ExtractError, one_line
 from .headers import HeaderMap, absent_optional_columns, map_headers, near_misses
-from .query import FilePlan, quarantine_sql, raw_sql, source_query
+from .query import FilePlan, quarantine_sql, raw_sql, snapshots_sql, source_query
 from .readers import ROW_COLUMN, SUFFIXES, OpenedFile, open_file
 
 
@@ -39,6 +41,7 @@ class IngestReport:
     ignored_sheets: list[str] = field(default_factory=list)  # "<file>: <sheet>" of workbook sheets not read
     # Keys whose valid rows differ between files with the same modification time: the later file name won.
     keys_conflicting: int = 0
+    snapshot_dates: dict[str, str] = field(default_factory=dict)  # snapshot sources: file -> its date (ISO)
     # Per file: its headers that name no column but come close to a name of a column the file lacks, each as
     # {"header": ..., "resembles": <name or alias>, "column": ...} (see headers.near_misses).
     near_miss_headers: dict[str, list[dict[str, str]]] = field(default_factory=dict)
@@ -139,6 +142,31 @@ def landing_files(source: Source, folder: Path, allow_outside_links: bool = Fals
             name = source_file_name(folder, path)
             raise ExtractError(f"{source.name}/{name}: unsupported file type (expected {', '.join(SUFFIXES)})")
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, source_file_name(folder, p)))
+
+
+# A date in a file or folder name: YYYYMMDD or YYYY-MM-DD, not part of a longer number.
+NAME_DATE = re.compile(r"(?<!\d)(\d{4})(-?)(\d{2})\2(\d{2})(?!\d)")
+
+
+def date_in_name(name: str) -> date | None:
+    """The first valid calendar date written `YYYYMMDD` or `YYYY-MM-DD` in `name`."""
+    for match in NAME_DATE.finditer(name):
+        try:
+            return date(int(match[1]), int(match[3]), int(match[4]))
+        except ValueError:
+            continue
+    return None
+
+
+def snapshot_date(folder: Path, path: Path, timezone: str | None = None) -> date:
+    """The day a snapshot file stands for: a date in its name, else in the names of its sub-folders inside the
+    source folder (innermost first), else the local date (in `timezone`, default the machine's) it was last
+    modified."""
+    for part in reversed(path.relative_to(folder).parts):
+        if found := date_in_name(part):
+            return found
+    zone = ZoneInfo(timezone) if timezone else None
+    return datetime.fromtimestamp(path.stat().st_mtime, zone).date()
 
 
 @contextmanager
@@ -282,15 +310,18 @@ def ingest_source(
     now: datetime | None = None,
     allow_outside_links: bool = False,
     encoding: str | None = None,
+    timezone: str | None = None,
 ) -> IngestReport:
     """Replace `raw.<source>` and `quarantine.<source>` with the contents of `landing/<source>/`.
 
     `now` (default `loaded_at`) is the latest acceptable timestamp. `encoding` is the one the source's CSV files that
-    are not UTF-8 are read in (the setting `encodings`; None: GBK/GB18030 or Big5, told per file). Both tables are
-    written in one transaction, so the connection must not be inside one already.
+    are not UTF-8 are read in (the setting `encodings`; None: GBK/GB18030 or Big5, told per file). A snapshot source
+    also replaces `raw.<source>_snapshots` (a file without a date in its name is a snapshot of its modification date
+    in `timezone`). The tables are written in one transaction, so the connection must not be inside one already.
     """
     folder = Path(landing) / source.name
     paths = landing_files(source, folder, allow_outside_links)
+    dates = [snapshot_date(folder, path, timezone) for path in paths] if source.snapshots else []
     parsed = f"__ingest_{source.name}_parsed"
     loaded = timestamp_lit(loaded_at)
     with tempfile.TemporaryDirectory(prefix="kpi-ingest-") as tmp, _insertion_order(con):
@@ -298,7 +329,10 @@ def ingest_source(
             plans, digests, findings = _read_files(con, source, folder, paths, Path(tmp), encoding)
             query = source_query(source, plans, now or loaded_at)
             con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(parsed)} AS {query.parse}")
-            _write(con, [raw_sql(query, parsed, loaded), quarantine_sql(query, parsed, loaded)])
+            statements = [raw_sql(query, parsed, loaded), quarantine_sql(query, parsed, loaded)]
+            if source.snapshots:
+                statements.append(snapshots_sql(query, parsed, loaded, dates))
+            _write(con, statements)
             [(read, valid)] = con.execute(
                 f"SELECT count(*), count(*) FILTER (WHERE __check IS NULL) FROM {ident(parsed)}"
             ).fetchall()
@@ -322,4 +356,7 @@ def ingest_source(
         keys_conflicting=conflicts,
         near_miss_headers=findings.near_miss_headers,
         absent_columns=findings.absent_columns,
+        snapshot_dates={source_file_name(folder, p): day.isoformat() for p, day in zip(paths, dates, strict=True)}
+        if source.snapshots
+        else {},
     )

@@ -5,16 +5,17 @@
 - `parse`: per record `__file`, `__order`, `__row`, the cleaned extras, every
   canonical column parsed to its type (under its own name), and `__check`, the
   1-based index into `checks` of the first check the record fails (NULL: valid).
-- `raw_sql` / `quarantine_sql` write the two tables from the materialized parse.
+- `raw_sql` / `quarantine_sql` write the two tables from the materialized parse; `snapshots_sql` writes
+  a snapshot source's every snapshot.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from dagster_kpi.contract import Source
+from dagster_kpi.contract import SNAPSHOT_COLUMN, Source
 from dagster_kpi.sql import ident, lit
 
 from .headers import HeaderMap
@@ -95,22 +96,49 @@ def _position(alias: str) -> str:
     return f"((CAST({alias}.__order AS BIGINT) << 40) + {alias}.__row)"
 
 
-def raw_sql(q: SourceQuery, parsed: str, loaded: str) -> str:
-    """Valid rows; of a key that occurs more than once, only the row latest in load order."""
-    source = q.source
-    cols = [f"CAST({ident(c.name)} AS {c.duckdb_type}) AS {ident(c.name)}" for c in source.columns]
-    cols += [f"__x{j} AS {ident(name)}" for j, name in enumerate(q.extras)]
-    cols += ["__file AS _source_file", "__row AS _source_row", f"{loaded} AS _loaded_at"]
-    key = ", ".join(ident(k) for k in source.key)
-    same_key = " AND ".join(f"latest.{ident(k)} = valid.{ident(k)}" for k in source.key)
+def _latest_per_key(q: SourceQuery, valid: str, extra: Sequence[str], table: str, columns: Sequence[str]) -> str:
+    """`CREATE TABLE table` from the CTE list `valid` (valid rows): of a (key, *extra) that occurs more than once,
+    only the row latest in load order."""
+    key = ", ".join([*(ident(k) for k in q.source.key), *extra])
+    same_key = " AND ".join(f"latest.{c} = valid.{c}" for c in [*(ident(k) for k in q.source.key), *extra])
     return (
-        f"CREATE OR REPLACE TABLE raw.{ident(source.name)} AS "
-        f"WITH valid AS (SELECT * FROM {ident(parsed)} WHERE __check IS NULL), "
+        f"CREATE OR REPLACE TABLE {table} AS "
+        f"WITH {valid}, "
         f"latest AS (SELECT {key}, max({_position('valid')}) AS __latest FROM valid GROUP BY {key} "
         f"HAVING count(*) > 1) "
-        f"SELECT {', '.join(cols)} FROM valid "
+        f"SELECT {', '.join(columns)} FROM valid "
         f"WHERE NOT EXISTS (SELECT 1 FROM latest WHERE {same_key} AND latest.__latest <> {_position('valid')})"
     )
+
+
+def _raw_columns(q: SourceQuery, loaded: str) -> list[str]:
+    cols = [f"CAST({ident(c.name)} AS {c.duckdb_type}) AS {ident(c.name)}" for c in q.source.columns]
+    cols += [f"__x{j} AS {ident(name)}" for j, name in enumerate(q.extras)]
+    cols += ["__file AS _source_file", "__row AS _source_row", f"{loaded} AS _loaded_at"]
+    return cols
+
+
+def raw_sql(q: SourceQuery, parsed: str, loaded: str) -> str:
+    """Valid rows; of a key that occurs more than once, only the row latest in load order."""
+    valid = f"valid AS (SELECT * FROM {ident(parsed)} WHERE __check IS NULL)"
+    return _latest_per_key(q, valid, [], f"raw.{ident(q.source.name)}", _raw_columns(q, loaded))
+
+
+def snapshots_sql(q: SourceQuery, parsed: str, loaded: str, dates: Sequence[date]) -> str:
+    """Every file's valid rows with the date of its snapshot (`dates`: per file, in load order) as
+    `_snapshot_date`; of a key that occurs more than once in the snapshots of one date, only the row latest in
+    load order."""
+    if dates:
+        values = ", ".join(f"({order}, DATE {lit(day.isoformat())})" for order, day in enumerate(dates))
+        snapshot_dates = f"snapshot_dates(__order, __snapshot) AS (VALUES {values})"
+    else:
+        snapshot_dates = "snapshot_dates AS (SELECT 0 AS __order, NULL::DATE AS __snapshot WHERE false)"
+    valid = (
+        f"{snapshot_dates}, valid AS (SELECT p.*, d.__snapshot FROM {ident(parsed)} AS p "
+        f"JOIN snapshot_dates AS d USING (__order) WHERE p.__check IS NULL)"
+    )
+    columns = [*_raw_columns(q, loaded), f"__snapshot AS {SNAPSHOT_COLUMN}"]
+    return _latest_per_key(q, valid, ["__snapshot"], f"raw.{ident(q.source.snapshots_table)}", columns)
 
 
 def quarantine_sql(q: SourceQuery, parsed: str, loaded: str) -> str:

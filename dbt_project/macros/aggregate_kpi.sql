@@ -4,15 +4,18 @@
   `facts` names a CTE with: event_date (date), agent_id, numerator, denominator
   and, for method 'distinct', distinct_key. Emits (period_grain, period_start,
   level, entity_id, numerator, denominator):
-    level center: every fact; team: the current roster team of the fact's agent;
-    agent: the fact's agent when on the roster. Facts without a rostered agent
-    count at center level only.
+    level center: every fact; team: the team of the fact's agent in the fact's
+    month (int_agent_months: the roster snapshot in force on the month's last
+    day), in every grain; agent: the fact's agent when on the roster. Facts
+    without a rostered agent count at center level only.
   Methods:
     sum              Σnumerator, Σdenominator (ratios, means, counts, nps)
     distinct         numerator = distinct keys with any numerator > 0,
                      denominator = distinct keys (e.g. customers, not calls)
     per_person_mean  each agent's Σnumerator / Σdenominator over the whole period,
-                     then Σ of those means and the number of agents
+                     then Σ of those means and the number of agents; at team
+                     level over the agent's records of its months in the team
+                     (an agent who moved counts once in each of its teams)
   Every period re-aggregates the facts; no grain is built from another.
   Usage: `with facts as (...) {{ aggregate_kpi('facts', method='sum') }}`; the
   macro continues the WITH list and ends with the final select.
@@ -27,13 +30,16 @@
     select
         f.event_date,
         f.agent_id,
-        roster.team,
+        agent_months.team,
         roster.agent_id as roster_agent_id,
         cast(f.numerator as {{ type_double() }}) as numerator,
         cast(f.denominator as {{ type_double() }}) as denominator{{ key }}
     from {{ facts }} as f
     left join {{ ref('int_agents') }} as roster
         on roster.agent_id = f.agent_id
+    left join {{ ref('int_agent_months') }} as agent_months
+        on agent_months.agent_id = f.agent_id
+        and agent_months.month_start = cast({{ dbt.date_trunc('month', 'f.event_date') }} as date)
     where f.event_date is not null
 ),
 kpi_placed as (
@@ -52,23 +58,37 @@ kpi_placed as (
     {%- endfor %}
 ),
 {%- if method == 'per_person_mean' %}
+{#- One unit per agent and period (centre and agent levels), and per agent, team and period (team level). #}
 kpi_units as (
     select
         period_grain,
         period_start,
-        team,
         roster_agent_id,
         {{ exact_sum('numerator') }} / {{ exact_sum('denominator') }} as numerator,
         cast(1 as {{ type_double() }}) as denominator
     from kpi_placed
     where agent_id is not null
-    group by period_grain, period_start, agent_id, team, roster_agent_id
+    group by period_grain, period_start, agent_id, roster_agent_id
     having sum(denominator) > 0
 ),
+kpi_team_units as (
+    select
+        period_grain,
+        period_start,
+        team,
+        {{ exact_sum('numerator') }} / {{ exact_sum('denominator') }} as numerator,
+        cast(1 as {{ type_double() }}) as denominator
+    from kpi_placed
+    where team is not null
+    group by period_grain, period_start, agent_id, team
+    having sum(denominator) > 0
+),
+{%- set team_units = 'kpi_team_units' %}
 {%- else %}
 kpi_units as (
     select * from kpi_placed
 ),
+{%- set team_units = 'kpi_units' %}
 {%- endif %}
 kpi_leveled as (
     select period_grain, period_start, 'center' as level, 'center' as entity_id,
@@ -77,7 +97,7 @@ kpi_leveled as (
     union all
     select period_grain, period_start, 'team' as level, team as entity_id,
         numerator, denominator{{ key_column }}
-    from kpi_units
+    from {{ team_units }}
     where team is not null
     union all
     select period_grain, period_start, 'agent' as level, roster_agent_id as entity_id,

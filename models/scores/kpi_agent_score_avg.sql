@@ -1,6 +1,6 @@
 -- 绩效成绩平均得分: the mean of the agents' scorecard total_score for the month,
 -- over the agents whose total_score is not NULL; a team averages its agents
--- (current roster team). Month rows only. Numerator: Σ total_score,
+-- (their team in that month: int_agent_months). Month rows only. Numerator: Σ total_score,
 -- denominator: the agents counted.
 with agent_totals as (
     select
@@ -15,10 +15,11 @@ scored as (
     select
         agent_totals.period_start,
         agent_totals.total_score,
-        roster.team
+        agent_months.team
     from agent_totals
-    inner join {{ ref('int_agents') }} as roster
-        on roster.agent_id = agent_totals.agent_id
+    inner join {{ ref('int_agent_months') }} as agent_months
+        on agent_months.agent_id = agent_totals.agent_id
+        and agent_months.month_start = agent_totals.period_start
     where agent_totals.total_score is not null
 )
 

@@ -2,7 +2,9 @@
 -- at the period start (the first day of the month, quarter or year): hired_on
 -- NULL or before the start, and left_on NULL or on/after the start. An agent
 -- hired and gone inside the period counts in the numerator only. Centre (every
--- period of the spine) and team (by the agent's current team) levels.
+-- period of the spine) and team levels: a leaver counts for its team in the
+-- month of left_on, an active agent for its team in the period's first month
+-- (int_agent_months, the roster snapshot in force).
 with periods as (
     select
         period_grain,
@@ -16,7 +18,8 @@ employed as (
     select
         periods.period_grain,
         periods.period_start,
-        agents.team,
+        agents.agent_id,
+        agents.left_on,
         case
             when agents.left_on between periods.period_start and periods.period_end then 1
             else 0
@@ -30,6 +33,32 @@ employed as (
     inner join {{ ref('int_agents') }} as agents
         on (agents.hired_on is null or agents.hired_on <= periods.period_end)
         and (agents.left_on is null or agents.left_on >= periods.period_start)
+),
+
+team_counts as (
+    select
+        employed.period_grain,
+        employed.period_start,
+        start_month.team,
+        0 as has_left,
+        1 as is_active_at_start
+    from employed
+    inner join {{ ref('int_agent_months') }} as start_month
+        on start_month.agent_id = employed.agent_id
+        and start_month.month_start = employed.period_start
+    where employed.is_active_at_start = 1
+    union all
+    select
+        employed.period_grain,
+        employed.period_start,
+        left_month.team,
+        1 as has_left,
+        0 as is_active_at_start
+    from employed
+    inner join {{ ref('int_agent_months') }} as left_month
+        on left_month.agent_id = employed.agent_id
+        and left_month.month_start = cast({{ dbt.date_trunc('month', 'employed.left_on') }} as date)
+    where employed.has_left = 1
 )
 
 select
@@ -52,5 +81,5 @@ select
     team as entity_id,
     cast(sum(has_left) as {{ type_double() }}) as numerator,
     cast(sum(is_active_at_start) as {{ type_double() }}) as denominator
-from employed
+from team_counts
 group by period_grain, period_start, team
