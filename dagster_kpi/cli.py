@@ -45,10 +45,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = run_settings(args)
     check_run_paths(settings.landing, settings.warehouse)
-    prepare_warehouse(settings)  # a warehouse folder it cannot write in is refused before anything is read
     if unexpected := unexpected_folders(settings.landing, load_contract(), settings.ignored_folders):
         print(f"kpi run: not published: {unexpected[0]}", file=sys.stderr)
         return 1
+    prepare_warehouse(settings)  # a warehouse folder it cannot write in is refused before any extract is read
     if args.month is not None:  # before any slow set-up
         try:
             month_partition_key(monthly_partitions(first_month(settings)), args.month)
