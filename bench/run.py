@@ -65,6 +65,12 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
     stages = latest_run_stages(WarehousePaths(warehouse).dagster_home)
     say(f"{label}: full run took {full.wall_seconds:.1f} s")
 
+    say(f"{label}: a run with nothing new")
+    again = measure(kpi("run", "--landing", landing, "--warehouse", warehouse), env=env)
+    if again.returncode != 0:
+        raise BenchError(f"{label}: kpi run with nothing new failed: {last_line(again.stderr)}")
+    say(f"{label}: a run with nothing new took {again.wall_seconds:.1f} s")
+
     say(f"{label}: baseline")
     baseline_out = run_dir / "baseline.json"
     baseline = measure(
@@ -99,6 +105,7 @@ def bench_scale(spec: LandingSpec, data: Path, say: Callable[[str], None] = prin
         baseline_s=baseline.wall_seconds,
         baseline_peak_rss_bytes=baseline.peak_rss_bytes,
         crosscheck=comparisons,
+        nothing_new_s=again.wall_seconds,
     )
 
 

@@ -266,11 +266,14 @@ def test_targets_reported_per_scale() -> None:
         refresh_peak_rss_bytes=5 * GIB,
         baseline_s=40.0,
         baseline_peak_rss_bytes=GIB,
+        nothing_new_s=1.2,
     )
     assert large.rows_per_s == 200.0
     assert target_rows([small, large]) == [
         ["full run ≤ 3× baseline (at scale 20)", "n/a (10.0×)", "met (2.5×)"],
-        ["one-month refresh < 20% of full run", "n/a (no --month)", "missed (25%)"],
+        ["full run ≤ 6× baseline (at scale 1)", "missed (10.0×)", "n/a (2.5×)"],
+        ["a run with nothing new ≤ 10 s", "n/a (not measured)", "met (1.2 s)"],
+        ["one-month refresh ≤ 20% of full run", "n/a (no --month)", "missed (25%)"],
         ["peak memory < 4 GiB", "met (1.00 GiB)", "missed (5.00 GiB)"],
-        ["fixed overhead < 10 s", "missed (12.0 s)", "met (9.5 s)"],
+        ["fixed overhead ≤ 8 s", "missed (12.0 s)", "missed (9.5 s)"],
     ]
