@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, ExecuteInProcessResult
@@ -172,13 +173,10 @@ def blocking_reason(result: ExecuteInProcessResult, work_db: Path | None = None)
 
     A failed dbt test that stored its failing rows in `work_db` is explained by its first row.
     """
-    for event in result.all_events:
-        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.asset_check_evaluation_data
-            if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
-                stored = stored_failure(work_db, evaluation.check_name) if work_db else None
-                detail = stored or _first_line(evaluation.description or "")
-                return f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed: {detail}"
+    for evaluation in _check_evaluations(result):
+        if not evaluation.passed and evaluation.severity == AssetCheckSeverity.ERROR:
+            detail = _failure_detail(evaluation, work_db)
+            return f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed: {detail}"
     for event in result.all_events:
         if event.event_type == DagsterEventType.STEP_FAILURE:
             failure = event.step_failure_data
@@ -195,15 +193,25 @@ def blocking_reason(result: ExecuteInProcessResult, work_db: Path | None = None)
 def mart_warnings(result: ExecuteInProcessResult, work_db: Path | None = None) -> list[str]:
     """Each failed non-blocking check on a mart as one line, explained like `blocking_reason` explains a failure."""
     lines = []
+    for evaluation in _check_evaluations(result):
+        warned = not evaluation.passed and evaluation.severity == AssetCheckSeverity.WARN
+        if warned and evaluation.asset_key.path[0] == "marts":
+            detail = _failure_detail(evaluation, work_db) or "failed"
+            lines.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} warns: {detail}")
+    return lines
+
+
+def _check_evaluations(result: ExecuteInProcessResult) -> Iterator[Any]:
+    """The run's asset check evaluations, in event order."""
     for event in result.all_events:
         if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.asset_check_evaluation_data
-            warned = not evaluation.passed and evaluation.severity == AssetCheckSeverity.WARN
-            if warned and evaluation.asset_key.path[0] == "marts":
-                stored = stored_failure(work_db, evaluation.check_name) if work_db else None
-                detail = stored or _first_line(evaluation.description or "") or "failed"
-                lines.append(f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} warns: {detail}")
-    return lines
+            yield event.asset_check_evaluation_data
+
+
+def _failure_detail(evaluation: Any, work_db: Path | None) -> str:
+    """A failed check explained: the first failing row its dbt test stored in `work_db`, else its description."""
+    stored = stored_failure(work_db, evaluation.check_name) if work_db else None
+    return stored or _first_line(evaluation.description or "")
 
 
 def stored_failure(work_db: Path, check_name: str) -> str | None:
@@ -231,12 +239,10 @@ def ingest_summary(result: ExecuteInProcessResult) -> dict[str, dict[str, object
 
 def check_lines(result: ExecuteInProcessResult, check_name: str) -> list[str]:
     """The `lines` a check of that name put in its metadata (none when it did not run or has none)."""
-    for event in result.all_events:
-        if event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.asset_check_evaluation_data
-            lines = evaluation.metadata.get("lines") if evaluation.check_name == check_name else None
-            if lines is not None and isinstance(lines.value, list):
-                return [str(line) for line in lines.value]
+    for evaluation in _check_evaluations(result):
+        lines = evaluation.metadata.get("lines") if evaluation.check_name == check_name else None
+        if lines is not None and isinstance(lines.value, list):
+            return [str(line) for line in lines.value]
     return []
 
 
