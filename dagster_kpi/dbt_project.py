@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 from functools import cache
 from importlib.metadata import version
@@ -23,7 +22,7 @@ from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
 from dagster_dbt.errors import DagsterDbtError
 
 from dagster_kpi.errors import KpiError
-from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT, add_files
 from dagster_kpi.settings import Settings
 
 # The dbt installed beside this interpreter, whether or not the virtualenv is on PATH, started through `kpi-dbt`
@@ -98,13 +97,7 @@ def project_digest(parse_vars: str) -> str:
     """The digest of what a parse reads: the project's files (macros, tests, models, seeds, settings) by content, the
     vars, and dbt's version."""
     digest = hashlib.sha256(f"{version('dbt-core')}\0{version('dbt-duckdb')}\0{parse_vars}".encode())
-    for root in (DBT_PROJECT_DIR, PROJECT_ROOT / "models", PROJECT_ROOT / "seeds"):
-        for folder, folders, names in os.walk(root):
-            folders[:] = sorted(name for name in folders if name not in NOT_PARSED and not name.startswith("."))
-            for name in sorted(names):
-                path = Path(folder) / name
-                digest.update(f"{path.relative_to(root)}\0{root.name}\0".encode())
-                digest.update(path.read_bytes())
+    add_files(digest, (DBT_PROJECT_DIR, PROJECT_ROOT / "models", PROJECT_ROOT / "seeds"), NOT_PARSED)
     return digest.hexdigest()
 
 

@@ -14,12 +14,29 @@ publish. All work in progress lives in a folder beside it:
 
 from __future__ import annotations
 
+import os
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+
+def add_files(digest: Any, roots: Iterable[Path], skip: Collection[str], suffixes: Collection[str] | None = None) -> None:
+    """Feed `digest` (a hashlib object) every file under `roots`, by name and content, in a fixed order: folders named
+    in `skip`, hidden folders and linked folders are left out (list a linked folder as a root of its own); with
+    `suffixes`, only files ending so."""
+    for root in roots:
+        for folder, folders, names in os.walk(root):
+            folders[:] = sorted(name for name in folders if name not in skip and not name.startswith("."))
+            for name in sorted(names):
+                path = Path(folder) / name
+                if suffixes is None or path.suffix in suffixes:
+                    digest.update(f"{root.name}\0{path.relative_to(root)}\0".encode())
+                    digest.update(path.read_bytes())
 
 
 @dataclass(frozen=True)

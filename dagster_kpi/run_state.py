@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_kpi.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT
+from dagster_kpi.paths import DBT_PROJECT_DIR, EXPECTATIONS_DIR, PROJECT_ROOT, add_files
 from dagster_kpi.settings import Settings
 from dagster_kpi.sql import ident
 
@@ -32,14 +32,6 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PRODUCT_TREES = (PACKAGE_DIR, DBT_PROJECT_DIR, PROJECT_ROOT / "models", PROJECT_ROOT / "seeds", EXPECTATIONS_DIR)
 PRODUCT_SUFFIXES = {".py", ".yml", ".yaml", ".sql", ".csv", ".json", ".toml"}
 SKIPPED_FOLDERS = {"__pycache__", "target", "logs", "dbt_packages"}
-
-
-def _files(root: Path, skip: set[str]) -> list[Path]:
-    found: list[Path] = []
-    for folder, folders, names in os.walk(root, followlinks=True):
-        folders[:] = sorted(name for name in folders if name not in skip and not name.startswith("."))
-        found.extend(Path(folder) / name for name in sorted(names))
-    return found
 
 
 def landing_listing(landing: Path) -> list[tuple[str, int, int]]:
@@ -60,11 +52,7 @@ def landing_listing(landing: Path) -> list[tuple[str, int, int]]:
 
 def product_digest() -> str:
     digest = hashlib.sha256()
-    for root in PRODUCT_TREES:
-        for path in _files(root, SKIPPED_FOLDERS):
-            if path.suffix in PRODUCT_SUFFIXES:
-                digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
-                digest.update(path.read_bytes())
+    add_files(digest, PRODUCT_TREES, SKIPPED_FOLDERS, PRODUCT_SUFFIXES)
     return digest.hexdigest()
 
 
