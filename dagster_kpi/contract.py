@@ -111,6 +111,9 @@ class Source:
     # snapshot's rows in raw.<name>_snapshots beside raw.<name> (the latest row per key).
     snapshots: bool = False
     agent_attribution: AgentAttribution | None = None
+    # Other models look its rows up for records of any month (a customer's tier, an agent's team): a change to it
+    # touches every month (see dagster_kpi.changes).
+    lookup: bool = False
 
     @property
     def snapshots_table(self) -> str:
@@ -165,10 +168,13 @@ def _source(name: str, spec: dict[str, Any]) -> Source:
         row_rules=tuple(RowRule(r["reason"], r["column"], r["when"]) for r in spec.get("row_rules") or ()),
         snapshots=bool(spec.get("snapshots", False)),
         agent_attribution=AgentAttribution(attribution["month"], attribution.get("where")) if attribution else None,
+        lookup=bool(spec.get("lookup", False)),
     )
     named = [*source.key, *(r.column for r in source.row_rules)]
     if source.event_time:
         named.append(source.event_time.column)
+    if source.event_months and not source.lookup:  # the months a change touches are read from raw's columns
+        named += list(source.event_months.columns)
     if source.agent_attribution:
         named += ["agent_id", source.agent_attribution.month]
     if unknown := [column for column in named if column not in known]:

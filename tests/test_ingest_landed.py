@@ -1,7 +1,8 @@
-"""Files read once: a later ingest reads only new or changed files, and parses every file's rows again."""
+"""Files read and parsed once: a later ingest reads only new or changed files, and rewrites only the keys they touch."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import duckdb
 import pytest
 
 import dagster_kpi.ingest.load as load
+from dagster_kpi import changes
 from dagster_kpi.contract import Source, load_contract
 from dagster_kpi.ingest import ingest_source
 from tests.test_ingest_load import CALL, LOADED, csv_bytes, put
@@ -40,8 +42,8 @@ def raw_calls(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def landed_tables(con: duckdb.DuckDBPyConnection) -> int:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'landed' AND table_name <> 'files'"
-                       ).fetchone()[0]  # fmt: skip
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'landed' "
+                       "AND table_name NOT IN ('files', 'loads', 'load_times')").fetchone()[0]  # fmt: skip
 
 
 def test_unchanged_files_are_not_read_again(tmp_path, con, files_read):
@@ -76,7 +78,7 @@ def test_a_renamed_file_is_not_read_again_but_carries_its_new_name(tmp_path, con
     assert raw_calls(con) == [("C1", 290, "calls_2024-03.csv", 1)]
 
 
-def test_kept_rows_are_parsed_again_at_the_time_of_each_run(tmp_path, con, files_read):
+def test_kept_rows_are_checked_again_at_the_time_of_each_run(tmp_path, con, files_read):
     """A call dated after the first run's time is quarantined then, and valid once that time has come."""
     put(
         tmp_path,
@@ -106,3 +108,107 @@ def test_an_unreadable_file_leaves_what_was_read_before(tmp_path, con, files_rea
     ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
     assert files_read == ["a.csv", "b.csv"]
     assert raw_calls(con) == [("C1", 290, "a.csv", 1)]
+
+
+def raw_and_quarantine(con: duckdb.DuckDBPyConnection) -> tuple[list[tuple], list[tuple]]:
+    """Both tables' rows, lineage included, the time of the load aside."""
+    raw = con.execute("SELECT * EXCLUDE (_loaded_at) FROM raw.calls ORDER BY ALL").fetchall()
+    bad = con.execute("SELECT * EXCLUDE (_loaded_at) FROM quarantine.calls ORDER BY ALL").fetchall()
+    return raw, bad
+
+
+def at(day: str, call_id: str, **changes: str) -> dict[str, str]:
+    """A call offered on `day` (YYYY-MM-DD) at 08:00."""
+    times = {"offered_at": f"{day} 08:00:00", "answered_at": f"{day} 08:00:10", "ended_at": f"{day} 08:05:00"}
+    return call(call_id, **{**times, **changes})
+
+
+def test_each_step_of_a_sequence_loads_what_a_first_load_of_the_same_folder_loads(tmp_path, con, files_read):
+    """Files added, changed (same key, new value), touched, renamed and removed; rows invalid, superseded, and in
+    the future until the clock passes them: after each step raw and quarantine equal a fresh load's, and files are
+    read once."""
+    landing = tmp_path / "landing"
+    steps = []
+
+    def step(when: datetime) -> None:
+        report = ingest_source(con, CALLS, landing, loaded_at=when)
+        fresh = duckdb.connect()
+        again = ingest_source(fresh, CALLS, landing, loaded_at=when)
+        assert raw_and_quarantine(con) == raw_and_quarantine(fresh), f"step {len(steps) + 1}"
+        assert (report.rows_read, report.rows_loaded, report.rows_quarantined, report.rows_superseded) == (
+            again.rows_read, again.rows_loaded, again.rows_quarantined, again.rows_superseded)  # fmt: skip
+        steps.append(report.changed_months)
+        fresh.close()
+
+    put(landing, "calls", "a.csv", csv_bytes([at("2024-03-05", "C1"), at("2024-03-06", "C2", talk_seconds="x")]),
+        mtime=1_700_000_000)  # fmt: skip
+    put(landing, "calls", "b.csv", csv_bytes([at("2024-04-02", "C3"), at("2025-01-20", "C4")]), mtime=1_700_000_100)
+    step(LOADED)  # C4 lies in the future
+    put(landing, "calls", "c.csv", csv_bytes([at("2024-03-05", "C1", talk_seconds="100"), at("2024-05-01", "C5")]),
+        mtime=1_700_000_200)  # fmt: skip
+    step(LOADED)  # C1 superseded by c.csv
+    put(landing, "calls", "a.csv", csv_bytes([at("2024-03-05", "C1", talk_seconds="7"), at("2024-03-06", "C2")]),
+        mtime=1_700_000_300)  # fmt: skip
+    step(LOADED)  # a.csv re-extracted, now the latest: its C1 wins, C2 valid
+    (landing / "calls" / "c.csv").rename(landing / "calls" / "d.csv")
+    step(LOADED)  # renamed: same rows, new lineage
+    (landing / "calls" / "a.csv").unlink()
+    step(datetime(2025, 2, 1))  # a.csv gone: C1 back to d.csv's; C4 now in the past
+    os.utime(landing / "calls" / "b.csv", (1_700_000_400, 1_700_000_400))
+    step(datetime(2025, 2, 1))  # touched: read again? no, same bytes; order changes, nothing else
+    # C1 changed in 2024-03 and C5 new in 2024-05; C1 and C2 (now valid) in 2024-03; lineage only; C1 back to
+    # d.csv's and C2 gone in 2024-03, C4 valid in 2025-01; nothing. Each with the months beside them.
+    assert steps == ["every month", "2024-02, 2024-03, 2024-04, 2024-05, 2024-06", "2024-02, 2024-03, 2024-04",
+                     "none", "2024-02, 2024-03, 2024-04, 2024-12, 2025-01, 2025-02", "none"]  # fmt: skip
+    # Each version of a file is read once by the kept load; the fresh loads read every file of their step.
+    fresh_reads = [2, 3, 3, 3, 2, 2]
+    assert len(files_read) == sum(fresh_reads) + len(["a.csv", "b.csv", "c.csv", "a.csv"])
+
+
+def test_raw_rows_a_change_does_not_touch_are_not_rewritten(tmp_path, con):
+    """Rows of keys no new file carries keep the load that wrote them (their `_loaded_at`)."""
+    put(tmp_path, "calls", "a.csv", csv_bytes([at("2024-03-05", "C1"), at("2024-03-06", "C2")]), mtime=1_700_000_000)
+    ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
+    put(tmp_path, "calls", "b.csv", csv_bytes([at("2024-03-06", "C2", talk_seconds="5")]), mtime=1_700_000_100)
+    report = ingest_source(con, CALLS, tmp_path, loaded_at=datetime(2025, 1, 2))
+    rows = con.execute("SELECT call_id, talk_seconds, _source_file, _loaded_at FROM raw.calls ORDER BY call_id").fetchall()
+    assert rows == [("C1", 290, "a.csv", LOADED), ("C2", 5, "b.csv", datetime(2025, 1, 2))]
+    assert (report.rows_read, report.rows_loaded, report.rows_superseded) == (3, 2, 1)
+    assert report.changed_months == "2024-02, 2024-03, 2024-04"
+
+
+def test_the_months_a_change_touches_are_recorded_for_the_build_and_the_gate(tmp_path, con):
+    put(tmp_path, "calls", "a.csv", csv_bytes([at("2024-03-05", "C1")]), mtime=1_700_000_000)
+    ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
+    assert changes.scope(con, "build") == changes.EVERY_MONTH  # never built
+    changes.complete(con, "build")
+    put(tmp_path, "calls", "b.csv", csv_bytes([at("2024-07-31", "C2")]), mtime=1_700_000_100)
+    ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
+    assert changes.scope(con, "build").describe() == "2024-06, 2024-07, 2024-08"
+    assert changes.sources(con, "build") == {"calls"}
+    changes.complete(con, "build")
+    assert changes.scope(con, "build").nothing
+    assert changes.scope(con, "publish") == changes.EVERY_MONTH  # never published
+
+
+def test_a_change_to_a_lookup_source_touches_every_month(tmp_path, con):
+    customers = load_contract()["customers"]
+    row = {"customer_id": "CU1", "customer_name": "甲", "is_big_client": "Y"}
+    put(tmp_path, "customers", "a.csv", csv_bytes([row]), mtime=1_700_000_000)
+    ingest_source(con, customers, tmp_path, loaded_at=LOADED)
+    changes.complete(con, "build")
+    put(tmp_path, "customers", "a.csv", csv_bytes([row]), mtime=1_700_000_100)  # touched, same rows
+    assert ingest_source(con, customers, tmp_path, loaded_at=LOADED).changed_months == "none"
+    put(tmp_path, "customers", "a.csv", csv_bytes([{**row, "is_big_client": "N"}]), mtime=1_700_000_200)
+    assert ingest_source(con, customers, tmp_path, loaded_at=LOADED).changed_months == "every month"
+    assert changes.scope(con, "build") == changes.EVERY_MONTH
+
+
+def test_a_clock_set_back_parses_a_file_again(tmp_path, con, files_read):
+    """Text is kept for the rows in the future at parse time; a run dated before that parse reads the file again."""
+    put(tmp_path, "calls", "a.csv", csv_bytes([at("2024-03-05", "C1"), at("2024-12-01", "C2")]))
+    assert ingest_source(con, CALLS, tmp_path, loaded_at=LOADED).rows_quarantined == 0
+    early = ingest_source(con, CALLS, tmp_path, loaded_at=datetime(2024, 6, 1))
+    assert files_read == ["a.csv", "a.csv"]
+    assert con.execute("SELECT _source_row, _value FROM quarantine.calls").fetchall() == [(2, "2024-12-01 08:00:00")]
+    assert early.changed_months == "2024-11, 2024-12, 2025-01"

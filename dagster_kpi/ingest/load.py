@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -20,13 +20,24 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from dagster_kpi import changes
 from dagster_kpi.contract import Source
-from dagster_kpi.sql import ident, timestamp_lit
+from dagster_kpi.sql import ident, lit, timestamp_lit
 
 from .errors import ExtractError, one_line
 from .headers import HeaderMap, absent_optional_columns, map_headers, near_misses
-from .query import FilePlan, quarantine_sql, raw_sql, snapshots_sql, source_query
-from .readers import ROW_COLUMN, SUFFIXES, OpenedFile, open_file
+from .query import (
+    FilePlan,
+    SourceQuery,
+    file_parse_sql,
+    latest_sql,
+    quarantine_sql,
+    raw_sql,
+    snapshots_sql,
+    source_query,
+    timed_columns,
+)
+from .readers import SUFFIXES, OpenedFile, open_file
 
 
 @dataclass
@@ -47,6 +58,8 @@ class IngestReport:
     near_miss_headers: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     # Per file: the optional columns it lacks, empty in each of its rows.
     absent_columns: dict[str, list[str]] = field(default_factory=dict)
+    # The months the rows that changed since the last load touch: "every month", "none" or "2026-10, 2026-11".
+    changed_months: str = "every month"
 
 
 @dataclass
@@ -183,14 +196,22 @@ def _insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 LANDED = "landed"
-# Part of every digest: a change to what the readers put in a landed table must not reuse old ones.
-LANDED_FORMAT = "3"
+# Part of every digest: a change to what the readers or the parse put in a landed table must not reuse old ones.
+LANDED_FORMAT = "4"
+_CODE = hashlib.blake2b(b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))), digest_size=8)
+NEIGHBOUR_MONTHS = (-1, 0, 1)  # a changed row touches its months and the months beside them (see changes)
 
 
-def file_digest(path: Path, encoding: str | None = None) -> str:
-    """The digest of the file's bytes, and of the encoding the settings name for a CSV (another one reads it again)."""
+def _source_digest(source: Source) -> str:
+    """What a file's parsed table depends on besides its bytes: the source's contract and the ingestion code."""
+    return hashlib.blake2b(f"{LANDED_FORMAT}{source!r}{_CODE.hexdigest()}".encode(), digest_size=8).hexdigest()
+
+
+def file_digest(path: Path, encoding: str | None = None, source: Source | None = None) -> str:
+    """The digest of the file's bytes, of the encoding the settings name for a CSV (another one reads it again) and
+    of what its parse depends on (`source`'s contract, the ingestion code)."""
     named = f":{encoding}" if encoding and path.suffix.lower() == ".csv" else ""
-    digest = hashlib.blake2b(f"{LANDED_FORMAT}{named}".encode(), digest_size=16)
+    digest = hashlib.blake2b(f"{LANDED_FORMAT}{named}:{_source_digest(source) if source else ''}".encode(), digest_size=16)
     with path.open("rb") as file:
         while chunk := file.read(1 << 20):
             digest.update(chunk)
@@ -201,62 +222,112 @@ def _landed_table(source: Source, digest: str) -> str:
     return f"{LANDED}.{ident(f'{source.name}_{digest}')}"
 
 
-def _landed_file(con: duckdb.DuckDBPyConnection, source: Source, digest: str) -> tuple[tuple[str, ...], list[str]] | None:
-    """The header texts and ignored sheets recorded for a file read before; None for a new file."""
-    rows = con.execute(f"SELECT headers, ignored_sheets FROM {LANDED}.files WHERE source = ? AND digest = ?",
+@dataclass(frozen=True)
+class _Landed:
+    """What is recorded of a file parsed before."""
+
+    headers: tuple[str, ...]
+    ignored_sheets: list[str]
+    parsed_at: datetime
+    rows: int
+    latest: datetime | None  # its latest timestamp among rows that fail no time-free check
+
+
+def _ensure_landed(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {LANDED}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.files (source VARCHAR, digest VARCHAR, headers VARCHAR[])")
+    for column, type_ in (("ignored_sheets", "VARCHAR[]"), ("parsed_at", "TIMESTAMP"), ("rows", "BIGINT"),
+                          ("latest", "TIMESTAMP")):  # fmt: skip
+        con.execute(f"ALTER TABLE {LANDED}.files ADD COLUMN IF NOT EXISTS {column} {type_}")
+    # The files raw.<source> and quarantine.<source> were last written from, and the time that load checked against.
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.loads (source VARCHAR, file VARCHAR, digest VARCHAR, "
+                "mtime_ns BIGINT, snapshot DATE)")  # fmt: skip
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.load_times (source VARCHAR, checked_at TIMESTAMP, extras VARCHAR[])")
+
+
+def _landed_file(con: duckdb.DuckDBPyConnection, source: Source, digest: str) -> _Landed | None:
+    """What was recorded of a file parsed before; None for a new file (or one from an older format)."""
+    rows = con.execute(f"SELECT headers, ignored_sheets, parsed_at, rows, latest FROM {LANDED}.files "
+                       "WHERE source = ? AND digest = ? AND parsed_at IS NOT NULL",
                        [source.name, digest]).fetchall()  # fmt: skip
-    return (tuple(rows[0][0]), list(rows[0][1] or [])) if rows else None
+    if not rows:
+        return None
+    headers, sheets, parsed_at, count, latest = rows[0]
+    return _Landed(tuple(headers), list(sheets or []), parsed_at, int(count), latest)
 
 
-def _land(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, digest: str) -> None:
-    """Read the rows of an opened file into its landed table, and record its header texts."""
+def _parse_file(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFile, headers: HeaderMap, digest: str,
+                parsed_at: datetime) -> _Landed:  # fmt: skip
+    """Read an opened file's rows and keep them parsed (`query.file_parse_sql`) in its landed table."""
     loading = f"__ingest_{source.name}_loading"
+    table = _landed_table(source, digest)
     try:
         row_expr = opened.load(con, loading)
-        row_column = "" if row_expr == ROW_COLUMN else f", {row_expr} AS {ROW_COLUMN}"
+        sql = file_parse_sql(source, f"temp.{ident(loading)}", row_expr, headers, parsed_at)
+        timed = timed_columns(source)
+        latest = f"greatest({', '.join(ident(c) for c in timed)})" if timed else "NULL::TIMESTAMP"
         con.execute("BEGIN TRANSACTION")
         try:
-            con.execute(f"CREATE OR REPLACE TABLE {_landed_table(source, digest)} AS "
-                        f"SELECT *{row_column} FROM temp.{ident(loading)}")  # fmt: skip
+            con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
+            [(count, last)] = con.execute(
+                f"SELECT count(*), max(CASE WHEN __static IS NULL THEN {latest} END) FROM {table}"
+            ).fetchall()
             con.execute(f"DELETE FROM {LANDED}.files WHERE source = ? AND digest = ?", [source.name, digest])
-            con.execute(f"INSERT INTO {LANDED}.files (source, digest, headers, ignored_sheets) VALUES (?, ?, ?, ?)",
-                        [source.name, digest, list(opened.headers), list(opened.ignored_sheets)])  # fmt: skip
+            con.execute(f"INSERT INTO {LANDED}.files (source, digest, headers, ignored_sheets, parsed_at, rows, latest) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        [source.name, digest, list(opened.headers), list(opened.ignored_sheets), parsed_at, count,
+                         last])  # fmt: skip
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
             raise
     finally:
         con.execute(f"DROP TABLE IF EXISTS temp.{ident(loading)}")
+    return _Landed(tuple(opened.headers), list(opened.ignored_sheets), parsed_at, int(count), last)
+
+
+@dataclass(frozen=True)
+class _File:
+    """A file of the load, as the load state records it."""
+
+    name: str
+    digest: str
+    mtime_ns: int
+    snapshot: date | None
+    landed: _Landed = field(compare=False)
+
+    @property
+    def identity(self) -> tuple[str, str, int, date | None]:
+        return (self.name, self.digest, self.mtime_ns, self.snapshot)
 
 
 def _read_files(
-    con: duckdb.DuckDBPyConnection, source: Source, folder: Path, paths: list[Path], tmp: Path, encoding: str | None
-) -> tuple[list[FilePlan], set[str], _HeaderFindings]:
-    """The files' plans, digests and what their headers tell. Headers are checked before rows are read; files read
-    before are not read again. `encoding`: of the CSV files that are not UTF-8 (None: told per file)."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS {LANDED}")
-    con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.files (source VARCHAR, digest VARCHAR, headers VARCHAR[])")
-    con.execute(f"ALTER TABLE {LANDED}.files ADD COLUMN IF NOT EXISTS ignored_sheets VARCHAR[]")
-    plans, digests, findings = [], set(), _HeaderFindings()
-    for path in paths:
+    con: duckdb.DuckDBPyConnection, source: Source, folder: Path, paths: list[Path], dates: list[date], tmp: Path,
+    encoding: str | None, now: datetime,
+) -> tuple[list[FilePlan], list[_File], _HeaderFindings]:  # fmt: skip
+    """The files' plans and load records, and what their headers tell. Headers are checked before rows are read; a
+    file parsed before is neither read nor parsed again, unless that parse was later than `now` (the clock went
+    back: its kept text may lack rows that are in the future now). `encoding`: of the CSV files that are not UTF-8
+    (None: told per file)."""
+    _ensure_landed(con)
+    plans, files, findings = [], [], _HeaderFindings()
+    for n, path in enumerate(paths):
         try:
-            digest = file_digest(path, encoding)
-            digests.add(digest)
+            digest = file_digest(path, encoding, source)
             name = source_file_name(folder, path)
             landed = _landed_file(con, source, digest)
-            if landed is None:
+            if landed is None or landed.parsed_at > now:
                 opened = open_file(con, path, tmp, source, encoding)
                 headers = map_headers(source, opened.headers)  # before the rows are read
-                _land(con, source, opened, digest)
-                sheets = list(opened.ignored_sheets)
+                landed = _parse_file(con, source, opened, headers, digest, now)
             else:
-                headers = map_headers(source, landed[0])
-                sheets = landed[1]
-            findings.add(source, name, headers, sheets)
-            plans.append(FilePlan(name, _landed_table(source, digest), ROW_COLUMN, headers))
+                headers = map_headers(source, landed.headers)
+            findings.add(source, name, headers, landed.ignored_sheets)
+            plans.append(FilePlan(name, _landed_table(source, digest), headers))
+            files.append(_File(name, digest, path.stat().st_mtime_ns, dates[n] if dates else None, landed))
         except (ValueError, OSError, duckdb.Error) as exc:
             raise ExtractError(f"{source.name}/{source_file_name(folder, path)}: {one_line(str(exc))}") from exc
-    return plans, digests, findings
+    return plans, files, findings
 
 
 def _forget_other_files(con: duckdb.DuckDBPyConnection, source: Source, digests: set[str]) -> None:
@@ -268,14 +339,52 @@ def _forget_other_files(con: duckdb.DuckDBPyConnection, source: Source, digests:
             con.execute(f"DELETE FROM {LANDED}.files WHERE source = ? AND digest = ?", [source.name, digest])
 
 
-def _write(con: duckdb.DuckDBPyConnection, statements: list[str]) -> None:
-    """Replace raw and quarantine together, or neither."""
+@dataclass(frozen=True)
+class _LastLoad:
+    files: set[tuple[str, str, int, date | None]]
+    checked_at: datetime
+    extras: list[str]
+
+
+def _last_load(con: duckdb.DuckDBPyConnection, source: Source) -> _LastLoad | None:
+    """The load raw.<source> holds now; None when there is none to build on."""
+    tables = {source.name} | ({source.snapshots_table} if source.snapshots else set())
+    [(present,)] = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'raw' AND list_contains(?, table_name)",
+        [sorted(tables)],
+    ).fetchall()
+    times = con.execute(f"SELECT checked_at, extras FROM {LANDED}.load_times WHERE source = ?", [source.name]).fetchall()
+    if present < len(tables) or not times:
+        return None
+    files = con.execute(f"SELECT file, digest, mtime_ns, snapshot FROM {LANDED}.loads WHERE source = ?",
+                        [source.name]).fetchall()  # fmt: skip
+    return _LastLoad({tuple(row) for row in files}, times[0][0], list(times[0][1]))
+
+
+def _record_load(con: duckdb.DuckDBPyConnection, source: Source, files: list[_File], checked_at: datetime,
+                 extras: list[str]) -> list[str]:  # fmt: skip
+    """Statements recording the load raw.<source> now holds."""
+    rows = ", ".join(f"({lit(source.name)}, {lit(f.name)}, {lit(f.digest)}, {f.mtime_ns}, "
+                     f"{f'DATE {lit(f.snapshot.isoformat())}' if f.snapshot else 'NULL'})" for f in files)  # fmt: skip
+    statements = [f"DELETE FROM {LANDED}.loads WHERE source = {lit(source.name)}",
+                  f"DELETE FROM {LANDED}.load_times WHERE source = {lit(source.name)}",
+                  f"INSERT INTO {LANDED}.load_times VALUES ({lit(source.name)}, {timestamp_lit(checked_at)}, "
+                  f"{'[' + ', '.join(lit(x) for x in extras) + ']::VARCHAR[]'})"]  # fmt: skip
+    if rows:
+        statements.append(f"INSERT INTO {LANDED}.loads VALUES {rows}")
+    return statements
+
+
+def _write(con: duckdb.DuckDBPyConnection, statements: list[str], after: Callable[[], None] = lambda: None) -> None:
+    """Write raw, quarantine and the load state together, or none of them (`after` runs inside the transaction)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
     con.execute("BEGIN TRANSACTION")
     try:
         for statement in statements:
             con.execute(statement)
+        after()
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -301,6 +410,39 @@ def conflicting_keys(con: duckdb.DuckDBPyConnection, source: Source, parsed: str
     return int(count)
 
 
+def _changed_keys(con: duckdb.DuckDBPyConnection, source: Source, last: _LastLoad, files: list[_File],
+                  plans: list[FilePlan], now: datetime) -> str | None:  # fmt: skip
+    """SQL of the keys whose latest valid row may differ from the last load's (None: no file changed and no
+    timestamp crossed the time of a run since): the keys raw holds from files gone or changed, those of new or
+    changed files, and those of rows with a timestamp between the last load's time and this one's."""
+    key = ", ".join(ident(k) for k in source.key)
+    current = {f.identity for f in files}
+    gone = sorted({name for name, *_ in last.files - current})
+    parts = []
+    if gone:
+        parts.append(f"SELECT {key} FROM raw.{ident(source.name)} WHERE _source_file IN ({', '.join(map(lit, gone))})")
+    low, high = min(last.checked_at, now), max(last.checked_at, now)
+    timed = timed_columns(source)
+    crossing = " OR ".join(f"({ident(c)} > {timestamp_lit(low)} AND {ident(c)} <= {timestamp_lit(high)})" for c in timed)
+    for file, plan in zip(files, plans, strict=True):
+        if file.identity not in last.files:
+            parts.append(f"SELECT {key} FROM {plan.table} WHERE __static IS NULL")
+        elif crossing and low != high and file.landed.latest is not None and file.landed.latest > low:
+            parts.append(f"SELECT {key} FROM {plan.table} WHERE __static IS NULL AND ({crossing})")
+    return " UNION ".join(parts) or None
+
+
+def _months_sql(source: Source, changed: str) -> str | None:
+    """SQL of the months the changed rows (`changed`, a query) touch; None: every month."""
+    if source.lookup or not source.event_months:
+        return None
+    shifts = ", ".join(f"({n})" for n in NEIGHBOUR_MONTHS)
+    months = " UNION ".join(f"SELECT CAST(date_trunc('month', {ident(c)}) + to_months(n.shift) AS DATE) AS month "
+                            f"FROM ({changed}) AS c, (VALUES {shifts}) AS n(shift) WHERE {ident(c)} IS NOT NULL"
+                            for c in source.event_months.columns)  # fmt: skip
+    return f"SELECT DISTINCT month FROM ({months}) ORDER BY month"
+
+
 def ingest_source(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -312,51 +454,135 @@ def ingest_source(
     encoding: str | None = None,
     timezone: str | None = None,
 ) -> IngestReport:
-    """Replace `raw.<source>` and `quarantine.<source>` with the contents of `landing/<source>/`.
+    """Bring `raw.<source>` and `quarantine.<source>` up to the contents of `landing/<source>/`.
 
     `now` (default `loaded_at`) is the latest acceptable timestamp. `encoding` is the one the source's CSV files that
     are not UTF-8 are read in (the setting `encodings`; None: GBK/GB18030 or Big5, told per file). A snapshot source
     also replaces `raw.<source>_snapshots` (a file without a date in its name is a snapshot of its modification date
     in `timezone`). The tables are written in one transaction, so the connection must not be inside one already.
+
+    Each file is read and parsed once (kept in `landed` under its digest). Raw is then maintained by key: the keys
+    of new, changed and removed files (and of rows whose timestamp the clock passed since the last load) get their
+    latest valid row again; no other row is rewritten. The first load, a snapshot source, and a change of the extra
+    columns rewrite the whole table. The months the changed rows touch are recorded for the build and the
+    publishing gate (`dagster_kpi.changes`); rows loaded keep the `_loaded_at` of the run that loaded them.
     """
+    now = now or loaded_at
     folder = Path(landing) / source.name
     paths = landing_files(source, folder, allow_outside_links)
     dates = [snapshot_date(folder, path, timezone) for path in paths] if source.snapshots else []
-    parsed = f"__ingest_{source.name}_parsed"
+    view = f"__ingest_{source.name}_parsed"
     loaded = timestamp_lit(loaded_at)
     with tempfile.TemporaryDirectory(prefix="kpi-ingest-") as tmp, _insertion_order(con):
+        plans, files, findings = _read_files(con, source, folder, paths, dates, Path(tmp), encoding, now)
+        query = source_query(source, plans, now)
         try:
-            plans, digests, findings = _read_files(con, source, folder, paths, Path(tmp), encoding)
-            query = source_query(source, plans, now or loaded_at)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(parsed)} AS {query.parse}")
-            statements = [raw_sql(query, parsed, loaded), quarantine_sql(query, parsed, loaded)]
-            if source.snapshots:
-                statements.append(snapshots_sql(query, parsed, loaded, dates))
-            _write(con, statements)
-            [(read, valid)] = con.execute(
-                f"SELECT count(*), count(*) FILTER (WHERE __check IS NULL) FROM {ident(parsed)}"
-            ).fetchall()
-            conflicts = conflicting_keys(con, source, parsed, [path.stat().st_mtime_ns for path in paths])
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS {query.union}")
+            last = _last_load(con, source)
+            state = _record_load(con, source, files, now, query.extras)
+            if last is None or source.snapshots or last.extras != query.extras:
+                changed = _load_all(con, source, query, view, loaded, dates, state, everything=last is None)
+            else:
+                changed = _load_keys(con, source, query, view, loaded, state, last, files, plans, now)
+            conflicts = conflicting_keys(con, source, view, [f.mtime_ns for f in files])
+        except duckdb.Error as exc:
+            raise ExtractError(f"{source.name}/: {one_line(str(exc))}") from exc
         finally:
-            con.execute(f"DROP TABLE IF EXISTS temp.{ident(parsed)}")
-    _forget_other_files(con, source, digests)
+            con.execute(f"DROP VIEW IF EXISTS temp.{ident(view)}")
+    _forget_other_files(con, source, {f.digest for f in files})
+    read = sum(f.landed.rows for f in files)
     [(loaded_rows,)] = con.execute(f"SELECT count(*) FROM raw.{ident(source.name)}").fetchall()
     reasons = con.execute(
         f"SELECT _reason, count(*) FROM quarantine.{ident(source.name)} GROUP BY _reason ORDER BY _reason"
     ).fetchall()
+    quarantined = sum(count for _, count in reasons)
     return IngestReport(
         source=source.name,
-        files=[source_file_name(folder, p) for p in paths],
+        files=[f.name for f in files],
         rows_read=read,
         rows_loaded=loaded_rows,
-        rows_quarantined=read - valid,
+        rows_quarantined=quarantined,
         quarantined_by_reason=dict(reasons),
-        rows_superseded=valid - loaded_rows,
+        rows_superseded=read - quarantined - loaded_rows,
         ignored_sheets=findings.ignored_sheets,
         keys_conflicting=conflicts,
         near_miss_headers=findings.near_miss_headers,
         absent_columns=findings.absent_columns,
-        snapshot_dates={source_file_name(folder, p): day.isoformat() for p, day in zip(paths, dates, strict=True)}
-        if source.snapshots
-        else {},
+        snapshot_dates={f.name: f.snapshot.isoformat() for f in files if f.snapshot} if source.snapshots else {},
+        changed_months=changed,
     )
+
+
+def _load_all(con: duckdb.DuckDBPyConnection, source: Source, query: SourceQuery, view: str, loaded: str,
+              dates: list[date], state: list[str], everything: bool) -> str:  # fmt: skip
+    """Rewrite raw (and the snapshots) and quarantine from every file. `everything`: no load before this one,
+    every month changed; else the change is told by comparing with the tables replaced."""
+    name = ident(source.name)
+    statements = []
+    if not everything:
+        statements.append(f"CREATE OR REPLACE TEMP TABLE __ingest_old AS SELECT * FROM raw.{name}")
+    statements += [raw_sql(query, view, loaded), quarantine_sql(query, loaded)]
+    if source.snapshots:
+        statements.append(snapshots_sql(query, view, loaded, dates))
+    months: list[str] = []
+
+    def record() -> None:
+        if everything:
+            changes.record(con, source.name, None)
+            months.append("every month")
+        else:
+            months.append(_record_changes(con, source, "temp.__ingest_old", f"raw.{name}"))
+
+    try:
+        _write(con, statements + state, record)
+    finally:
+        con.execute("DROP TABLE IF EXISTS temp.__ingest_old")
+    return months[0]
+
+
+def _load_keys(con: duckdb.DuckDBPyConnection, source: Source, query: SourceQuery, view: str, loaded: str,
+               state: list[str], last: _LastLoad, files: list[_File], plans: list[FilePlan], now: datetime) -> str:  # fmt: skip
+    """Bring raw up to date key by key, and rewrite quarantine (its rows are few), when anything changed."""
+    keys_sql = _changed_keys(con, source, last, files, plans, now)
+    if keys_sql is None:
+        if {f.identity for f in files} == last.files:
+            return "none"
+        _write(con, [quarantine_sql(query, loaded), *state])
+        return "none"
+    name, key = ident(source.name), ", ".join(ident(k) for k in source.key)
+    same_key = " AND ".join(f"r.{ident(k)} = k.{ident(k)}" for k in source.key)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __ingest_keys AS SELECT DISTINCT {key} FROM ({keys_sql})")
+        con.execute(latest_sql(query, view, "temp.__ingest_keys", "temp.__ingest_new", loaded))
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __ingest_old AS "
+                    f"SELECT r.* FROM raw.{name} AS r SEMI JOIN temp.__ingest_keys USING ({key})")  # fmt: skip
+        statements = [
+            f"DELETE FROM raw.{name} AS r USING temp.__ingest_keys AS k WHERE {same_key}",
+            f"INSERT INTO raw.{name} BY NAME SELECT * FROM temp.__ingest_new",
+            quarantine_sql(query, loaded),
+            *state,
+        ]
+        months: list[str] = []
+        _write(con, statements, lambda: months.append(_record_changes(con, source, "temp.__ingest_old",
+                                                                      "temp.__ingest_new")))  # fmt: skip
+        return months[0]
+    finally:
+        for table in ("__ingest_keys", "__ingest_new", "__ingest_old"):
+            con.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def _record_changes(con: duckdb.DuckDBPyConnection, source: Source, old: str, new: str) -> str:
+    """Record the months of the rows that differ between `old` and `new` (contract columns; lineage aside)."""
+    columns = ", ".join(ident(c) for c in source.column_names)
+    changed = (f"(SELECT {columns} FROM {old} EXCEPT SELECT {columns} FROM {new}) UNION ALL "
+               f"(SELECT {columns} FROM {new} EXCEPT SELECT {columns} FROM {old})")  # fmt: skip
+    months_sql = _months_sql(source, changed)
+    if months_sql is None:
+        [(count,)] = con.execute(f"SELECT count(*) FROM ({changed})").fetchall()
+        if not count:
+            return "none"
+        changes.record(con, source.name, None)
+        return "every month"
+    months = [month for (month,) in con.execute(months_sql).fetchall()]
+    changes.record(con, source.name, months)
+    return ", ".join(m.strftime("%Y-%m") for m in months) or "none"
