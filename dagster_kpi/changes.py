@@ -81,6 +81,32 @@ def scope(con: duckdb.DuckDBPyConnection, stage: str, digest: str = "") -> Scope
     return Scope(every_month=False, months=tuple(sorted(months)))
 
 
+WINDOW = f"{SCHEMA}.refresh_window"
+
+
+def set_window(con: duckdb.DuckDBPyConnection, months: Iterable[date] | None) -> None:
+    """The months the next dbt build refreshes (None: every month), read by macros/refresh_window.sql."""
+    _ensure(con)
+    con.execute(f"CREATE OR REPLACE TABLE {WINDOW} AS SELECT CAST(? AS VARCHAR) AS months",
+                [None if months is None else ",".join(m.isoformat() for m in sorted(set(months)))])  # fmt: skip
+
+
+def note_build(con: duckdb.DuckDBPyConnection, refreshed: str) -> None:
+    """What the latest dbt build refreshed, in words (see `last_build`)."""
+    _ensure(con)
+    con.execute(f"CREATE OR REPLACE TABLE {SCHEMA}.last_build AS SELECT CAST(? AS VARCHAR) AS refreshed", [refreshed])
+
+
+def last_build(con: duckdb.DuckDBPyConnection) -> str:
+    """What the latest dbt build refreshed: "every month", "no month" or "2026-02, 2026-03"; "" when none ran."""
+    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'last_build'",
+                        [SCHEMA]).fetchone()  # fmt: skip
+    if not found or not found[0]:
+        return ""
+    row = con.execute(f"SELECT refreshed FROM {SCHEMA}.last_build").fetchone()
+    return str(row[0]) if row else ""
+
+
 def sources(con: duckdb.DuckDBPyConnection, stage: str) -> set[str]:
     """The sources with a change recorded since `stage` last completed."""
     _ensure(con)

@@ -72,6 +72,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
         return 1
     run_state.remember(settings, inputs, datetime.now())
+    if outcome.refreshed:
+        periods = "" if outcome.refreshed in ("every month", "no month") else " with their quarters and years"
+        print(f"refreshed {outcome.refreshed}{periods}")
     print(f"published marts to {settings.warehouse}")
     return 0
 

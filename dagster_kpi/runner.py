@@ -42,6 +42,8 @@ class RunOutcome:
     warnings: list[str] = field(default_factory=list)
     # One line per source and month with records that reach the centre only (a warning), capped.
     centre_only: list[str] = field(default_factory=list)
+    # The months the run's dbt build refreshed: "every month", "no month", "2026-02, 2026-03"; "" if it did not run.
+    refreshed: str = ""
 
 
 def prepare_warehouse(settings: Settings) -> WarehousePaths:
@@ -165,7 +167,16 @@ def _run_job(settings: Settings, month: str | None) -> RunOutcome:
         ingest=ingest_summary(result),
         warnings=mart_warnings(result, paths.work_db),
         centre_only=check_lines(result, CENTRE_ONLY_CHECK),
+        refreshed=last_build(paths.work_db) if result.success else "",
     )
+
+
+def last_build(work_db: Path) -> str:
+    """What the latest dbt build in the work database refreshed (`changes.last_build`)."""
+    from dagster_kpi import changes
+
+    with duckdb.connect(str(work_db), read_only=True) as con:
+        return changes.last_build(con)
 
 
 def blocking_reason(result: ExecuteInProcessResult, work_db: Path | None = None) -> str:

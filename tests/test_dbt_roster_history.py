@@ -188,7 +188,7 @@ def re_extract(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, 
     land_roster(tmp / "landing_before", ROSTER_FILES[1:2])
     with duckdb.connect(str(before)) as con:
         ingest_roster(con, tmp / "landing_before")
-    window = "{refresh_from: '2026-03-01', refresh_to: '2026-05-01'}"
+    window = "{refresh_months: ['2026-03-01', '2026-04-01', '2026-05-01']}"
     run_dbt(["build", *models_only, "--vars", window], before, tmp)
     full = work_db_with(tmp, ROSTER_FILES[:2], "full")
     run_dbt(["build", *models_only], full, tmp)

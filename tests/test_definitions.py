@@ -8,9 +8,10 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster import AssetKey
 
@@ -67,23 +68,37 @@ def test_publish_waits_for_every_mart_and_the_marts_are_validated(graph):
     assert any(name.startswith("unique_combination") for name in checks), "dbt tests appear as asset checks"
 
 
-def test_dbt_arguments_of_a_partition_run(defs, settings):
+def test_dbt_arguments_of_a_partition_run(defs, settings, tmp_path):
     from dagster import TimeWindow
     from dagster._core.definitions.backfill_policy import BackfillPolicyType
 
-    from dagster_kpi.defs.dbt import dbt_build_args
+    from dagster_kpi import changes
+    from dagster_kpi.defs.dbt import plan_build
 
     [dbt_models] = [a for a in defs.assets if getattr(a, "op", None) is not None and a.op.name == "dbt_models"]
     profile = {"kpi_memory_limit": "3GB", "kpi_work_db": str(settings.paths.work_db)}
+    base = ["build", "--exclude", "resource_type:unit_test", "--vars"]
     march = TimeWindow(datetime(2026, 3, 1), datetime(2026, 4, 1))
-    args = dbt_build_args(settings, march, covers_every_partition=False)
-    assert args[:4] == ["build", "--exclude", "resource_type:unit_test", "--vars"]
-    assert json.loads(args[4]) == {**profile, "refresh_from": "2026-03-01", "refresh_to": "2026-03-01"}
+    con = duckdb.connect(str(tmp_path / "work.duckdb"))
+    one = plan_build(settings, con, march, covers_every_partition=False)
+    assert one.args[:4] == base and json.loads(one.args[4]) == profile and len(one.args) == 5
+    assert (one.months, one.completes, one.describe()) == ([date(2026, 3, 1)], None, "2026-03")
     first_quarter = TimeWindow(datetime(2026, 1, 1), datetime(2026, 4, 1))
-    assert json.loads(dbt_build_args(settings, first_quarter, covers_every_partition=False)[-1]) == {
-        **profile, "refresh_from": "2026-01-01", "refresh_to": "2026-03-01"}  # fmt: skip
-    full = dbt_build_args(settings, first_quarter, covers_every_partition=True)
-    assert full[:4] == ["build", "--exclude", "resource_type:unit_test", "--vars"] and json.loads(full[4]) == profile
+    quarter = plan_build(settings, con, first_quarter, covers_every_partition=False)
+    assert quarter.months == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)] and quarter.args == one.args
+    # Every partition: everything at first; then the months and sources the landing changes touched.
+    full = plan_build(settings, con, first_quarter, covers_every_partition=True)
+    assert full.args == one.args and full.months is None and full.completes
+    changes.complete(con, "build", full.completes)
+    changes.record(con, "calls", [date(2026, 2, 1), date(2026, 3, 1)])
+    changes.record(con, "plans", [date(2026, 3, 1)])
+    refresh = plan_build(settings, con, first_quarter, covers_every_partition=True)
+    assert refresh.months == [date(2026, 2, 1), date(2026, 3, 1)] and refresh.completes == full.completes
+    assert refresh.args[5:] == ["--select", "source:raw.calls+", "source:raw.plans+", "path:models/marts"]
+    changes.record(con, "customers", None)
+    assert plan_build(settings, con, first_quarter, covers_every_partition=True).months is None
+    changes.complete(con, "build", "another project or vars")
+    assert plan_build(settings, con, first_quarter, covers_every_partition=True).months is None
     assert dbt_models.backfill_policy.policy_type == BackfillPolicyType.SINGLE_RUN
     assert dbt_models.partitions_def.get_first_partition_key() == f"{FIRST_MONTH}-01"
 
@@ -91,11 +106,11 @@ def test_dbt_arguments_of_a_partition_run(defs, settings):
 def test_dbt_vars_of_the_settings_reach_every_invocation(tmp_path):
     from dagster import TimeWindow
 
-    from dagster_kpi.defs.dbt import dbt_build_args
+    from dagster_kpi.defs.dbt import plan_build
 
     settings = replace(make_settings(tmp_path, KPI_MEMORY_LIMIT="2GB"), dbt_vars={"feedback_sla_hours": 12})
     window = TimeWindow(datetime(2026, 3, 1), datetime(2026, 4, 1))
-    variables = json.loads(dbt_build_args(settings, window, covers_every_partition=True)[-1])
+    variables = json.loads(plan_build(settings, None, window, covers_every_partition=True).args[-1])
     assert variables == {"kpi_memory_limit": "2GB", "kpi_work_db": str(tmp_path / "warehouse.work" / "work.duckdb"),
                          "feedback_sla_hours": 12}  # fmt: skip
 

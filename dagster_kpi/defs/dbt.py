@@ -5,14 +5,18 @@
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, MonthlyPartitionsDefinition, TimeWindow
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_kpi.dbt_project import dbt_vars, vars_argument
+from dagster_kpi import changes
+from dagster_kpi.contract import load_contract
+from dagster_kpi.dbt_project import dbt_vars, project_digest, vars_argument
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.faults import arm_fault
 from dagster_kpi.settings import Settings
@@ -23,6 +27,7 @@ KEPT_DBT_INVOCATIONS = 2
 # dbt unit tests check the SQL, not the data: the test suite runs them, production runs need not.
 DBT_BUILD = ("build", "--exclude", "resource_type:unit_test")
 PARTIAL_PARSE = "partial_parse.msgpack"
+MARTS_PATH = "models/marts"  # always built: publishing waits for every mart
 
 
 def dbt_schema(props: Mapping[str, Any]) -> str:
@@ -45,13 +50,51 @@ class KpiDbtTranslator(DagsterDbtTranslator):
 translator = KpiDbtTranslator()
 
 
-def dbt_build_args(settings: Settings, window: TimeWindow, covers_every_partition: bool) -> list[str]:
-    """`dbt build` with the settings' vars, recomputing only the months of `window` unless the run covers every partition."""
-    if covers_every_partition:
-        return [*DBT_BUILD, *vars_argument(dbt_vars(settings))]
-    last_month = (window.end - timedelta(days=1)).replace(day=1)
-    refresh = {"refresh_from": window.start.date().isoformat(), "refresh_to": last_month.date().isoformat()}
-    return [*DBT_BUILD, *vars_argument(dbt_vars(settings, **refresh))]
+def window_months(window: TimeWindow) -> list[date]:
+    """The first days of the months of a partition window."""
+    months, month = [], window.start.date().replace(day=1)
+    while month < window.end.date():
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """One `dbt build`: its arguments, the months it refreshes (None: every month), and the digest under which it
+    completes the build stage of `changes` (None: it leaves the recorded changes for a later run)."""
+
+    args: list[str]
+    months: list[date] | None
+    completes: str | None
+
+    def describe(self) -> str:
+        if self.months is None:
+            return "every month"
+        return ", ".join(m.strftime("%Y-%m") for m in self.months) or "no month"
+
+
+def plan_build(settings: Settings, con: duckdb.DuckDBPyConnection | None, window: TimeWindow,
+               covers_every_partition: bool) -> BuildPlan:  # fmt: skip
+    """What a run's `dbt build` does.
+
+    A run of some months (`kpi run --month`, a partition backfill) refreshes those months. A run of every partition
+    refreshes the months the landing changes touched since the last completed build (`changes`), and builds only
+    the models downstream of the sources that changed, and the marts; a first build, a change of the dbt project
+    or its vars, or a change that touches every month builds everything. The vars are the same for every run (the
+    months go through the work database), so dbt reuses its parse."""
+    args = [*DBT_BUILD, *vars_argument(dbt_vars(settings))]
+    if not covers_every_partition:
+        return BuildPlan(args, window_months(window), None)
+    digest = project_digest(args[-1])
+    scope = changes.scope(con, "build", digest) if con is not None else changes.EVERY_MONTH
+    if scope.every_month or con is None:
+        return BuildPlan(args, None, digest)
+    contract = load_contract()
+    tables = [t for s in sorted(changes.sources(con, "build")) if s in contract
+              for t in (s, *([contract[s].snapshots_table] if contract[s].snapshots else []))]  # fmt: skip
+    select = ["--select", *(f"source:raw.{table}+" for table in tables), f"path:{MARTS_PATH}"]
+    return BuildPlan([*args, *select], list(scope.months), digest)
 
 
 def invocation_target(project: DbtProject, op_name: str, run_id: str) -> Path:
@@ -77,14 +120,33 @@ def build_dbt_assets(project: DbtProject, partitions: MonthlyPartitionsDefinitio
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KpiWarehouse) -> Iterator[Any]:
         """Builds and tests every selected seed and model in the work database, for the run's months."""
         covers_every_partition = context.partition_keys == partitions.get_partition_keys()
-        args = dbt_build_args(warehouse.settings, context.partition_time_window, covers_every_partition)
+        con = warehouse.connect_work()
+        try:
+            plan = plan_build(warehouse.settings, con, context.partition_time_window, covers_every_partition)
+            changes.set_window(con, plan.months)
+        finally:
+            con.close()
+        context.log.info(f"dbt build refreshes {plan.describe()}")
         op_name = context.op_execution_context.op.name
         target = invocation_target(project, op_name, context.run.run_id)
         arm_fault("dbt", warehouse.fault_at, after_seconds=DBT_FAULT_DELAY_SECONDS)
         try:
-            yield from dbt.cli(args, context=context, target_path=target).stream()
+            yield from dbt.cli(plan.args, context=context, target_path=target).stream()
+            completed = True
+        except BaseException:
+            completed = False
+            raise
         finally:
             prune_dbt_invocations(target.parent, prefix=f"{op_name}-")
+            con = warehouse.connect_work()
+            try:
+                changes.set_window(con, None)  # a dbt build outside a run builds everything
+                if completed:
+                    changes.note_build(con, plan.describe())
+                if completed and plan.completes is not None:
+                    changes.complete(con, "build", plan.completes)
+            finally:
+                con.close()
 
     return dbt_models
 

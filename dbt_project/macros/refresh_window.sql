@@ -1,28 +1,73 @@
 {#
   Incremental refresh of the metric models by month.
 
-  With vars refresh_from and refresh_to (dates of months, inclusive), an incremental
-  run recomputes only the periods that contain a refreshed month: those months,
-  their quarters and their years. Every other period keeps its rows. Without the
-  vars (a full build) every period is recomputed. Quarters and years are always
-  recomputed from their records, never from monthly values.
+  The refreshed months are a list of the dates of months' first days ('YYYY-MM-01'):
+  the var refresh_months, else the row of the table changes.refresh_window (months
+  joined by commas) that the run writes before it calls dbt (a table, not a var: the vars, and so dbt's partial
+  parse, stay the same for every run). With a list, an incremental run recomputes
+  only the periods that contain a refreshed month:
+  those months, their quarters and their years. Every other period keeps its rows.
+  An empty list recomputes no period. Without a list (a full build: no var, no table,
+  or its months NULL) every period is recomputed. Quarters and years are always recomputed from their records, never
+  from monthly values.
 #}
+
+{% macro refresh_months() %}
+    {%- if var('refresh_months', none) is not none -%}
+        {{ return(var('refresh_months')) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set window = adapter.get_relation(database=target.database, schema='changes', identifier='refresh_window') -%}
+    {%- if window is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- One row: the months joined by commas ('' for none), NULL for every month. -#}
+    {%- set rows = run_query('select months from ' ~ window) -%}
+    {%- if rows | length == 0 or rows[0][0] is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(rows[0][0].split(',') | reject('equalto', '') | list) }}
+{% endmacro %}
 
 {% macro refresh_window_active() %}
     {#- Unit tests render models without a relation (`this` is none): they test full builds. -#}
-    {{ return(var('refresh_from', none) is not none and this is not none and is_incremental()) }}
+    {{ return(this is not none and is_incremental() and refresh_months() is not none) }}
 {% endmacro %}
 
-{% macro refresh_bound(grain, which) %}
-    {%- set month = var('refresh_from') if which == 'from' else var('refresh_to') -%}
-    cast({{ dbt.date_trunc(grain, "cast('" ~ month ~ "' as date)") }} as date)
-{%- endmacro %}
+{#- The first days of the `grain` periods (month, quarter, year) holding a refreshed month, as 'YYYY-MM-DD'. -#}
+{% macro refresh_period_starts(grain) %}
+    {%- set starts = [] -%}
+    {%- for month in refresh_months() -%}
+        {%- set year, number = month[:4] | int, month[5:7] | int -%}
+        {%- if grain == 'month' -%}
+            {%- set first = number -%}
+        {%- elif grain == 'quarter' -%}
+            {%- set first = ((number - 1) // 3) * 3 + 1 -%}
+        {%- else -%}
+            {%- set first = 1 -%}
+        {%- endif -%}
+        {%- set start = '%04d-%02d-01' | format(year, first) -%}
+        {%- if start not in starts -%}{%- do starts.append(start) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(starts | sort) }}
+{% endmacro %}
 
 {#- Records of `grain` periods that are refreshed: the event date lies in one of them. -#}
 {% macro event_in_refresh_window(grain, event_date) %}
     {%- if refresh_window_active() -%}
-    {{ event_date }} >= {{ refresh_bound(grain, 'from') }}
-    and {{ event_date }} < {{ dbt.dateadd(grain, 1, refresh_bound(grain, 'to')) }}
+    {%- set starts = refresh_period_starts(grain) -%}
+    {%- if starts -%}
+    (
+        {%- for start in starts %}
+        ({{ event_date }} >= cast('{{ start }}' as date) and {{ event_date }} < {{ dbt.dateadd(grain, 1, "cast('" ~ start ~ "' as date)") }})
+        {%- if not loop.last %} or{% endif %}
+        {%- endfor %}
+    )
+    {%- else -%}
+    1 = 0
+    {%- endif -%}
     {%- else -%}
     1 = 1
     {%- endif -%}
@@ -31,12 +76,20 @@
 {#- Period rows (grain column, start column) that are refreshed. -#}
 {% macro period_in_refresh_window(period_grain, period_start) %}
     {%- if refresh_window_active() -%}
+    {%- if refresh_months() -%}
     (
         {%- for grain in ['month', 'quarter', 'year'] %}
-        ({{ period_grain }} = '{{ grain }}' and {{ period_start }} between {{ refresh_bound(grain, 'from') }} and {{ refresh_bound(grain, 'to') }})
+        ({{ period_grain }} = '{{ grain }}' and {{ period_start }} in (
+            {%- for start in refresh_period_starts(grain) -%}
+            cast('{{ start }}' as date){% if not loop.last %}, {% endif %}
+            {%- endfor -%}
+        ))
         {%- if not loop.last %} or{% endif %}
         {%- endfor %}
     )
+    {%- else -%}
+    1 = 0
+    {%- endif -%}
     {%- else -%}
     1 = 1
     {%- endif -%}
