@@ -94,7 +94,7 @@ def test_dbt_arguments_of_a_partition_run(defs, settings, tmp_path):
     changes.record(con, "plans", [date(2026, 3, 1)])
     refresh = plan_build(settings, con, first_quarter, covers_every_partition=True)
     assert refresh.months == [date(2026, 2, 1), date(2026, 3, 1)] and refresh.completes == full.completes
-    assert refresh.args[5:] == ["--select", "source:raw.calls+", "source:raw.plans+", "path:models/marts"]
+    assert refresh.args[5:] == ["--select", "source:raw.calls+ source:raw.plans+ path:models/marts"]
     changes.record(con, "customers", None)
     assert plan_build(settings, con, first_quarter, covers_every_partition=True).months is None
     changes.complete(con, "build", "another project or vars")

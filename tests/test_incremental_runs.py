@@ -1,7 +1,7 @@
 """Incremental runs publish what a full rebuild publishes: a file added, changed and removed, and a late month.
 
-One warehouse follows the landing folder run after run; after each step a fresh warehouse is built from the same
-folder, and both publish the same marts, row for row and Parquet byte for byte.
+One warehouse follows the landing folder run after run (one run per step); after every second step a fresh
+warehouse is built from the same folder, and both publish the same marts, row for row and Parquet byte for byte.
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ def marts(warehouse: Path) -> dict[str, list[tuple]]:
 def parquet_digests(warehouse: Path) -> dict[str, str]:
     """The published Parquet copies (the serving `current` version) by name, with the digest of their bytes."""
     current = next(p for p in warehouse.parent.rglob("current") if p.is_symlink() or p.is_dir())
-    return {p.relative_to(current).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(current.resolve().rglob("*.parquet"))}  # fmt: skip
+    folder = current.resolve()
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*.parquet"))}  # fmt: skip
 
 
 def run(landing: Path, warehouse: Path) -> str:
@@ -87,14 +88,23 @@ def test_incremental_runs_publish_what_a_full_rebuild_publishes(tmp_path):
                                     [shifted(r, f"L{n:05d}", "2025-12-15") for n, r in enumerate(template)],
                                     mtime=1_700_000_000),  # fmt: skip
     }
-    for step, change in steps.items():
+    refreshed = {}
+    for n, (step, change) in enumerate(steps.items()):
         change()
         output = run(landing, warehouse)
-        fresh = tmp_path / step.replace(" ", "_") / "warehouse.duckdb"
-        run(landing, fresh)
-        assert marts(warehouse) == marts(fresh), step
-        assert parquet_digests(warehouse) == parquet_digests(fresh), step
-        assert "refreshed" in output, output
+        refreshed[step] = next(line for line in output.splitlines() if line.startswith("refreshed "))
+        if n % 2:
+            fresh = tmp_path / step.replace(" ", "_") / "warehouse.duckdb"
+            run(landing, fresh)
+            assert marts(warehouse) == marts(fresh), step
+            assert parquet_digests(warehouse) == parquet_digests(fresh), step
+    # Each run refreshed the months of the calls it changed, with the months beside them.
+    assert refreshed == {
+        "added": "refreshed 2026-02, 2026-03, 2026-04 with their quarters and years",
+        "changed": "refreshed 2025-12, 2026-01, 2026-02 with their quarters and years",
+        "removed": "refreshed 2026-02, 2026-03, 2026-04 with their quarters and years",
+        "late month": "refreshed 2025-11, 2025-12, 2026-01 with their quarters and years",
+    }
     with duckdb.connect(str(warehouse), read_only=True) as con:
         december = con.execute("SELECT denominator FROM marts.kpi_values WHERE kpi_code = 'call_volume' "
                                "AND level = 'center' AND period_grain = 'month' AND period_start = '2025-12-01'").fetchall()  # fmt: skip

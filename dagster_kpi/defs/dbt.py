@@ -93,7 +93,8 @@ def plan_build(settings: Settings, con: duckdb.DuckDBPyConnection | None, window
     contract = load_contract()
     tables = [t for s in sorted(changes.sources(con, "build")) if s in contract
               for t in (s, *([contract[s].snapshots_table] if contract[s].snapshots else []))]  # fmt: skip
-    select = ["--select", *(f"source:raw.{table}+" for table in tables), f"path:{MARTS_PATH}"]
+    # One value (dagster-dbt reads one value per --select; dbt reads the spaces as a union).
+    select = ["--select", " ".join([*(f"source:raw.{table}+" for table in tables), f"path:{MARTS_PATH}"])]
     return BuildPlan([*args, *select], list(scope.months), digest)
 
 

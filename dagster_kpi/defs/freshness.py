@@ -8,8 +8,8 @@ materialisation, which every run renews.) A date or month counts as of its end: 
 like the extracts' timestamps.
 
 The contract names each source's event-time column and default max age (`event_time`). customers and
-agents are snapshots without an event time, and their `_loaded_at` is the time of the run that
-reloaded them, so they have no freshness check. The setting `freshness_hours`
+agents are snapshots without an event time (their `_loaded_at` is the time of the run that loaded each
+row, which says when the extract changed, not how recent its data is), so they have no freshness check. The setting `freshness_hours`
 (`KPI_FRESHNESS_<SOURCE>_HOURS`) overrides the max age per source.
 """
 

@@ -92,7 +92,8 @@ def evaluate_landing(
     settling = sorted(name for name, (_, mtime) in after.items() if now_ns - mtime < settle_seconds * 1_000_000_000)
     if settling:
         return SensorResult(skip_reason=f"waiting {settle_seconds} s for files still being written: {', '.join(settling)}")
-    # Which months changed is known only after ingestion: the run covers every month.
+    # Which months changed is known only after ingestion: the run covers every partition, and its dbt build
+    # refreshes the months the changed rows touch (dagster_kpi.changes).
     request = RunRequest(run_key=run_key(after), tags={CHANGED_TAG: ",".join(changed), **partition_tags})
     return SensorResult(run_requests=[request], cursor=encode(after))
 

@@ -1,10 +1,13 @@
 """Ingestion of the landing folder's source extracts into DuckDB.
 
-`ingest_source` reads every new or changed file of one source (files read before
-are kept in `landed` under the digest of their bytes), parses all of them against the contract
-(`source_extracts.yml`) and replaces `raw.<source>` (valid rows, the latest per
-key) and `quarantine.<source>` (rejected rows, with the first failing column and
-a reason code) in one transaction.
+`ingest_source` reads and parses every new or changed file of one source against the
+contract (`source_extracts.yml`) once: its typed rows are kept in `landed` under the
+digest of its bytes (and of the contract). The check that depends on the time of the
+run (a timestamp in the future) is applied when the files are put together. Then
+`raw.<source>` (valid rows, the latest per key) is brought up to date key by key (the
+keys of new, changed and removed files), `quarantine.<source>` (rejected rows, with the
+first failing column and a reason code) rewritten, and the months the changed rows
+touch recorded (`dagster_kpi.changes`), in one transaction.
 
 Rules beyond the contract's header comment:
 - Files: `.csv` (UTF-8, UTF-8 with BOM, else GBK/GB18030 or Big5, told apart by

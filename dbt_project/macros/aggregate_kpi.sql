@@ -16,7 +16,12 @@
                      then Σ of those means and the number of agents; at team
                      level over the agent's records of its months in the team
                      (an agent who moved counts once in each of its teams)
-  Every period re-aggregates the facts; no grain is built from another.
+  Method sum re-aggregates numerators and denominators, which add up: months from
+  the facts, quarters and years from the exact sums of their months' rows (the
+  same figures as from the facts, to the last bits of a double). So a refresh of
+  some months reads the facts of those months only: the other months of their
+  quarters and years are read back from the model's own rows. The other methods
+  are not additive: every period re-aggregates the facts.
   Usage: `with facts as (...) {{ aggregate_kpi('facts', method='sum') }}`; the
   macro continues the WITH list and ends with the final select.
 #}
@@ -43,7 +48,8 @@
     where f.event_date is not null
 ),
 kpi_placed as (
-    {%- for grain in ['month', 'quarter', 'year'] %}
+    {%- set grains = ['month'] if method == 'sum' else ['month', 'quarter', 'year'] %}
+    {%- for grain in grains %}
     select
         '{{ grain }}' as period_grain,
         cast({{ dbt.date_trunc(grain, 'f.event_date') }} as date) as period_start,
@@ -105,6 +111,43 @@ kpi_leveled as (
     from kpi_units
     where roster_agent_id is not null
 )
+{%- if method == 'sum' %},
+kpi_months as (
+    select
+        period_grain,
+        period_start,
+        level,
+        entity_id,
+        {{ exact_sum('numerator') }} as numerator,
+        {{ exact_sum('denominator') }} as denominator
+    from kpi_leveled
+    group by period_grain, period_start, level, entity_id
+),
+kpi_every_month as (
+    select * from kpi_months
+    {%- if refresh_window_active() %}
+    {#- The months kept: the pre-hook deleted the refreshed ones, recomputed in kpi_months. #}
+    union all
+    select period_grain, period_start, level, entity_id, numerator, denominator
+    from {{ this }}
+    where period_grain = 'month'
+    {%- endif %}
+)
+select * from kpi_months
+{%- for grain in ['quarter', 'year'] %}
+union all
+select
+    '{{ grain }}' as period_grain,
+    cast({{ dbt.date_trunc(grain, 'period_start') }} as date) as period_start,
+    level,
+    entity_id,
+    {{ exact_sum('numerator') }} as numerator,
+    {{ exact_sum('denominator') }} as denominator
+from kpi_every_month
+where {{ event_in_refresh_window(grain, 'period_start') }}
+group by cast({{ dbt.date_trunc(grain, 'period_start') }} as date), level, entity_id
+{%- endfor %}
+{%- else %}
 select
     period_grain,
     period_start,
@@ -119,4 +162,5 @@ select
     {%- endif %}
 from kpi_leveled
 group by period_grain, period_start, level, entity_id
+{%- endif %}
 {% endmacro %}
