@@ -12,6 +12,7 @@ import pytest
 
 from dagster_kpi import changes
 from dagster_kpi.changes import EVERY_MONTH, Scope
+from dagster_kpi.paths import WarehousePaths
 from dagster_kpi.validation import RunDocs, validate_table
 from dagster_kpi.validation.scope import (
     Period,
@@ -23,6 +24,7 @@ from dagster_kpi.validation.scope import (
     scope_condition,
 )
 from dagster_kpi.validation.suites import read_suite
+from tests.test_raw_drift import ACCEPT, SURVEYS, load, run_check
 from tests.test_validation import BOUNDS, KPI_VALUES, NULL_VALUE, SHARE
 from tests.test_validation import make_marts as make_kpi_values
 from tests.test_validation_docs import index_statuses
@@ -286,3 +288,58 @@ def test_the_publish_stage_covers_every_month_until_published_and_after_the_prod
     complete_publish(con, {})
     assert (publish_scope(con, {}), changed_sources(con)) == (NOTHING, [])
     assert changes.sources(con, "build") == {"calls", "tickets"}  # dbt's own record is not the gate's
+
+
+# --- the raw drift check ---------------------------------------------------------------------------------------------
+
+UNCHANGED = "surveys: no change since the last publish; its accepted load (8 rows) stands, not validated again"
+DRIFTED = f"surveys: 3 rows, fewer than half of the previous load's 8{ACCEPT}"
+
+
+def record(paths: WarehousePaths, source: str, months_changed: list[date] | None) -> None:
+    with duckdb.connect(str(paths.work_db)) as con:
+        changes.record(con, source, months_changed)
+
+
+def published_once(paths: WarehousePaths) -> None:
+    with duckdb.connect(str(paths.work_db)) as con:
+        complete_publish(con, {})
+
+
+@pytest.fixture
+def surveys_accepted(tmp_path: Path) -> WarehousePaths:
+    """raw.surveys accepted by its check (8 rows) and published; then a load of 3 rows that nobody recorded."""
+    paths = WarehousePaths(tmp_path / "warehouse.duckdb")
+    paths.ensure()
+    load(paths.work_db, SURVEYS)
+    first, _ = run_check(paths)
+    assert (first.passed, first.metadata["validated"].value) == (True, "the whole table")
+    published_once(paths)
+    load(paths.work_db, SURVEYS[:3])  # were the suite run, it would fail: fewer than half the rows
+    return paths
+
+
+def test_a_raw_check_on_an_unchanged_source_passes_without_running_the_suite(surveys_accepted):
+    paths = surveys_accepted
+    record(paths, "calls", [date(2024, 1, 1)])  # another source changed
+    evaluation, index = run_check(paths)
+    assert (evaluation.passed, evaluation.description) == (True, UNCHANGED)
+    assert evaluation.metadata["validated"].value == "nothing: no change since the last publish"
+    assert evaluation.metadata["recorded_rows"].value == 8
+    assert evaluation.metadata["data_docs"].value is None
+    assert not index.exists()  # no suite ran in that run
+
+
+def test_a_raw_check_on_a_changed_source_runs_the_suite(surveys_accepted):
+    paths = surveys_accepted
+    record(paths, "surveys", [date(2024, 1, 1)])
+    evaluation, index = run_check(paths)
+    assert (evaluation.passed, evaluation.description) == (False, DRIFTED)
+    assert index.exists()
+
+
+def test_every_month_in_scope_runs_every_raw_check(surveys_accepted):
+    paths = surveys_accepted
+    record(paths, "agents", None)  # a lookup source: every month
+    evaluation, _ = run_check(paths)
+    assert (evaluation.passed, evaluation.description) == (False, DRIFTED)
