@@ -9,10 +9,23 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import (
+    AssetKey,
+    DagsterEventType,
+    DagsterInstance,
+    Definitions,
+    ExecuteInProcessResult,
+    MaterializeResult,
+    asset,
+)
 
 from dagster_kpi import changes
 from dagster_kpi.changes import EVERY_MONTH, Scope
+from dagster_kpi.defs.publish import build_publish_asset
+from dagster_kpi.defs.resources import KpiWarehouse
+from dagster_kpi.defs.validation import build_mart_checks
 from dagster_kpi.paths import WarehousePaths
+from dagster_kpi.publish import PublishError
 from dagster_kpi.validation import RunDocs, validate_table
 from dagster_kpi.validation.scope import (
     Period,
@@ -343,3 +356,146 @@ def test_every_month_in_scope_runs_every_raw_check(surveys_accepted):
     record(paths, "agents", None)  # a lookup source: every month
     evaluation, _ = run_check(paths)
     assert (evaluation.passed, evaluation.description) == (False, DRIFTED)
+
+
+# --- checks and publish in one run -----------------------------------------------------------------------------------
+
+MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards")
+
+
+def mart_asset(name: str):
+    @asset(key=["marts", name])
+    def mart() -> MaterializeResult:  # the table is already in the work database
+        return MaterializeResult()
+
+    return mart
+
+
+def run_gate(paths: WarehousePaths, instance: DagsterInstance) -> ExecuteInProcessResult:
+    checks = build_mart_checks()
+    publish = build_publish_asset([AssetKey(["marts", name]) for name in MARTS], checks)
+    defs = Definitions(
+        assets=[*(mart_asset(name) for name in MARTS), publish],
+        asset_checks=checks,
+        resources={"warehouse": KpiWarehouse(warehouse=str(paths.warehouse))},
+    )
+    return defs.resolve_implicit_global_asset_job_def().execute_in_process(instance=instance, raise_on_error=False)
+
+
+def evaluations(result: ExecuteInProcessResult) -> dict[str, object]:
+    found = [e.asset_check_evaluation_data for e in result.all_events if e.event_type == DagsterEventType.ASSET_CHECK_EVALUATION]
+    return {e.check_name: e for e in found}
+
+
+def publish_metadata(result: ExecuteInProcessResult) -> dict[str, object] | None:
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.step_materialization_data.materialization
+            if materialization.asset_key == AssetKey(["published", "marts"]):
+                return {name: value.value for name, value in materialization.metadata.items()}
+    return None
+
+
+def recorded(paths: WarehousePaths) -> tuple[Scope, list[str]]:
+    with duckdb.connect(str(paths.work_db)) as con:
+        return publish_scope(con, {}), changed_sources(con)
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> WarehousePaths:
+    """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS), never published."""
+    paths = WarehousePaths(tmp_path / "out" / "warehouse.duckdb")
+    paths.ensure()
+    make_kpi_values(paths.work_db, KPI_VALUES)
+    make_scores(paths.work_db, KPI_SCORES, SCORECARDS)
+    return paths
+
+
+def published_rows(paths: WarehousePaths) -> int:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM marts.kpi_values").fetchone()[0]
+
+
+def test_a_publish_clears_what_its_checks_validated(work):
+    with DagsterInstance.ephemeral() as instance:
+        first = run_gate(work, instance)
+        assert first.success
+        assert {name: e.metadata["validated"].value for name, e in evaluations(first).items()} == {
+            "kpi_values_suite": "every month",
+            "kpi_scores_suite": "every month",
+            "scorecards_suite": "every month",
+        }
+        assert (publish_metadata(first) or {})["changes_cleared"] is True
+        assert recorded(work) == (NOTHING, [])
+
+        record(work, "calls", [date(2024, 2, 1)])
+        second = run_gate(work, instance)
+        assert second.success
+        checked = evaluations(second)
+        assert checked["kpi_values_suite"].description == f"kpi_values: all expectations met; validated {FEBRUARY}"
+        assert checked["kpi_scores_suite"].metadata["validated"].value == "2024-02"
+        assert checked["kpi_values_suite"].metadata["changed_sources"].value == ["calls"]
+        metadata = publish_metadata(second) or {}
+        assert (metadata["validated_changes"], metadata["changes_cleared"]) == ("2024-02", True)
+        assert recorded(work) == (NOTHING, [])
+
+        third = run_gate(work, instance)
+        assert third.success
+        assert evaluations(third)["scorecards_suite"].description == (
+            "scorecards: no change since the last publish; nothing to validate"
+        )
+
+
+def test_a_failed_validation_keeps_the_record_until_a_run_publishes(work):
+    published_once(work)
+    record(work, "calls", [date(2024, 2, 1)])
+    with duckdb.connect(str(work.work_db)) as con:
+        con.execute("UPDATE marts.kpi_values SET value = NULL WHERE kpi_code = 'avg_talk_seconds'")  # FEBRUARY_NULL
+    with DagsterInstance.ephemeral() as instance:
+        failed = run_gate(work, instance)
+        assert not failed.success
+        assert evaluations(failed)["kpi_values_suite"].description == f"{NULL_VALUE}; validated {FEBRUARY}"
+        assert publish_metadata(failed) is None and not work.warehouse.exists()
+        assert recorded(work) == (months("2024-02"), ["calls"])
+
+        with duckdb.connect(str(work.work_db)) as con:
+            con.execute("UPDATE marts.kpi_values SET value = 150 WHERE kpi_code = 'avg_talk_seconds'")
+        fixed = run_gate(work, instance)
+        assert fixed.success and evaluations(fixed)["kpi_values_suite"].metadata["validated"].value == FEBRUARY
+        assert published_rows(work) == len(KPI_VALUES)
+        assert recorded(work) == (NOTHING, [])
+
+
+def test_a_failed_publish_keeps_the_record(work, monkeypatch):
+    published_once(work)
+    record(work, "calls", [date(2024, 2, 1)])
+
+    def full_disk(*args, **kwargs):
+        raise PublishError("publishing failed while writing the warehouse file: no space left on device")
+
+    monkeypatch.setattr("dagster_kpi.defs.publish.publish_marts", full_disk)
+    with DagsterInstance.ephemeral() as instance:
+        result = run_gate(work, instance)
+    assert not result.success
+    assert all(e.passed for e in evaluations(result).values())
+    assert recorded(work) == (months("2024-02"), ["calls"])
+
+
+def test_changes_recorded_after_the_checks_ran_are_kept(work, monkeypatch):
+    published_once(work)
+    record(work, "calls", [date(2024, 2, 1)])
+    from dagster_kpi.defs import publish as publish_defs
+
+    real_publish = publish_defs.publish_marts
+
+    def ingest_meanwhile(*args, **kwargs):
+        record(work, "tickets", [date(2024, 3, 1)])
+        return real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(publish_defs, "publish_marts", ingest_meanwhile)
+    with DagsterInstance.ephemeral() as instance:
+        result = run_gate(work, instance)
+    assert result.success and published_rows(work) == len(KPI_VALUES)
+    metadata = publish_metadata(result) or {}
+    assert (metadata["validated_changes"], metadata["changes_cleared"]) == ("2024-02, 2024-03", False)
+    assert recorded(work) == (months("2024-02", "2024-03"), ["calls", "tickets"])
