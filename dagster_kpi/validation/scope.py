@@ -34,6 +34,11 @@ Every expectation keeps its meaning exactly. By what its verdict on a row reads,
 
 When no month changed (nothing recorded since the last publish, under the same digest), the marts are those the last
 publish validated, and nothing runs.
+
+The rows outside the scope are taken to be as the last publish validated them. Ingestion records the month before
+and after each changed month, for KPIs that look across a month's edge; a value carried further (a scorecard's award
+run over `award_run_months`) may change in a later month outside the scope, and the suites' rules on it (an award is
+never negative, none without a total) read only that row's own columns.
 """
 
 from __future__ import annotations
