@@ -31,7 +31,7 @@ SCORECARDS = [  # ... total_score, scored_weight, grade, rank, ranked_entities, 
 
 def make_marts(db: Path, kpi_scores: list[tuple], scorecards: list[tuple]) -> None:
     with duckdb.connect(str(db)) as con:
-        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute(
             "CREATE TABLE marts.kpi_scores (period_start DATE, level VARCHAR, entity_id VARCHAR, rule_set VARCHAR,"
             " kpi_code VARCHAR, value DOUBLE, weight DOUBLE, points DOUBLE)"

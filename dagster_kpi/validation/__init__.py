@@ -1,5 +1,6 @@
-"""Great Expectations gates: the suites under `expectations/`, the runner and each run's Data Docs, and the
-raw drift check. (`dbt_failures.first_failure_row`: the failing rows a dbt test stored, as one line.)"""
+"""Great Expectations gates: the suites under `expectations/`, the runner and each run's Data Docs, the raw drift
+check, and what the publishing gate validates (`scope`: the periods changed since the last publish).
+(`dbt_failures.first_failure_row`: the failing rows a dbt test stored, as one line.)"""
 
 from dagster_kpi.validation.docs import RunDocs
 from dagster_kpi.validation.drift import DriftResult, check_raw_drift

@@ -9,8 +9,12 @@ GX 1.24 has no DuckDB engine of its own; through duckdb-engine it needs two adju
   queries catalog tables DuckDB lacks, and GX's fallback query drops the schema. So the
   asset names the bare table and every connection takes the table's schema as default.
 
-The persisted connection holds the file until its engine is disposed: `duckdb_batch`
+The persisted connection holds the file until its engine is disposed: `duckdb_batches`
 disposes both engines GX creates, so the file is free again when it returns.
+
+A batch is the whole table, or its rows in the periods that changed since the last publish
+(`dagster_kpi.validation.scope`): a query asset selecting them from the table, so that the
+suites' queries read `{batch}` and the schema's other tables (the KPI catalogue) the same way.
 """
 
 from __future__ import annotations
@@ -35,6 +39,9 @@ from great_expectations.execution_engine import sqlalchemy_execution_engine
 from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
 from dagster_kpi.settings import DuckDBConfig
+from dagster_kpi.sql import ident
+
+SCOPED_ASSET_SUFFIX = "__changed_periods"  # the query asset of a table's rows in the changed periods
 
 
 class _DialectName(str):
@@ -85,8 +92,14 @@ def _default_schema(schema: str) -> Callable[[Any, Any, Any], None]:
 
 
 @contextmanager
-def duckdb_batch(db_path: Path, schema: str, table: str, duckdb_config: DuckDBConfig | None = None) -> Iterator[Batch]:
-    """The whole of `schema.table` as a GX batch, on a connection with `duckdb_config`; the file is released on exit."""
+def duckdb_batches(
+    db_path: Path, schema: str, table: str, duckdb_config: DuckDBConfig | None = None
+) -> Iterator[Callable[[str | None], Batch]]:
+    """GX batches of `schema.table`, on one connection with `duckdb_config`; the file is released on exit.
+
+    Yields `batch(where)`: the whole table when `where` is None, else its rows where the SQL condition `where` holds
+    (a query asset, `SELECT * FROM <table> WHERE <where>`, read in the table's schema like the table itself).
+    """
     if not db_path.is_file():
         raise FileNotFoundError(f"DuckDB file not found: {db_path}")
     _keep_duckdb_connection()
@@ -102,10 +115,18 @@ def duckdb_batch(db_path: Path, schema: str, table: str, duckdb_config: DuckDBCo
         for engine in engines:
             sa.event.listen(engine, "checkout", _default_schema(schema))
         try:
-            asset = source.add_table_asset(table, table_name=table)
+            whole = source.add_table_asset(table, table_name=table)
         except TestConnectionError as exc:
             raise LookupError(f"{db_path.name}: cannot read table {schema}.{table}") from exc
-        yield asset.add_batch_definition_whole_table("whole table").get_batch()
+
+        def batch(where: str | None) -> Batch:
+            if where is None:
+                return whole.add_batch_definition_whole_table("whole table").get_batch()
+            query = f"SELECT * FROM {ident(table)} WHERE {where}"
+            rows = source.add_query_asset(f"{table}{SCOPED_ASSET_SUFFIX}", query=query)
+            return rows.add_batch_definition_whole_table("changed periods").get_batch()
+
+        yield batch
     finally:
         for engine in engines:
             engine.dispose()

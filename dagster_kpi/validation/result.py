@@ -27,6 +27,7 @@ class ValidationResult:
     failures: list[str] = field(default_factory=list)  # one readable line per failed expectation
     failed: list[FailedExpectation] = field(default_factory=list)  # the same expectations, as values
     docs_index: Path | None = None  # the run's Data Docs index, when docs were written
+    validated: str = "the whole table"  # the rows validated: "every month", "2026-11 and its quarter 2026-Q4 ...", "no month"
 
 
 def _columns(config: Any) -> str:
