@@ -74,19 +74,26 @@ def test_incremental_runs_publish_what_a_full_rebuild_publishes(tmp_path):
     template = rows(calls / "calls_2026-03.csv")[:40]
     steps = {
         # One new day of calls at the end of the data.
-        "added": lambda: write(calls / "calls_2026-03-31.csv",
-                               [shifted(r, f"N{n:05d}", "2026-03-31") for n, r in enumerate(template)]),  # fmt: skip
+        "added": lambda: write(
+            calls / "calls_2026-03-31.csv", [shifted(r, f"N{n:05d}", "2026-03-31") for n, r in enumerate(template)]
+        ),  # fmt: skip
         # A re-extract of January: talk times corrected, a call dropped.
-        "changed": lambda: write(calls / "calls_2026-01.csv",
-                                 [{**r, "talk_seconds": str(int(r["talk_seconds"] or 0) + 7) if n % 5 == 0
-                                   else r["talk_seconds"]} for n, r in enumerate(rows(calls / "calls_2026-01.csv"))
-                                  if n != 3]),  # fmt: skip
+        "changed": lambda: write(
+            calls / "calls_2026-01.csv",
+            [
+                {**r, "talk_seconds": str(int(r["talk_seconds"] or 0) + 7) if n % 5 == 0 else r["talk_seconds"]}
+                for n, r in enumerate(rows(calls / "calls_2026-01.csv"))
+                if n != 3
+            ],
+        ),  # fmt: skip
         # The new day withdrawn.
         "removed": lambda: (calls / "calls_2026-03-31.csv").unlink(),
         # Calls of a month before the first one, arriving late (the oldest modification time of all).
-        "late month": lambda: write(calls / "calls_2025-12.csv",
-                                    [shifted(r, f"L{n:05d}", "2025-12-15") for n, r in enumerate(template)],
-                                    mtime=1_700_000_000),  # fmt: skip
+        "late month": lambda: write(
+            calls / "calls_2025-12.csv",
+            [shifted(r, f"L{n:05d}", "2025-12-15") for n, r in enumerate(template)],
+            mtime=1_700_000_000,
+        ),  # fmt: skip
     }
     refreshed = {}
     for n, (step, change) in enumerate(steps.items()):
@@ -106,7 +113,9 @@ def test_incremental_runs_publish_what_a_full_rebuild_publishes(tmp_path):
         "late month": "refreshed 2025-11, 2025-12, 2026-01 with their quarters and years",
     }
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        december = con.execute("SELECT denominator FROM marts.kpi_values WHERE kpi_code = 'call_volume' "
-                               "AND level = 'center' AND period_grain = 'month' AND period_start = '2025-12-01'").fetchall()  # fmt: skip
+        december = con.execute(
+            "SELECT denominator FROM marts.kpi_values WHERE kpi_code = 'call_volume' "
+            "AND level = 'center' AND period_grain = 'month' AND period_start = '2025-12-01'"
+        ).fetchall()
     assert december and december[0][0] > 0  # the late month is published
     shutil.rmtree(tmp_path / "landing")

@@ -9,8 +9,8 @@ like the extracts' timestamps.
 
 The contract names each source's event-time column and default max age (`event_time`). customers and
 agents are snapshots without an event time (their `_loaded_at` is the time of the run that loaded each
-row, which says when the extract changed, not how recent its data is), so they have no freshness check. The setting `freshness_hours`
-(`KPI_FRESHNESS_<SOURCE>_HOURS`) overrides the max age per source.
+row, which says when the extract changed, not how recent its data is), so they have no freshness check.
+The setting `freshness_hours` (`KPI_FRESHNESS_<SOURCE>_HOURS`) overrides the max age per source.
 """
 
 # No `from __future__ import annotations`: Dagster reads the resource parameter's annotation at runtime.
