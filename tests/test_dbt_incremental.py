@@ -96,3 +96,23 @@ def test_a_refresh_recomputes_only_its_month_quarter_and_year(builds):
         assert february[period] == before[period]
     # The ticket that moved out of January is still counted there until January is refreshed.
     assert builds["february"]["kpi_values"] != builds["after"]["kpi_values"]
+
+
+def test_key_tests_on_large_staging_views_read_the_refreshed_months_only(tmp_path):
+    """`refreshed_months(<column>)` in a test's where config: a refresh tests the rows of its months; a full build,
+    every row."""
+    from tests.dbt_fixture import create_raw_tables, insert_rows
+
+    db = tmp_path / "work.duckdb"
+    call = {"direction": "inbound", "queue": "Q1", "outcome": "answered", "talk_seconds": 60}
+    with duckdb.connect(str(db)) as con:
+        create_raw_tables(con)
+        insert_rows(con, "calls", [{**call, "call_id": "C1", "offered_at": "2024-01-05 09:00:00"},
+                                   {**call, "call_id": "C1", "offered_at": "2024-01-06 09:00:00"},
+                                   {**call, "call_id": "C2", "offered_at": "2024-02-05 09:00:00"}])  # fmt: skip
+    build_calls = ["build", "--select", "stg_calls", "--exclude", "resource_type:unit_test", "test_type:singular"]
+    run_dbt([*build_calls, "--vars", "{refresh_months: ['2024-02-01']}"], db, tmp_path)  # January not read
+    with pytest.raises(AssertionError, match="unique_stg_calls_call_id"):
+        run_dbt([*build_calls, "--vars", "{refresh_months: ['2024-01-01']}"], db, tmp_path)
+    with pytest.raises(AssertionError, match="unique_stg_calls_call_id"):
+        run_dbt(build_calls, db, tmp_path)  # a full build reads every month

@@ -54,10 +54,8 @@
     {{ return(starts | sort) }}
 {% endmacro %}
 
-{#- Records of `grain` periods that are refreshed: the event date lies in one of them. -#}
-{% macro event_in_refresh_window(grain, event_date) %}
-    {%- if refresh_window_active() -%}
-    {%- set starts = refresh_period_starts(grain) -%}
+{#- SQL true for the dates in the `grain` periods starting at `starts` ('YYYY-MM-DD'); false for none. -#}
+{% macro dates_in_periods(grain, event_date, starts) %}
     {%- if starts -%}
     (
         {%- for start in starts %}
@@ -68,6 +66,12 @@
     {%- else -%}
     1 = 0
     {%- endif -%}
+{% endmacro %}
+
+{#- Records of `grain` periods that are refreshed: the event date lies in one of them. -#}
+{% macro event_in_refresh_window(grain, event_date) %}
+    {%- if refresh_window_active() -%}
+    {{ dates_in_periods(grain, event_date, refresh_period_starts(grain)) }}
     {%- else -%}
     1 = 1
     {%- endif -%}
@@ -101,3 +105,27 @@
     delete from {{ this }} where {{ period_in_refresh_window('period_grain', 'period_start') }}
     {%- endif -%}
 {% endmacro %}
+
+{#-
+  Data tests on large staging views can check the refreshed months only: give the test the
+  `where` config `refreshed_months(<column>)`, and it reads the rows whose <column> lies in
+  a refreshed month (every row in a full build). Used where ingestion already guarantees
+  the rule across months (a key is one row in raw), so a refresh need not scan every month.
+  The override of dbt's get_where_subquery is how a test's where config can call a macro
+  at run time; any other where config is applied as dbt applies it.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if not where -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+    {%- set match = modules.re.fullmatch('refreshed_months\\(\\s*(\\w+)\\s*\\)', where | trim) -%}
+    {%- if match -%}
+        {%- set months = refresh_months() -%}
+        {%- if months is none -%}
+            {%- do return(relation) -%}
+        {%- endif -%}
+        {%- set where = dates_in_periods('month', match.group(1), refresh_period_starts('month')) -%}
+    {%- endif -%}
+    {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}
+{%- endmacro %}
