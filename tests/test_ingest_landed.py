@@ -43,7 +43,7 @@ def raw_calls(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 def landed_tables(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'landed' "
-                       "AND table_name NOT IN ('files', 'loads', 'load_times')").fetchone()[0]  # fmt: skip
+                       "AND table_name NOT IN ('files', 'loads', 'load_times', 'digests')").fetchone()[0]  # fmt: skip
 
 
 def test_unchanged_files_are_not_read_again(tmp_path, con, files_read):
@@ -212,3 +212,20 @@ def test_a_clock_set_back_parses_a_file_again(tmp_path, con, files_read):
     assert files_read == ["a.csv", "a.csv"]
     assert con.execute("SELECT _source_row, _value FROM quarantine.calls").fetchall() == [(2, "2024-12-01 08:00:00")]
     assert early.changed_months == "2024-11, 2024-12, 2025-01"
+
+
+def test_a_file_is_hashed_again_only_when_its_size_or_time_changed(tmp_path, con, monkeypatch):
+    hashed: list[str] = []
+    real = load.file_digest
+    monkeypatch.setattr(load, "file_digest", lambda path, *args: hashed.append(path.name) or real(path, *args))
+    a = put(tmp_path, "calls", "a.csv", csv_bytes([at("2024-03-05", "C1")]), mtime=1_700_000_000)
+    put(tmp_path, "calls", "b.csv", csv_bytes([at("2024-03-06", "C2")]), mtime=1_700_000_000)
+    ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
+    ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
+    assert hashed == ["a.csv", "b.csv"]
+    put(tmp_path, "calls", "a.csv", csv_bytes([at("2024-03-05", "C1", talk_seconds="12")]), mtime=1_700_000_100)
+    report = ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
+    assert hashed == ["a.csv", "b.csv", "a.csv"] and report.changed_months == "2024-02, 2024-03, 2024-04"
+    a.unlink()
+    ingest_source(con, CALLS, tmp_path, loaded_at=LOADED)
+    assert con.execute("SELECT file FROM landed.digests").fetchall() == [("b.csv",)]

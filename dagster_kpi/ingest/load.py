@@ -243,6 +243,26 @@ def _ensure_landed(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.loads (source VARCHAR, file VARCHAR, digest VARCHAR, "
                 "mtime_ns BIGINT, snapshot DATE)")  # fmt: skip
     con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.load_times (source VARCHAR, checked_at TIMESTAMP, extras VARCHAR[])")
+    # The digest of each file as last computed, with the size and modification time it had then.
+    con.execute(f"CREATE TABLE IF NOT EXISTS {LANDED}.digests (source VARCHAR, file VARCHAR, size BIGINT, "
+                "mtime_ns BIGINT, basis VARCHAR, digest VARCHAR)")  # fmt: skip
+
+
+def _digest(con: duckdb.DuckDBPyConnection, source: Source, name: str, path: Path, encoding: str | None) -> str:
+    """`file_digest`, read again only when the file's size or modification time changed since it was computed (as
+    git's index does: reading every byte of every extract on every run costs seconds at scale)."""
+    stat = path.stat()
+    basis = f"{_source_digest(source)}:{encoding or ''}"
+    found = con.execute(f"SELECT digest FROM {LANDED}.digests WHERE source = ? AND file = ? AND size = ? "
+                        "AND mtime_ns = ? AND basis = ?", [source.name, name, stat.st_size, stat.st_mtime_ns, basis]
+                        ).fetchall()  # fmt: skip
+    if found:
+        return str(found[0][0])
+    digest = file_digest(path, encoding, source)
+    con.execute(f"DELETE FROM {LANDED}.digests WHERE source = ? AND file = ?", [source.name, name])
+    con.execute(f"INSERT INTO {LANDED}.digests VALUES (?, ?, ?, ?, ?, ?)",
+                [source.name, name, stat.st_size, stat.st_mtime_ns, basis, digest])  # fmt: skip
+    return digest
 
 
 def _landed_file(con: duckdb.DuckDBPyConnection, source: Source, digest: str) -> _Landed | None:
@@ -313,8 +333,8 @@ def _read_files(
     plans, files, findings = [], [], _HeaderFindings()
     for n, path in enumerate(paths):
         try:
-            digest = file_digest(path, encoding, source)
             name = source_file_name(folder, path)
+            digest = _digest(con, source, name, path, encoding)
             landed = _landed_file(con, source, digest)
             if landed is None or landed.parsed_at > now:
                 opened = open_file(con, path, tmp, source, encoding)
@@ -330,8 +350,9 @@ def _read_files(
     return plans, files, findings
 
 
-def _forget_other_files(con: duckdb.DuckDBPyConnection, source: Source, digests: set[str]) -> None:
+def _forget_other_files(con: duckdb.DuckDBPyConnection, source: Source, digests: set[str], names: list[str]) -> None:
     """Drop the landed tables of files no longer in the source's folder."""
+    con.execute(f"DELETE FROM {LANDED}.digests WHERE source = ? AND NOT list_contains(?, file)", [source.name, names])
     known = con.execute(f"SELECT digest FROM {LANDED}.files WHERE source = ?", [source.name]).fetchall()
     for (digest,) in known:
         if digest not in digests:
@@ -489,7 +510,7 @@ def ingest_source(
             raise ExtractError(f"{source.name}/: {one_line(str(exc))}") from exc
         finally:
             con.execute(f"DROP VIEW IF EXISTS temp.{ident(view)}")
-    _forget_other_files(con, source, {f.digest for f in files})
+    _forget_other_files(con, source, {f.digest for f in files}, [f.name for f in files])
     read = sum(f.landed.rows for f in files)
     [(loaded_rows,)] = con.execute(f"SELECT count(*) FROM raw.{ident(source.name)}").fetchall()
     reasons = con.execute(
