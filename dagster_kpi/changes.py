@@ -52,7 +52,7 @@ def _ensure(con: duckdb.DuckDBPyConnection) -> None:
 def record(con: duckdb.DuckDBPyConnection, source: str, months: Iterable[date] | None) -> None:
     """Record that `source` changed in `months` (None: every month) for every stage."""
     _ensure(con)
-    rows = [(stage, source, month) for stage in STAGES for month in (None,) if months is None]
+    rows: list[tuple[str, str, date | None]] = [(stage, source, None) for stage in STAGES if months is None]
     rows += [(stage, source, month) for stage in STAGES for month in sorted(set(months or ()))]
     if rows:
         con.executemany(f"INSERT INTO {SCHEMA}.pending VALUES (?, ?, ?)", rows)
