@@ -330,3 +330,20 @@ def test_targets_reported_per_scale() -> None:
         ["peak memory < 4 GiB", "met (1.00 GiB)", "missed (5.00 GiB)"],
         ["fixed overhead ≤ 8 s", "missed (12.0 s)", "missed (9.5 s)"],
     ]
+
+
+def test_encodings_bench_ingests_the_same_rows_in_every_encoding(tmp_path: Path) -> None:
+    from bench.encodings import main
+
+    assert main(["--rows", "2000", "--repeat", "1", "--data", str(tmp_path / "data"), "--results", str(tmp_path)]) == 0
+    report = (tmp_path / "encodings.md").read_text(encoding="utf-8")
+    rows = [line for line in report.splitlines() if line.startswith("| ") and line.endswith(" | 2,000 |")]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| UTF-8",
+        "| GBK",
+        "| GB18030 (same bytes as GBK)",
+        "| GBK, setting encodings = gbk",
+    ]
+    gbk = (tmp_path / "data/gbk_2000/calls/calls.csv").read_bytes()
+    assert gbk.decode("gbk") == (tmp_path / "data/utf-8_2000/calls/calls.csv").read_text(encoding="utf-8")
+    assert "呼叫ID" in gbk.decode("gbk")
