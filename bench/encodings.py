@@ -32,7 +32,6 @@ from .report import MIB, finished_at, machine
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 SOURCE = "calls"
-SCALE = 10.0  # a month of about a million calls
 SEED = 7
 MONTH = "2026-01"
 # The reader's functions whose time is the encoding step, in the order a non-UTF-8 CSV meets them.
@@ -66,12 +65,9 @@ CASES = (
 )
 
 
-def _file_name(encoding: str, rows: int) -> str:
-    return f"calls_{rows}_{encoding}.csv"
-
-
 def write_files(folder: Path, rows: int) -> dict[str, Path]:
-    """`folder/<encoding>/calls/calls.csv` per file encoding of CASES, kept while they exist."""
+    """The landing folders `folder/<encoding>_<rows>/` holding `calls/calls.csv` in each file encoding of CASES (the
+    same text), kept while they exist."""
     encodings = sorted({case.file_encoding for case in CASES})
     landings = {encoding: folder / f"{encoding}_{rows}" for encoding in encodings}
     files = {encoding: landing / SOURCE / "calls.csv" for encoding, landing in landings.items()}
@@ -83,16 +79,16 @@ def write_files(folder: Path, rows: int) -> dict[str, Path]:
 
     from dagster_kpi.contract import load_contract
     from dagster_kpi.generate import write
-    from dagster_kpi.generate.calls import call_month
+    from dagster_kpi.generate.calls import CALLS_PER_MONTH, call_month
     from dagster_kpi.generate.customers import build_customers
     from dagster_kpi.generate.people import build_roster
     from dagster_kpi.generate.streams import stream
     from dagster_kpi.generate.timeline import resolve_period
 
     period = resolve_period(MONTH, 1, datetime.now().date())
+    scale = 1.1 * rows / CALLS_PER_MONTH  # a little more than a month of `rows` calls, then cut
     roster = build_roster(stream(SEED, "agents"), 60, period)
-    customers = build_customers(stream(SEED, "customers"), period, SCALE)
-    scale = SCALE
+    customers = build_customers(stream(SEED, "customers"), period, scale)
     while True:
         table = call_month(stream(SEED, "calls", 0), period, 0, roster, customers, scale, 1.0).table
         if table.num_rows >= rows:
