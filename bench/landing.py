@@ -8,8 +8,9 @@ import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
@@ -114,16 +115,17 @@ class DayOfCalls:
     rows: int
 
 
-def add_day_of_calls(spec: LandingSpec, landing: Path, today: date | None = None) -> DayOfCalls:
+def add_day_of_calls(spec: LandingSpec, landing: Path, today: date | None = None, timezone: str | None = None) -> DayOfCalls:
     """One more file in `landing/calls/`: the calls of the day after the last day of the generated data, drawn as the
     generator draws a month (volume at the spec's scale, weekday, season and hour shapes; its agents and customers),
     in the generator's layout. The call ids carry the day (`C<YYYYMMDD>-<n>`), so they are new whatever month the
-    day falls in. NotOverYet when that day is not over."""
+    day falls in. NotOverYet when that day is not over, here or in `timezone` (the zone of the data's timestamps)."""
     spec = spec.resolved(today)
     today = today or date.today()
     period = resolve_period(spec.start, spec.months, today)
     day = period.cutoff  # the generator's data ends the day before
-    if day >= np.datetime64(today, "D"):
+    over_by = min(today, datetime.now(ZoneInfo(timezone)).date()) if timezone else today
+    if day >= np.datetime64(over_by, "D"):
         raise NotOverYet(f"the day after the data, {day}, is not over yet")
     longer = Period(period.start, period.months + int(day >= period.month_starts[-1]), day + 1)
     month = int(longer.month_of(np.array([day]))[0])

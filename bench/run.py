@@ -17,6 +17,7 @@ import duckdb
 
 from dagster_kpi.defs.sensors import encode, landing_fingerprint
 from dagster_kpi.paths import WarehousePaths
+from dagster_kpi.settings import load_settings
 
 from .crosscheck import Comparison, compare, published_values
 from .errors import BenchError, last_line
@@ -93,7 +94,7 @@ def new_day_case(spec: LandingSpec, landing: Path, warehouse: Path, run_dir: Pat
     cursor = run_dir / "sensor_cursor.json"
     cursor.write_text(encode(landing_fingerprint(landing)), encoding="utf-8")
     try:
-        added = add_day_of_calls(spec, landing)
+        added = add_day_of_calls(spec, landing, timezone=load_settings(landing=str(landing), warehouse=str(warehouse)).timezone)
     except NotOverYet as reason:
         say(f"{label}: {NEW_DAY} not measured: {reason}")
         return CaseResult(NEW_DAY, f"not measured: {reason}")

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -202,14 +203,18 @@ def test_landing_folder_reused(tmp_path: Path) -> None:
 def test_a_day_of_calls_and_a_re_extract_change_a_working_copy_only(tmp_path: Path) -> None:
     import duckdb
 
-    from bench.landing import LandingSpec, add_day_of_calls, ensure_landing, reextract_month, working_copy
+    from bench.landing import LandingSpec, NotOverYet, add_day_of_calls, ensure_landing, reextract_month, working_copy
 
     spec = LandingSpec(scale=0.01, months=2, agents=5, start="2026-01")
     generated = ensure_landing(spec, tmp_path / "generated")
     before = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in (generated / "calls").iterdir()}
     landing = working_copy(generated, tmp_path / "copy")
 
-    day = add_day_of_calls(spec, landing)
+    # The day after the data must be over: its calls would lie in the future.
+    with pytest.raises(NotOverYet, match="^the day after the data, 2026-03-01, is not over yet$"):
+        add_day_of_calls(spec, landing, today=date(2026, 3, 1))
+    assert not (landing / "calls/calls_2026-03-01.csv").exists()
+    day = add_day_of_calls(spec, landing, timezone="Asia/Shanghai")
     assert (day.day.isoformat(), day.path.name) == ("2026-03-01", "calls_2026-03-01.csv")
     with duckdb.connect() as con:
         [(rows, first, last, ids, prefixed)] = con.execute(
