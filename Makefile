@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALES ?= 1 5 20
 
-.PHONY: run test test-fast lint format bench install ui clean
+.PHONY: run test test-fast lint format bench bench-encodings install ui clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test-fast: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run --scales $(SCALES)
+
+# One calls CSV of a million rows ingested as UTF-8, GBK and GB18030 (bench/results/encodings.md).
+bench-encodings: $(STAMP)
+	$(BIN)/python -m bench.encodings
 
 ui: $(STAMP)
 	$(BIN)/kpi ui

@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from dagster_kpi.generate.timeline import resolve_period
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from dagster_kpi.contract import load_contract
+from dagster_kpi.generate import columns as col
+from dagster_kpi.generate.calls import call_month
+from dagster_kpi.generate.customers import build_customers
+from dagster_kpi.generate.people import build_roster
+from dagster_kpi.generate.streams import stream
+from dagster_kpi.generate.timeline import Period, resolve_period
+from dagster_kpi.generate.write import CSV_OPTIONS, write_csv
 
 from .errors import BenchError, last_line
 
@@ -71,3 +86,102 @@ def ensure_landing(spec: LandingSpec, root: Path) -> Path:
         raise BenchError(f"kpi generate for {spec.name} failed: {last_line(done.stderr)}")
     marker.write_text(json.dumps(asdict(spec)), encoding="utf-8")
     return folder
+
+
+def working_copy(landing: Path, dest: Path) -> Path:
+    """`dest`, a copy of the landing folder that the incremental cases may change while the generated folder stays
+    as it is: files are hard links where the file system allows (the cases add or replace files, never write into
+    one), else copies. Sizes and modification times are the originals'."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(landing, dest, copy_function=_link_or_copy)
+    return dest
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+class NotOverYet(BenchError):
+    """The day after the data is today or later: its calls cannot all be in the past."""
+
+
+@dataclass(frozen=True)
+class DayOfCalls:
+    day: date
+    path: Path
+    rows: int
+
+
+def add_day_of_calls(spec: LandingSpec, landing: Path, today: date | None = None, timezone: str | None = None) -> DayOfCalls:
+    """One more file in `landing/calls/`: the calls of the day after the last day of the generated data, drawn as the
+    generator draws a month (volume at the spec's scale, weekday, season and hour shapes; its agents and customers),
+    in the generator's layout. The call ids carry the day (`C<YYYYMMDD>-<n>`), so they are new whatever month the
+    day falls in. NotOverYet when that day is not over, here or in `timezone` (the zone of the data's timestamps)."""
+    spec = spec.resolved(today)
+    today = today or date.today()
+    period = resolve_period(spec.start, spec.months, today)
+    day = period.cutoff  # the generator's data ends the day before
+    over_by = min(today, datetime.now(ZoneInfo(timezone)).date()) if timezone else today
+    if day >= np.datetime64(over_by, "D"):
+        raise NotOverYet(f"the day after the data, {day}, is not over yet")
+    longer = Period(period.start, period.months + int(day >= period.month_starts[-1]), day + 1)
+    month = int(longer.month_of(np.array([day]))[0])
+    roster = build_roster(stream(spec.seed, "agents"), spec.agents, period)
+    customers = build_customers(stream(spec.seed, "customers"), period, spec.scale)
+    strain = stream(spec.seed, "strain").uniform(0.85, 1.45, longer.months)[month]
+    calls = call_month(stream(spec.seed, "calls", month), longer, month, roster, customers, spec.scale, strain).table
+    calls = calls.filter(pc.greater_equal(calls.column("offered_at"), pa.scalar(day.astype("datetime64[s]"))))
+    label = str(day).replace("-", "")
+    ids = col.ids(f"C{label}-", np.arange(1, calls.num_rows + 1), col.width(calls.num_rows, 6))
+    calls = calls.set_column(calls.schema.get_field_index("call_id"), "call_id", ids)
+    path = landing / "calls" / f"calls_{day}.csv"
+    with duckdb.connect() as con:
+        rows = write_csv(con, calls, path, load_contract()["calls"])
+    return DayOfCalls(day.item(), path, rows)
+
+
+@dataclass(frozen=True)
+class Reextract:
+    path: Path
+    rows: int  # in the re-extract
+    changed: int  # talk times changed
+    added: int  # calls the first extract did not have
+
+
+def month_of(spec: LandingSpec, index: int) -> str:
+    """`YYYY-MM` of the spec's month `index` (0: the first)."""
+    first = np.datetime64(spec.resolved().start, "M")
+    return str(first + index)
+
+
+def reextract_month(landing: Path, month: str, seed: int, share: float = 0.01, added: int = 20) -> Reextract:
+    """Replace `landing/calls/calls_<month>.csv` with a later extract of the same calls: `share` of the talk times
+    changed (by 1 to 60 s), `added` calls appended (copies of random calls under new ids). The file is written beside
+    the old one and moved over it: it gets a new modification time, and a hard-linked original stays as it was."""
+    path = landing / "calls" / f"calls_{month}.csv"
+    if not path.is_file():
+        raise BenchError(f"no calls file {path.name} to re-extract")
+    rng = np.random.default_rng([seed, 20])
+    with duckdb.connect() as con:
+        calls = con.read_csv(str(path), all_varchar=True, header=True).to_arrow_table()
+    talk = calls.column("talk_seconds").to_numpy(zero_copy_only=False)
+    known = np.flatnonzero([value is not None for value in talk])
+    picked = rng.choice(known, size=max(1, round(len(known) * share)), replace=False)
+    new_talk = np.array(talk, dtype=object)
+    new_talk[picked] = [str(int(talk[i]) + int(step)) for i, step in zip(picked, rng.integers(1, 61, len(picked)), strict=True)]
+    calls = calls.set_column(calls.schema.get_field_index("talk_seconds"), "talk_seconds", pa.array(new_talk, pa.string()))
+    ids = calls.column("call_id").to_pylist()
+    prefix = ids[0].rstrip("0123456789")
+    digits = len(ids[0]) - len(prefix)
+    last = max(int(i[len(prefix) :]) for i in ids)
+    extra = calls.take(pa.array(np.sort(rng.choice(calls.num_rows, size=added, replace=False))))
+    extra_ids = pa.array([f"{prefix}{last + n:0{digits}d}" for n in range(1, added + 1)], pa.string())
+    extra = extra.set_column(extra.schema.get_field_index("call_id"), "call_id", extra_ids)
+    table = pa.concat_tables([calls, extra])
+    temporary = path.with_name(f".{path.name}.writing")
+    pcsv.write_csv(table, str(temporary), CSV_OPTIONS)
+    os.replace(temporary, path)
+    return Reextract(path, table.num_rows, len(picked), added)

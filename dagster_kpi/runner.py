@@ -6,7 +6,7 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,14 +140,29 @@ def run_all(settings: Settings, month: str | None = None) -> RunOutcome:
         return _run_job(settings, month)
 
 
-def _run_job(settings: Settings, month: str | None) -> RunOutcome:
+def run_requested(settings: Settings, job_name: str, tags: Mapping[str, str]) -> RunOutcome:
+    """Execute a run that a sensor or schedule requested, in process like `run_all`: the job it targets (`job_name`)
+    with the request's tags (its partition tags choose the months)."""
+    paths = prepare_warehouse(settings)
+    with exclusive_run(paths):
+        check_work_db_free(paths.work_db)
+        return _run_job(settings, None, job_name, tags)
+
+
+def _run_job(
+    settings: Settings, month: str | None, job_name: str | None = None, tags: Mapping[str, str] | None = None
+) -> RunOutcome:
+    """The whole asset graph for `month` (None: every month); or the job `job_name` with `tags`."""
     from dagster_kpi.data_months import first_month
     from dagster_kpi.defs.build import build_definitions
     from dagster_kpi.defs.partitions import monthly_partitions, run_partition_tags
 
     configure_dagster_process()
     paths = settings.paths
-    job = build_definitions(settings).resolve_implicit_global_asset_job_def()
+    definitions = build_definitions(settings)
+    job = definitions.resolve_job_def(job_name) if job_name else definitions.resolve_implicit_global_asset_job_def()
+    if tags is None:
+        tags = run_partition_tags(monthly_partitions(first_month(settings)), month)
     paths.log_file.parent.mkdir(parents=True, exist_ok=True)
     # dbt's log lines are echoed to stdout by dagster-dbt; they go to the run log instead.
     with (
@@ -159,7 +174,7 @@ def _run_job(settings: Settings, month: str | None) -> RunOutcome:
             instance=instance,
             run_config=QUIET_LOGS,
             raise_on_error=False,
-            tags=run_partition_tags(monthly_partitions(first_month(settings)), month),
+            tags=dict(tags),
         )
     return RunOutcome(
         success=result.success,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -198,6 +200,48 @@ def test_landing_folder_reused(tmp_path: Path) -> None:
     assert folder.name == f"scale0.001_months1_agents5_seed7_from{spec.resolved().start}"
 
 
+def test_a_day_of_calls_and_a_re_extract_change_a_working_copy_only(tmp_path: Path) -> None:
+    import duckdb
+
+    from bench.landing import LandingSpec, NotOverYet, add_day_of_calls, ensure_landing, reextract_month, working_copy
+
+    spec = LandingSpec(scale=0.01, months=2, agents=5, start="2026-01")
+    generated = ensure_landing(spec, tmp_path / "generated")
+    before = {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in (generated / "calls").iterdir()}
+    landing = working_copy(generated, tmp_path / "copy")
+
+    # The day after the data must be over: its calls would lie in the future.
+    with pytest.raises(NotOverYet, match="^the day after the data, 2026-03-01, is not over yet$"):
+        add_day_of_calls(spec, landing, today=date(2026, 3, 1))
+    assert not (landing / "calls/calls_2026-03-01.csv").exists()
+    day = add_day_of_calls(spec, landing, timezone="Asia/Shanghai")
+    assert (day.day.isoformat(), day.path.name) == ("2026-03-01", "calls_2026-03-01.csv")
+    with duckdb.connect() as con:
+        [(rows, first, last, ids, prefixed)] = con.execute(
+            "SELECT count(*), min(offered_at::DATE)::VARCHAR, max(offered_at::DATE)::VARCHAR, count(DISTINCT call_id), "
+            "bool_and(starts_with(call_id, 'C20260301-')) FROM read_csv(?, all_varchar = true)",
+            [str(day.path)],
+        ).fetchall()
+    # A Sunday in March at scale 0.01: about 100,000 x 0.01 x 12 / 365 calls a weekday, half that on a Sunday.
+    assert rows == ids == day.rows and 5 < rows < 40
+    assert (first, last, prefixed) == ("2026-03-01", "2026-03-01", True)
+
+    march = reextract_month(landing, "2026-02", seed=7)
+    with duckdb.connect() as con:
+        old, new = (
+            con.execute("SELECT * FROM read_csv(?, all_varchar = true)", [str(path)]).fetchall()
+            for path in (generated / "calls/calls_2026-02.csv", march.path)
+        )
+    assert len(new) == len(old) + 20 == march.rows and march.added == 20
+    changed = [(a, b) for a, b in zip(old, new, strict=False) if a != b]
+    assert len(changed) == march.changed == round(sum(r[9] is not None for r in old) * 0.01)
+    assert all(a[:9] == b[:9] and int(b[9]) > int(a[9]) and a[10:] == b[10:] for a, b in changed)
+    assert len({r[0] for r in new}) == len(new)
+    assert march.path.stat().st_mtime_ns > before["calls_2026-02.csv"][1]
+    # The generated folder is as it was: the copy's files were added or replaced, never written into.
+    assert {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in (generated / "calls").iterdir()} == before
+
+
 @pytest.mark.e2e
 def test_bench_end_to_end(tmp_path: Path) -> None:
     command = [
@@ -230,10 +274,19 @@ def test_bench_end_to_end(tmp_path: Path) -> None:
     assert checks["answer_rate"]["agrees"] and checks["answer_rate"]["months"] == 2
     assert checks["call_volume"]["agrees"] and checks["call_volume"]["months"] == 2
     assert result["crosscheck_ok"]
+    # The incremental runs, on the same warehouse: measured by stage and cross-checked again.
+    new_day, reextract = result["cases"]
+    assert (new_day["case"], reextract["case"]) == ("new day via the sensor", "late re-extract")
+    assert re.fullmatch(r"calls/calls_\d{4}-\d{2}\.csv: \d+ talk times changed, 20 calls added", reextract["change"])
+    for case in (c for c in (new_day, reextract) if c["wall_s"] is not None):
+        assert set(case["stage_s"]) == {"ingest", "dbt", "validation", "publish", "other"}
+        assert case["stage_s"]["ingest"] > 0 and case["share_of_full_run"] > 0 and case["peak_rss_bytes"] > 0
+        assert case["crosscheck_ok"]
+    assert "## Incremental runs" in report
 
 
 def test_targets_reported_per_scale() -> None:
-    from bench.report import GIB, ScaleResult, target_rows
+    from bench.report import GIB, NEW_DAY, REEXTRACT, CaseResult, ScaleResult, target_rows
 
     stages = {"ingest": 1.0, "dbt": 2.0, "validation": 1.0, "publish": 0.5, "other": 0.0}
     small = ScaleResult(
@@ -267,6 +320,10 @@ def test_targets_reported_per_scale() -> None:
         baseline_s=40.0,
         baseline_peak_rss_bytes=GIB,
         nothing_new_s=1.2,
+        cases=[
+            CaseResult(NEW_DAY, "calls/calls_2026-11-01.csv", wall_s=12.0, overhead_s=5.0, stage_s=stages, peak_rss_bytes=GIB),
+            CaseResult(REEXTRACT, "calls/calls_2026-03.csv", wall_s=30.0, overhead_s=5.0, stage_s=stages, peak_rss_bytes=GIB),
+        ],
     )
     assert large.rows_per_s == 200.0
     assert target_rows([small, large]) == [
@@ -274,6 +331,24 @@ def test_targets_reported_per_scale() -> None:
         ["full run ≤ 6× baseline (at scale 1)", "missed (10.0×)", "n/a (2.5×)"],
         ["a run with nothing new ≤ 10 s", "n/a (not measured)", "met (1.2 s)"],
         ["one-month refresh ≤ 20% of full run", "n/a (no --month)", "missed (25%)"],
+        ["new day via the sensor ≤ 15% of full run (at scale 20)", "n/a (not measured)", "met (12%)"],
         ["peak memory < 4 GiB", "met (1.00 GiB)", "missed (5.00 GiB)"],
         ["fixed overhead ≤ 8 s", "missed (12.0 s)", "missed (9.5 s)"],
     ]
+
+
+def test_encodings_bench_ingests_the_same_rows_in_every_encoding(tmp_path: Path) -> None:
+    from bench.encodings import main
+
+    assert main(["--rows", "2000", "--repeat", "1", "--data", str(tmp_path / "data"), "--results", str(tmp_path)]) == 0
+    report = (tmp_path / "encodings.md").read_text(encoding="utf-8")
+    rows = [line for line in report.splitlines() if line.startswith("| ") and line.endswith(" | 2,000 |")]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| UTF-8",
+        "| GBK",
+        "| GB18030 (same bytes as GBK)",
+        "| GBK, setting encodings = gbk",
+    ]
+    gbk = (tmp_path / "data/gbk_2000/calls/calls.csv").read_bytes()
+    assert gbk.decode("gbk") == (tmp_path / "data/utf-8_2000/calls/calls.csv").read_text(encoding="utf-8")
+    assert "呼叫ID" in gbk.decode("gbk")
