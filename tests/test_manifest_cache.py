@@ -55,3 +55,11 @@ def test_a_parse_is_reused_until_the_project_or_the_vars_change(tmp_path, parses
     settings.paths.dbt_target_dir.joinpath("manifest.json").unlink()  # a lost manifest is parsed again
     dbt_project.prepare_manifest(other_vars)
     assert len(parses) == 4
+
+
+def test_a_project_that_does_not_parse_is_one_line_with_dbt_s_reason(tmp_path):
+    project = dbt_project._project(str(tmp_path / "target"), "{not yaml: [")
+    (tmp_path / "target").mkdir()
+    with pytest.raises(dbt_project.DbtParseError, match=r"^dbt parse failed: .*vars") as failure:
+        dbt_project.preparer(project).prepare(project)
+    assert "\n" not in str(failure.value) and "\x1b" not in str(failure.value)
