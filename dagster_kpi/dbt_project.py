@@ -3,8 +3,10 @@
 dbt learns where the work database is and how much memory DuckDB may use from dbt vars
 (`kpi_work_db`, `kpi_memory_limit`, read by profiles.yml), together with the settings' own dbt
 vars: one pure function, `dbt_vars`, builds them, and the manifest is parsed with the same vars the
-runs pass, so a run reuses the parse. Each warehouse keeps its parse in its own target folder:
-it stays valid for that warehouse's profile, and runs on two warehouses never write the same files.
+runs pass, so a run reuses the parse. The work database is named relative to the warehouse's work
+folder, in which every dbt of a run starts (`kpi-dbt --kpi-work-dir=`): nothing a parse reads names
+the warehouse. Each warehouse keeps its parse in its own target folder, where its runs write their
+artifacts.
 Kept apart from the definitions, so preparing the manifest never imports them.
 """
 
@@ -25,6 +27,7 @@ from dagster_dbt import DagsterDbtProjectPreparer, DbtCliResource, DbtProject
 from dagster_dbt.errors import DagsterDbtError
 from packaging.version import Version
 
+from dagster_kpi.dbt_child import WORK_DIR_OPTION
 from dagster_kpi.errors import KpiError
 from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT, add_files
 from dagster_kpi.settings import Settings
@@ -47,9 +50,10 @@ class DbtParseError(KpiError):
 
 
 def dbt_vars(settings: Settings, **extra: Any) -> dict[str, Any]:
-    """The vars of a dbt invocation: the profile's (work database, memory limit), the settings' dbt vars, `extra`."""
+    """The vars of a dbt invocation: the profile's (the work database, relative to the work folder dbt starts in;
+    the memory limit), the settings' dbt vars, `extra`."""
     return {
-        "kpi_work_db": str(settings.paths.work_db),
+        "kpi_work_db": settings.paths.work_db.name,
         "kpi_memory_limit": settings.memory_limit,
         **settings.dbt_vars,
         **extra,
@@ -84,7 +88,7 @@ class KpiDbtPreparer(DagsterDbtProjectPreparer):
 
 
 class KpiDbtCli(DbtCliResource):
-    """dagster-dbt's dbt resource with this interpreter's dbt.
+    """dagster-dbt's dbt resource with this interpreter's dbt, started in the warehouse's work folder.
 
     Two things dagster-dbt does on every invocation are left out, each costing a second or two of the dbt step: asking
     the dbt executable its version (it is the dbt-core installed here) and loading dbt's adapter into this process
@@ -119,8 +123,13 @@ def preparer(project: DbtProject) -> KpiDbtPreparer:
     return KpiDbtPreparer(project.preparer._prepare_project_cli_args)  # type: ignore[attr-defined]
 
 
-def dbt_cli(project: DbtProject) -> DbtCliResource:
-    return KpiDbtCli(project_dir=project, dbt_executable=str(DBT_EXECUTABLE))  # type: ignore[arg-type]
+def dbt_cli(project: DbtProject, settings: Settings) -> DbtCliResource:
+    """The dbt resource of a warehouse's runs: every dbt starts in its work folder."""
+    return KpiDbtCli(
+        project_dir=project,  # type: ignore[arg-type]  # DbtCliResource takes a DbtProject too
+        dbt_executable=str(DBT_EXECUTABLE),
+        global_config_flags=[f"{WORK_DIR_OPTION}{settings.paths.work_dir}"],
+    )
 
 
 def prepare_if_dev(project: DbtProject) -> None:

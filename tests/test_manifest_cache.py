@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from dagster_kpi import dbt_project
+from dagster_kpi import dbt_child, dbt_project
 from tests.conftest import make_settings
 
 
@@ -63,3 +64,25 @@ def test_a_project_that_does_not_parse_is_one_line_with_dbt_s_reason(tmp_path):
     with pytest.raises(dbt_project.DbtParseError, match=r"^dbt parse failed: .*vars") as failure:
         dbt_project.preparer(project).prepare(project)
     assert "\n" not in str(failure.value) and "\x1b" not in str(failure.value)
+
+
+def test_kpi_dbt_starts_dbt_in_the_work_folder_it_is_given(tmp_path, monkeypatch):
+    started: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(dbt_child, "die_with_parent", lambda: None)
+    monkeypatch.setattr(dbt_child.os, "execv", lambda path, argv: started.append((os.getcwd(), argv)))
+    monkeypatch.chdir(tmp_path)
+    work = tmp_path / "warehouse.work"
+    work.mkdir()
+    monkeypatch.setattr(dbt_child.sys, "argv", ["kpi-dbt", f"--kpi-work-dir={work}", "build", "--vars", "{}"])
+    dbt_child.main()
+    monkeypatch.setattr(dbt_child.sys, "argv", ["kpi-dbt", "--version"])
+    dbt_child.main()
+    assert started == [(str(work), [str(dbt_child.DBT), "build", "--vars", "{}"]), (str(work), [str(dbt_child.DBT), "--version"])]
+
+
+def test_the_runs_dbt_starts_in_the_warehouse_s_work_folder(tmp_path):
+    settings = make_settings(tmp_path)
+    cli = dbt_project.dbt_cli(dbt_project.dbt_project(settings), settings)
+    assert cli.global_config_flags == [f"--kpi-work-dir={settings.paths.work_dir}"]
+    assert dbt_project.dbt_vars(settings)["kpi_work_db"] == "work.duckdb"
+    assert settings.paths.work_dir / "work.duckdb" == settings.paths.work_db
