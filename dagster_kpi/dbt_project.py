@@ -5,17 +5,21 @@ dbt learns where the work database is and how much memory DuckDB may use from db
 vars: one pure function, `dbt_vars`, builds them, and the manifest is parsed with the same vars the
 runs pass, so a run reuses the parse. The work database is named relative to the warehouse's work
 folder, in which every dbt of a run starts (`kpi-dbt --kpi-work-dir=`): nothing a parse reads names
-the warehouse. Each warehouse keeps its parse in its own target folder, where its runs write their
-artifacts.
+the warehouse, so one parse serves every warehouse with the same settings. Each warehouse keeps its
+copy of the parse in its own target folder, where its runs write their artifacts; the project's own
+target folder keeps the latest parses by digest (`target/manifests/<digest>/`), and a warehouse's
+first run copies one of those instead of parsing.
 Kept apart from the definitions, so preparing the manifest never imports them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from functools import cache, cached_property
@@ -41,6 +45,11 @@ DBT_EXECUTABLE = Path(sys.executable).parent / "kpi-dbt"
 MANIFEST_DIGEST = "manifest.digest"
 # Folders of the dbt project that a parse does not read (its own output, logs, installed packages).
 NOT_PARSED = {"target", "logs", "dbt_packages"}
+# What a parse leaves that later invocations read: the manifest (the definitions) and dbt's own partial parse.
+PARSE_FILES = ("manifest.json", "partial_parse.msgpack")
+# Parses shared by every warehouse, by digest, in the project's dbt target folder; the latest few are kept.
+SHARED_PARSES = Path("target") / "manifests"
+KEPT_SHARED_PARSES = 8
 # The colour codes and the time dbt puts before each line it prints.
 LOG_PREFIX = re.compile(r"^(\x1b\[[0-9;]*m|\s)*(\d\d:\d\d:\d\d\s+)?")
 
@@ -138,17 +147,63 @@ def prepare_if_dev(project: DbtProject) -> None:
 
 
 def project_digest(parse_vars: str) -> str:
-    """The digest of what a parse reads: the project's files (macros, tests, models, seeds, settings) by content, the
-    vars, and dbt's version."""
-    digest = hashlib.sha256(f"{version('dbt-core')}\0{version('dbt-duckdb')}\0{parse_vars}".encode())
+    """The digest of what a parse reads: the project's files (macros, tests, models, seeds, settings) by content and
+    where they are, the vars, and dbt's version."""
+    digest = hashlib.sha256(f"{version('dbt-core')}\0{version('dbt-duckdb')}\0{PROJECT_ROOT}\0{parse_vars}".encode())
     add_files(digest, (DBT_PROJECT_DIR, PROJECT_ROOT / "models", PROJECT_ROOT / "seeds"), NOT_PARSED)
     return digest.hexdigest()
 
 
+def shared_parses() -> Path:
+    return DBT_PROJECT_DIR / SHARED_PARSES
+
+
+def reuse_shared_parse(digest: str, target: Path) -> bool:
+    """Copy the shared parse of that digest into `target`; False when there is none (or it cannot be read)."""
+    shared = shared_parses() / digest
+    try:
+        for name in PARSE_FILES:
+            shutil.copyfile(shared / name, target / name)
+    except OSError:
+        return False
+    with contextlib.suppress(OSError):
+        os.utime(shared)  # the latest used are the ones kept
+    return True
+
+
+def share_parse(digest: str, target: Path) -> None:
+    """Keep the parse in `target` as the shared parse of that digest, and only the latest few. A project folder that
+    cannot be written in shares nothing: each warehouse then parses for itself."""
+    root = shared_parses()
+    staging = root / f".{digest}-{os.getpid()}"
+    try:
+        if all((root / digest / name).is_file() for name in PARSE_FILES):
+            return
+        shutil.rmtree(root / digest, ignore_errors=True)  # incomplete
+        staging.mkdir(parents=True)
+        for name in PARSE_FILES:
+            shutil.copyfile(target / name, staging / name)
+        staging.rename(root / digest)  # whole or not at all; another run may have shared the same parse meanwhile
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        return
+    kept = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")), key=_modified, reverse=True)
+    for old in kept[KEPT_SHARED_PARSES:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
 def prepare_manifest(settings: Settings) -> DbtProject:
-    """Write the manifest with dagster-dbt's preparer, unless the one in the target folder was parsed from the same
-    project files and vars (the digest beside it says so): a parse costs seconds even when partial. Parsing opens no
-    database."""
+    """Write the manifest into the warehouse's target folder, unless the one there was parsed from the same project
+    files and vars (the digest beside it says so): from the shared parse of that digest when there is one, else with
+    dagster-dbt's preparer, sharing the result. A parse costs seconds even when partial; a copy does not. Parsing
+    opens no database."""
     project = dbt_project(settings)
     target = settings.paths.dbt_target_dir
     digest = project_digest(vars_argument(dbt_vars(settings))[1])
@@ -157,10 +212,12 @@ def prepare_manifest(settings: Settings) -> DbtProject:
         return project
     target.mkdir(parents=True, exist_ok=True)
     recorded.unlink(missing_ok=True)
-    try:
-        preparer(project).prepare(project)
-    except DagsterDbtError as error:
-        detail = " ".join(str(error).split())
-        raise DbtParseError(f"dbt parse failed: {detail[:500]}") from None
+    if not reuse_shared_parse(digest, target):
+        try:
+            preparer(project).prepare(project)
+        except DagsterDbtError as error:
+            detail = " ".join(str(error).split())
+            raise DbtParseError(f"dbt parse failed: {detail[:500]}") from None
+        share_parse(digest, target)
     recorded.write_text(digest, encoding="utf-8")
     return project
