@@ -8,7 +8,8 @@ its write-ahead log and waits for the disk again; the planned events alone took 
 without waiting (`synchronous=NORMAL`, which in WAL mode, the mode of Dagster's files, still leaves a consistent
 file after a crash or a power cut, at worst without the last events) and holds one idle connection to each file,
 so the per-event connections are never the last one and never checkpoint. Closing those at the end checkpoints
-each file once.
+each file once. A file Dagster creates (the instance's files in a new warehouse, one file per run for its events)
+is switched to WAL before Dagster creates its tables rather than just after, so creating them does not wait either.
 """
 
 from __future__ import annotations
@@ -39,8 +40,15 @@ def cheap_sqlite_commits() -> Iterator[dict[str, sqlite3.Connection]]:
             return
         connection.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
         file = connection.execute("PRAGMA database_list").fetchone()[2]
-        # A file not yet in WAL mode is one Dagster is creating: holding it open would block the switch to WAL.
-        if not file or connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        if not file:
+            return
+        if connection.execute("PRAGMA page_count").fetchone()[0] == 0:
+            # A file Dagster is about to create its tables in, and then switch to WAL: switched first, its tables are
+            # created without waiting for the disk either.
+            with contextlib.suppress(sqlite3.OperationalError):
+                connection.execute("PRAGMA journal_mode=WAL")
+        # Any other file not in WAL mode is left alone: holding it open would keep it from being switched.
+        if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             return
         with lock:
             if file not in held:

@@ -35,10 +35,23 @@ def test_sqlite_commits_wait_for_the_disk_again_after_the_run(tmp_path):
     assert synchronous(db) == FULL
 
 
-def test_a_file_not_yet_in_wal_mode_is_not_held(tmp_path):
+def test_a_new_file_is_switched_to_wal_first_and_another_file_is_left_as_it_is(tmp_path):
+    def journal_mode(db: Path) -> str:
+        engine = create_engine(f"sqlite:///{db}", poolclass=NullPool)
+        with engine.connect() as conn:
+            mode = conn.execute(text("PRAGMA journal_mode")).scalar_one()
+        engine.dispose()
+        return str(mode)
+
+    old = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{old}", poolclass=NullPool)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    engine.dispose()
     with cheap_sqlite_commits() as held:
-        assert synchronous(tmp_path / "new.db") == NORMAL
-        assert held == {}
+        assert journal_mode(tmp_path / "new.db") == "wal"  # as Dagster makes its files, only before their tables
+        assert journal_mode(old) == "delete"
+        assert list(held) == [str(tmp_path / "new.db")]
 
 
 def test_the_run_instance_records_runs_that_a_later_instance_reads(tmp_path):
