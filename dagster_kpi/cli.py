@@ -38,10 +38,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi import run_state
     from dagster_kpi.contract import load_contract
     from dagster_kpi.data_months import first_month
-    from dagster_kpi.dbt_project import prepare_manifest
     from dagster_kpi.defs.partitions import month_partition_key, monthly_partitions
     from dagster_kpi.ingest import unexpected_folders
-    from dagster_kpi.runner import check_run_paths, prepare_warehouse, run_all
+    from dagster_kpi.runner import check_run_paths, prepare_warehouse
 
     settings = run_settings(args)
     check_run_paths(settings.landing, settings.warehouse)
@@ -58,6 +57,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not args.force and (since := run_state.unchanged_since(settings, inputs, datetime.now())):
         print(f"nothing new since the run that published at {since}: the published marts stand (--force runs anyway)")
         return 0
+    # dagster-dbt and the definitions are imported only by a run that goes on.
+    from dagster_kpi.dbt_project import prepare_manifest
+    from dagster_kpi.runner import run_all
+
     run_state.forget(settings)
     prepare_manifest(settings)
     outcome = run_all(settings, month=args.month)

@@ -5,6 +5,9 @@ such a child lives on, re-parented, and keeps writing the work database while th
 entry point asks Linux to kill it when its parent dies (`PR_SET_PDEATHSIG`, kept across `exec`), then
 becomes dbt. Elsewhere it is plain dbt; the next run's check for processes holding the work database
 (`runner.work_db_holders`) still stops a run from starting beside a survivor.
+
+A first argument `--kpi-work-dir=DIR` makes dbt start in DIR (the warehouse's work folder, where the profile's
+relative work-database path points; see dagster_kpi.dbt_project) and is not passed on to dbt.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import NoReturn
 
 PR_SET_PDEATHSIG = 1
 DBT = Path(sys.executable).parent / "dbt"
+WORK_DIR_OPTION = "--kpi-work-dir="
 
 
 def die_with_parent() -> None:
@@ -33,7 +37,10 @@ def die_with_parent() -> None:
 
 def main() -> NoReturn:
     die_with_parent()
-    os.execv(DBT, [str(DBT), *sys.argv[1:]])
+    args = sys.argv[1:]
+    if args and args[0].startswith(WORK_DIR_OPTION):
+        os.chdir(args.pop(0).removeprefix(WORK_DIR_OPTION))
+    os.execv(DBT, [str(DBT), *args])
 
 
 if __name__ == "__main__":

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetCheckSeverity, DagsterEventType, DagsterInstance, ExecuteInProcessResult
+from dagster import AssetCheckSeverity, DagsterEventType, ExecuteInProcessResult
 
 from dagster_kpi.contract import load_contract
 from dagster_kpi.errors import KpiError, UsageError
+from dagster_kpi.instance import run_instance
 from dagster_kpi.paths import WarehousePaths
 from dagster_kpi.settings import Settings, configure_dagster_process
 from dagster_kpi.validation.centre_only import CENTRE_ONLY_CHECK
@@ -166,7 +167,7 @@ def _run_job(
     paths.log_file.parent.mkdir(parents=True, exist_ok=True)
     # dbt's log lines are echoed to stdout by dagster-dbt; they go to the run log instead.
     with (
-        DagsterInstance.from_config(str(paths.dagster_home)) as instance,
+        run_instance(paths.dagster_home) as instance,
         paths.log_file.open("w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),
     ):

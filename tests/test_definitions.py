@@ -76,7 +76,7 @@ def test_dbt_arguments_of_a_partition_run(defs, settings, tmp_path):
     from dagster_kpi.defs.dbt import plan_build
 
     [dbt_models] = [a for a in defs.assets if getattr(a, "op", None) is not None and a.op.name == "dbt_models"]
-    profile = {"kpi_memory_limit": "3GB", "kpi_work_db": str(settings.paths.work_db)}
+    profile = {"kpi_memory_limit": "3GB", "kpi_work_db": "work.duckdb"}  # in the work folder, where dbt starts
     base = ["build", "--exclude", "resource_type:unit_test", "--vars"]
     march = TimeWindow(datetime(2026, 3, 1), datetime(2026, 4, 1))
     con = duckdb.connect(str(tmp_path / "work.duckdb"))
@@ -111,8 +111,7 @@ def test_dbt_vars_of_the_settings_reach_every_invocation(tmp_path):
     settings = replace(make_settings(tmp_path, KPI_MEMORY_LIMIT="2GB"), dbt_vars={"feedback_sla_hours": 12})
     window = TimeWindow(datetime(2026, 3, 1), datetime(2026, 4, 1))
     variables = json.loads(plan_build(settings, None, window, covers_every_partition=True).args[-1])
-    assert variables == {"kpi_memory_limit": "2GB", "kpi_work_db": str(tmp_path / "warehouse.work" / "work.duckdb"),
-                         "feedback_sla_hours": 12}  # fmt: skip
+    assert variables == {"kpi_memory_limit": "2GB", "kpi_work_db": "work.duckdb", "feedback_sla_hours": 12}
 
 
 def test_run_tags_name_one_month_or_every_month():

@@ -40,7 +40,7 @@ def build_definitions(settings: Settings) -> Definitions:
         jobs=[job],
         schedules=build_schedules(job, settings.timezone),
         sensors=[build_landing_sensor(job, partitions, settings.sensor_interval_seconds)],
-        resources={"warehouse": KpiWarehouse.from_settings(settings), "dbt": dbt_cli(project)},
+        resources={"warehouse": KpiWarehouse.from_settings(settings), "dbt": dbt_cli(project, settings)},
         # One process: DuckDB allows one writer, and on two cores it is also the fastest.
         executor=in_process_executor,
     )
