@@ -76,6 +76,9 @@ class EventMonths:
 
     columns: tuple[str, ...]
     where: str | None = None
+    # The months before and after a record's own that its KPIs may read it for (the repeat rate looks 7 days
+    # ahead): a change to the record refreshes them too.
+    reach: int = 1
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,9 @@ def _source(name: str, spec: dict[str, Any]) -> Source:
         required=bool(spec.get("required", False)),
         notes=" ".join(str(spec.get("notes", "")).split()),
         event_time=EventTime(event_time["column"], float(event_time["freshness_hours"])) if event_time else None,
-        event_months=EventMonths(tuple(event_months["columns"]), event_months.get("where")) if event_months else None,
+        event_months=EventMonths(tuple(event_months["columns"]), event_months.get("where"), int(event_months.get("reach", 1)))
+        if event_months
+        else None,  # fmt: skip
         row_rules=tuple(RowRule(r["reason"], r["column"], r["when"]) for r in spec.get("row_rules") or ()),
         snapshots=bool(spec.get("snapshots", False)),
         agent_attribution=AgentAttribution(attribution["month"], attribution.get("where")) if attribution else None,

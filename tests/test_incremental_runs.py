@@ -105,12 +105,12 @@ def test_incremental_runs_publish_what_a_full_rebuild_publishes(tmp_path):
             run(landing, fresh)
             assert marts(warehouse) == marts(fresh), step
             assert parquet_digests(warehouse) == parquet_digests(fresh), step
-    # Each run refreshed the months of the calls it changed, with the months beside them.
+    # Each run refreshed the months of the calls it changed (a call's KPIs read it in its own month only).
     assert refreshed == {
-        "added": "refreshed 2026-02, 2026-03, 2026-04 with their quarters and years",
-        "changed": "refreshed 2025-12, 2026-01, 2026-02 with their quarters and years",
-        "removed": "refreshed 2026-02, 2026-03, 2026-04 with their quarters and years",
-        "late month": "refreshed 2025-11, 2025-12, 2026-01 with their quarters and years",
+        "added": "refreshed 2026-03 with their quarters and years",
+        "changed": "refreshed 2026-01 with their quarters and years",
+        "removed": "refreshed 2026-03 with their quarters and years",
+        "late month": "refreshed 2025-12 with their quarters and years",
     }
     with duckdb.connect(str(warehouse), read_only=True) as con:
         december = con.execute(

@@ -199,7 +199,6 @@ LANDED = "landed"
 # Part of every digest: a change to what the readers or the parse put in a landed table must not reuse old ones.
 LANDED_FORMAT = "4"
 _CODE = hashlib.blake2b(b"".join(p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))), digest_size=8)
-NEIGHBOUR_MONTHS = (-1, 0, 1)  # a changed row touches its months and the months beside them (see changes)
 
 
 def _source_digest(source: Source) -> str:
@@ -457,7 +456,8 @@ def _months_sql(source: Source, changed: str) -> str | None:
     """SQL of the months the changed rows (`changed`, a query) touch; None: every month."""
     if source.lookup or not source.event_months:
         return None
-    shifts = ", ".join(f"({n})" for n in NEIGHBOUR_MONTHS)
+    reach = source.event_months.reach  # the months beside its own that a record's KPIs may read it for
+    shifts = ", ".join(f"({n})" for n in range(-reach, reach + 1))
     months = " UNION ".join(f"SELECT CAST(date_trunc('month', {ident(c)}) + to_months(n.shift) AS DATE) AS month "
                             f"FROM ({changed}) AS c, (VALUES {shifts}) AS n(shift) WHERE {ident(c)} IS NOT NULL"
                             for c in source.event_months.columns)  # fmt: skip
