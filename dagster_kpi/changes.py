@@ -2,9 +2,9 @@
 they are published.
 
 Ingestion records, per source, the months of the rows it added to or removed from `raw` (the months of the
-source's `event_months` columns, with the month before and after: a KPI may look a few days across a month's
-edge, e.g. a repeat within 7 days). A change to a source without `event_months`, or to one other models look up
-as a dimension (`lookup: true` in the contract), touches every month.
+source's `event_months` columns, and the months beside them its KPIs may read a record for, the contract's `reach`:
+e.g. a repeat within 7 days). A change to a source without `event_months`, or to one other models look up as a
+dimension (`lookup: true` in the contract), touches every month.
 
 Two stages read the record: `build` (dbt) and `publish` (the publishing gate's validation). Each stage's scope is
 what was recorded since that stage last completed; a stage that never completed, or completed under another
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import duckdb
+
+from dagster_kpi.sql import table_exists, transaction
 
 SCHEMA = "changes"
 STAGES = ("build", "publish")
@@ -58,17 +60,6 @@ def record(con: duckdb.DuckDBPyConnection, source: str, months: Iterable[date] |
         con.executemany(f"INSERT INTO {SCHEMA}.pending VALUES (?, ?, ?)", rows)
 
 
-def record_sql(con: duckdb.DuckDBPyConnection, source: str, months_query: str) -> None:
-    """Record the months (DATE, first days) a query yields, for every stage."""
-    _ensure(con)
-    con.execute(
-        f"INSERT INTO {SCHEMA}.pending SELECT s.stage, ?, m.month "
-        f"FROM (SELECT DISTINCT month FROM ({months_query}) WHERE month IS NOT NULL) AS m, "
-        f"(SELECT unnest(?::VARCHAR[]) AS stage) AS s",
-        [source, list(STAGES)],
-    )
-
-
 def scope(con: duckdb.DuckDBPyConnection, stage: str, digest: str = "") -> Scope:
     """The months `stage` must cover: every month unless it completed before under the same `digest`."""
     _ensure(con)
@@ -99,9 +90,7 @@ def note_build(con: duckdb.DuckDBPyConnection, refreshed: str) -> None:
 
 def last_build(con: duckdb.DuckDBPyConnection) -> str:
     """What the latest dbt build refreshed: "every month", "no month" or "2026-02, 2026-03"; "" when none ran."""
-    found = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'last_build'",
-                        [SCHEMA]).fetchone()  # fmt: skip
-    if not found or not found[0]:
+    if not table_exists(con, SCHEMA, "last_build"):
         return ""
     row = con.execute(f"SELECT refreshed FROM {SCHEMA}.last_build").fetchone()
     return str(row[0]) if row else ""
@@ -116,11 +105,6 @@ def sources(con: duckdb.DuckDBPyConnection, stage: str) -> set[str]:
 def complete(con: duckdb.DuckDBPyConnection, stage: str, digest: str = "") -> None:
     """`stage` covered what was recorded: clear it, and remember the digest it ran under."""
     _ensure(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM {SCHEMA}.pending WHERE stage = ?", [stage])
         con.execute(f"INSERT OR REPLACE INTO {SCHEMA}.marks VALUES (?, ?)", [stage, digest])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise

@@ -1,7 +1,9 @@
-"""Quoting of SQL identifiers and literals, and reading one row."""
+"""Quoting of SQL identifiers and literals, reading one row, a table's existence, and a transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -29,3 +31,21 @@ def one(con: duckdb.DuckDBPyConnection, query: str, parameters: object = None) -
     if row is None:
         raise LookupError(f"no row from: {query}")
     return row
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
+    [(count,)] = con.execute(query, [schema, table]).fetchall()
+    return bool(count)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The statements of the block take effect together or not at all (the connection must not be in one already)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

@@ -26,7 +26,7 @@ from dagster_kpi.contract import EventTime, Source, load_contract
 from dagster_kpi.defs.ingest import raw_asset_key
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.settings import freshness_env
-from dagster_kpi.sql import ident
+from dagster_kpi.sql import ident, table_exists
 
 DAY_HOURS = 24.0
 
@@ -67,12 +67,6 @@ def period_end(value: date, column_type: str) -> datetime:
     if column_type == "date":
         return start + timedelta(days=1)
     return datetime(value.year + value.month // 12, value.month % 12 + 1, 1)
-
-
-def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    query = "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
-    [(count,)] = con.execute(query, [schema, table]).fetchall()
-    return count > 0
 
 
 def measure(con: duckdb.DuckDBPyConnection, source: str, max_age: float, now: datetime) -> Freshness:

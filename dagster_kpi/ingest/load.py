@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,7 +22,7 @@ import duckdb
 
 from dagster_kpi import changes
 from dagster_kpi.contract import Source
-from dagster_kpi.sql import ident, lit, timestamp_lit
+from dagster_kpi.sql import ident, lit, table_exists, timestamp_lit, transaction
 
 from .errors import ExtractError, one_line
 from .headers import HeaderMap, absent_optional_columns, map_headers, near_misses
@@ -285,8 +285,7 @@ def _parse_file(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFi
         sql = file_parse_sql(source, f"temp.{ident(loading)}", row_expr, headers, parsed_at)
         timed = timed_columns(source)
         latest = f"greatest({', '.join(ident(c) for c in timed)})" if timed else "NULL::TIMESTAMP"
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(f"CREATE OR REPLACE TABLE {table} AS {sql}")
             [(count, last)] = con.execute(
                 f"SELECT count(*), max(CASE WHEN __static IS NULL THEN {latest} END) FROM {table}"
@@ -296,10 +295,6 @@ def _parse_file(con: duckdb.DuckDBPyConnection, source: Source, opened: OpenedFi
                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
                         [source.name, digest, list(opened.headers), list(opened.ignored_sheets), parsed_at, count,
                          last])  # fmt: skip
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
     finally:
         con.execute(f"DROP TABLE IF EXISTS temp.{ident(loading)}")
     return _Landed(tuple(opened.headers), list(opened.ignored_sheets), parsed_at, int(count), last)
@@ -368,14 +363,9 @@ class _LastLoad:
 
 def _last_load(con: duckdb.DuckDBPyConnection, source: Source) -> _LastLoad | None:
     """The load raw.<source> holds now; None when there is none to build on."""
-    tables = {source.name} | ({source.snapshots_table} if source.snapshots else set())
-    [(present,)] = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
-        "AND schema_name = 'raw' AND list_contains(?, table_name)",
-        [sorted(tables)],
-    ).fetchall()
+    tables = [source.name, *([source.snapshots_table] if source.snapshots else [])]
     times = con.execute(f"SELECT checked_at, extras FROM {LANDED}.load_times WHERE source = ?", [source.name]).fetchall()
-    if present < len(tables) or not times:
+    if not times or not all(table_exists(con, "raw", table) for table in tables):
         return None
     files = con.execute(f"SELECT file, digest, mtime_ns, snapshot FROM {LANDED}.loads WHERE source = ?",
                         [source.name]).fetchall()  # fmt: skip
@@ -396,19 +386,15 @@ def _record_load(con: duckdb.DuckDBPyConnection, source: Source, files: list[_Fi
     return statements
 
 
-def _write(con: duckdb.DuckDBPyConnection, statements: list[str], after: Callable[[], None] = lambda: None) -> None:
-    """Write raw, quarantine and the load state together, or none of them (`after` runs inside the transaction)."""
+@contextmanager
+def _writing(con: duckdb.DuckDBPyConnection, statements: list[str]) -> Iterator[None]:
+    """Write raw, quarantine and the load state together, or none of them: the statements, then the block."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute("CREATE SCHEMA IF NOT EXISTS quarantine")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         for statement in statements:
             con.execute(statement)
-        after()
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        yield
 
 
 def conflicting_keys(con: duckdb.DuckDBPyConnection, source: Source, parsed: str, mtimes: list[int]) -> int:
@@ -545,20 +531,14 @@ def _load_all(con: duckdb.DuckDBPyConnection, source: Source, query: SourceQuery
     statements += [raw_sql(query, view, loaded), quarantine_sql(query, loaded)]
     if source.snapshots:
         statements.append(snapshots_sql(query, view, loaded, dates))
-    months: list[str] = []
-
-    def record() -> None:
-        if everything:
-            changes.record(con, source.name, None)
-            months.append("every month")
-        else:
-            months.append(_record_changes(con, source, "temp.__ingest_old", f"raw.{name}"))
-
     try:
-        _write(con, statements + state, record)
+        with _writing(con, statements + state):
+            if everything:
+                changes.record(con, source.name, None)
+                return "every month"
+            return _record_changes(con, source, "temp.__ingest_old", f"raw.{name}")
     finally:
         con.execute("DROP TABLE IF EXISTS temp.__ingest_old")
-    return months[0]
 
 
 def _load_keys(con: duckdb.DuckDBPyConnection, source: Source, query: SourceQuery, view: str, loaded: str,
@@ -568,8 +548,8 @@ def _load_keys(con: duckdb.DuckDBPyConnection, source: Source, query: SourceQuer
     if keys_sql is None:
         if {f.identity for f in files} == last.files:
             return "none"
-        _write(con, [quarantine_sql(query, loaded), *state])
-        return "none"
+        with _writing(con, [quarantine_sql(query, loaded), *state]):
+            return "none"
     name, key = ident(source.name), ", ".join(ident(k) for k in source.key)
     same_key = " AND ".join(f"r.{ident(k)} = k.{ident(k)}" for k in source.key)
     try:
@@ -583,10 +563,8 @@ def _load_keys(con: duckdb.DuckDBPyConnection, source: Source, query: SourceQuer
             quarantine_sql(query, loaded),
             *state,
         ]
-        months: list[str] = []
-        _write(con, statements, lambda: months.append(_record_changes(con, source, "temp.__ingest_old",
-                                                                      "temp.__ingest_new")))  # fmt: skip
-        return months[0]
+        with _writing(con, statements):
+            return _record_changes(con, source, "temp.__ingest_old", "temp.__ingest_new")
     finally:
         for table in ("__ingest_keys", "__ingest_new", "__ingest_old"):
             con.execute(f"DROP TABLE IF EXISTS temp.{table}")

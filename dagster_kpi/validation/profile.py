@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from dagster_kpi.contract import Source
-from dagster_kpi.sql import ident, lit
+from dagster_kpi.sql import ident, lit, transaction
 from dagster_kpi.validation.suites import PREVIOUS_ROWS, non_null_floor, previous_values
 
 PROFILE_SCHEMA = "validation"
@@ -72,18 +72,13 @@ def previous_profile(con: duckdb.DuckDBPyConnection, source: str) -> RawProfile 
 def record_profile(con: duckdb.DuckDBPyConnection, source: Source) -> RawProfile:
     """Measure `raw.<source>` and make it the profile the next load is compared with; that profile."""
     ensure_profile_table(con)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM {PROFILE_TABLE} WHERE source = ?", [source.name])
         con.execute(
             f"INSERT INTO {PROFILE_TABLE} SELECT ?, column_name, row_count, non_null_count, categories,"
             f" current_localtimestamp() FROM ({_profile_query(source)})",
             [source.name],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return previous_profile(con, source.name) or RawProfile(rows=0)
 
 
