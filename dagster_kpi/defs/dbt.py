@@ -69,9 +69,7 @@ class BuildPlan:
     completes: str | None
 
     def describe(self) -> str:
-        if self.months is None:
-            return "every month"
-        return ", ".join(m.strftime("%Y-%m") for m in self.months) or "no month"
+        return changes.Scope(self.months is None, tuple(self.months or ())).describe()
 
 
 def plan_build(settings: Settings, con: duckdb.DuckDBPyConnection | None, window: TimeWindow,
@@ -87,8 +85,7 @@ def plan_build(settings: Settings, con: duckdb.DuckDBPyConnection | None, window
     if not covers_every_partition:
         return BuildPlan(args, window_months(window), None)
     digest = project_digest(args[-1])
-    scope = changes.scope(con, "build", digest) if con is not None else changes.EVERY_MONTH
-    if scope.every_month or con is None:
+    if con is None or (scope := changes.scope(con, "build", digest)).every_month:
         return BuildPlan(args, None, digest)
     contract = load_contract()
     tables = [t for s in sorted(changes.sources(con, "build")) if s in contract
@@ -144,8 +141,8 @@ def build_dbt_assets(project: DbtProject, partitions: MonthlyPartitionsDefinitio
                 changes.set_window(con, None)  # a dbt build outside a run builds everything
                 if completed:
                     changes.note_build(con, plan.describe())
-                if completed and plan.completes is not None:
-                    changes.complete(con, "build", plan.completes)
+                    if plan.completes is not None:
+                        changes.complete(con, "build", plan.completes)
             finally:
                 con.close()
 
