@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
@@ -12,13 +13,17 @@ from dagster_kpi.instance import cheap_sqlite_commits, run_instance
 NORMAL, FULL = 1, 2
 
 
-def synchronous(db: Path) -> int:
-    """`PRAGMA synchronous` of a new connection made the way Dagster makes them (an engine without a pool)."""
+def pragma(db: Path, name: str) -> Any:
+    """`PRAGMA <name>` of a new connection made the way Dagster makes them (an engine without a pool)."""
     engine = create_engine(f"sqlite:///{db}", poolclass=NullPool)
     with engine.connect() as conn:
-        value = conn.execute(text("PRAGMA synchronous")).scalar_one()
+        value = conn.execute(text(f"PRAGMA {name}")).scalar_one()
     engine.dispose()
-    return int(value)
+    return value
+
+
+def synchronous(db: Path) -> int:
+    return int(pragma(db, "synchronous"))
 
 
 def test_sqlite_commits_wait_for_the_disk_again_after_the_run(tmp_path):
@@ -37,11 +42,7 @@ def test_sqlite_commits_wait_for_the_disk_again_after_the_run(tmp_path):
 
 def test_a_new_file_is_switched_to_wal_first_and_another_file_is_left_as_it_is(tmp_path):
     def journal_mode(db: Path) -> str:
-        engine = create_engine(f"sqlite:///{db}", poolclass=NullPool)
-        with engine.connect() as conn:
-            mode = conn.execute(text("PRAGMA journal_mode")).scalar_one()
-        engine.dispose()
-        return str(mode)
+        return str(pragma(db, "journal_mode"))
 
     old = tmp_path / "old.db"
     engine = create_engine(f"sqlite:///{old}", poolclass=NullPool)
