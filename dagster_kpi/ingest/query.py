@@ -89,14 +89,15 @@ def file_parse_sql(source: Source, text_table: str, row_expr: str, headers: Head
     keep = " OR ".join(["__static IS NOT NULL", *later])
     out = ["__row", *(f"{clean(f'__e{j}')} AS __x{j}" for j in range(len(headers.extras)))]
     out += [ident(col.name) for col in columns]
-    out += ["__static", f"coalesce({keep}, false) AS __keep"]
-    out += [f"CASE WHEN coalesce({keep}, false) THEN __t{i} END AS __t{i}" for i in range(len(columns))]
+    out += ["__static", "__keep"]
+    out += [f"CASE WHEN __keep THEN __t{i} END AS __t{i}" for i in range(len(columns))]
     return (
         f"WITH src AS (SELECT {', '.join(cols)} FROM {text_table}), "
         f"cleaned AS (SELECT *, {cleaned} FROM src), "
         f"parsed AS (SELECT *, {parsed} FROM cleaned), "
-        f"checked AS (SELECT *, {_first_failure(source_checks(source, None))} AS __static FROM parsed) "
-        f"SELECT {', '.join(out)} FROM checked"
+        f"checked AS (SELECT *, {_first_failure(source_checks(source, None))} AS __static FROM parsed), "
+        f"kept AS (SELECT *, coalesce({keep}, false) AS __keep FROM checked) "
+        f"SELECT {', '.join(out)} FROM kept"
     )
 
 
