@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from dagster_kpi.cells import terminal_text
+from dagster_kpi.engines import ENGINES, check_engine
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.settings import Settings, child_environment, configure_dagster_process, load_settings
 
@@ -31,7 +32,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def run_settings(args: argparse.Namespace) -> Settings:
     return load_settings(landing=args.landing, warehouse=args.warehouse, dbt_vars=getattr(args, "var", None) or (),
-                         accept_raw_drift=getattr(args, "accept_drift", False))  # fmt: skip
+                         accept_raw_drift=getattr(args, "accept_drift", False), engine=args.engine)  # fmt: skip
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -43,6 +44,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi.runner import check_run_paths, prepare_warehouse
 
     settings = run_settings(args)
+    check_engine(settings.engine)
     check_run_paths(settings.landing, settings.warehouse)
     if unexpected := unexpected_folders(settings.landing, load_contract(), settings.ignored_folders):
         print(f"kpi run: not published: {unexpected[0]}", file=sys.stderr)
@@ -154,6 +156,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     from dagster_kpi.runner import prepare_warehouse
 
     settings = run_settings(args)
+    check_engine(settings.engine)
     prepare_warehouse(settings)
     prepare_manifest(settings)
     command = [sys.executable, "-m", "dagster", "dev", "-m", "dagster_kpi.definitions", "-p", str(args.port)]
@@ -212,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--landing", help="landing folder (default $KPI_LANDING_DIR or data/landing)")
         sub.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
+        sub.add_argument("--engine", choices=ENGINES,
+                         help="where dbt builds: duckdb (default $KPI_ENGINE or duckdb) or spark (a local Spark session)")  # fmt: skip
         sub.set_defaults(handler=handler)
         if name == "ui":
             sub.add_argument("--port", type=int, default=3000)

@@ -40,7 +40,8 @@ def main() -> NoReturn:
     args = sys.argv[1:]
     if args and args[0].startswith(WORK_DIR_OPTION):
         os.chdir(args.pop(0).removeprefix(WORK_DIR_OPTION))
-    os.execv(DBT, [str(DBT), *args])
+    # A local Spark session (the spark target) binds to the loopback address unless told otherwise.
+    os.execve(DBT, [str(DBT), *args], {"SPARK_LOCAL_IP": "127.0.0.1", **os.environ})
 
 
 if __name__ == "__main__":

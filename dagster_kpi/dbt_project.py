@@ -113,19 +113,20 @@ class KpiDbtCli(DbtCliResource):
 
 
 @cache
-def _project(target_path: str, parse_vars: str) -> DbtProject:
+def _project(target_path: str, parse_vars: str, target: str) -> DbtProject:
     return DbtProject(
         project_dir=DBT_PROJECT_DIR,
         profiles_dir=DBT_PROJECT_DIR,
         target_path=target_path,
-        prepare_project_cli_args=["parse", "--quiet", "--vars", parse_vars],
+        target=target,
+        prepare_project_cli_args=["parse", "--quiet", "--target", target, "--vars", parse_vars],
     )
 
 
 def dbt_project(settings: Settings) -> DbtProject:
-    """The project, parsed into the warehouse's dbt target folder with the runs' vars."""
+    """The project, parsed for the engine's target into the warehouse's dbt target folder with the runs' vars."""
     parse_vars = vars_argument(dbt_vars(settings))[1]
-    return _project(str(settings.paths.dbt_target_dir), parse_vars)
+    return _project(str(settings.paths.dbt_target_dir), parse_vars, settings.dbt_target)
 
 
 def preparer(project: DbtProject) -> KpiDbtPreparer:
@@ -136,6 +137,7 @@ def dbt_cli(project: DbtProject, settings: Settings) -> DbtCliResource:
     """The dbt resource of a warehouse's runs: every dbt starts in its work folder."""
     return KpiDbtCli(
         project_dir=project,  # type: ignore[arg-type]  # DbtCliResource takes a DbtProject too
+        target=settings.dbt_target,
         dbt_executable=str(DBT_EXECUTABLE),
         global_config_flags=[f"{WORK_DIR_OPTION}{settings.paths.work_dir}"],
     )
@@ -146,10 +148,10 @@ def prepare_if_dev(project: DbtProject) -> None:
     preparer(project).prepare_if_dev(project)
 
 
-def project_digest(parse_vars: str) -> str:
+def project_digest(parse_vars: str, target: str) -> str:
     """The digest of what a parse reads: the project's files (macros, tests, models, seeds, settings) by content and
-    where they are, the vars, and dbt's version."""
-    digest = hashlib.sha256(f"{version('dbt-core')}\0{version('dbt-duckdb')}\0{PROJECT_ROOT}\0{parse_vars}".encode())
+    where they are, the vars, the target (the engine), and dbt's version."""
+    digest = hashlib.sha256(f"{version('dbt-core')}\0{version('dbt-duckdb')}\0{PROJECT_ROOT}\0{parse_vars}\0{target}".encode())
     add_files(digest, (DBT_PROJECT_DIR, PROJECT_ROOT / "models", PROJECT_ROOT / "seeds"), NOT_PARSED)
     return digest.hexdigest()
 
@@ -206,7 +208,7 @@ def prepare_manifest(settings: Settings) -> DbtProject:
     opens no database."""
     project = dbt_project(settings)
     target = settings.paths.dbt_target_dir
-    digest = project_digest(vars_argument(dbt_vars(settings))[1])
+    digest = project_digest(vars_argument(dbt_vars(settings))[1], settings.dbt_target)
     recorded = target / MANIFEST_DIGEST
     if project.manifest_path.is_file() and recorded.is_file() and recorded.read_text(encoding="utf-8") == digest:
         return project

@@ -6,7 +6,7 @@ Where a setting comes from, later sources winning:
 2. `kpi.toml` in the current (project) folder;
 3. `kpi.toml` in the warehouse file's folder;
 4. the environment (`KPI_*`);
-5. the command line (`--landing`, `--warehouse`, `--var`, `--accept-drift`).
+5. the command line (`--landing`, `--warehouse`, `--var`, `--accept-drift`, `--engine`).
 
 Relative paths in a settings file are relative to that file's folder. A bad value is a `SettingsError`:
 one line naming the setting as the user wrote it (the variable, or the file and key).
@@ -32,6 +32,7 @@ import duckdb
 import yaml
 
 from dagster_kpi.contract import load_contract
+from dagster_kpi.engines import DBT_TARGETS, ENGINES
 from dagster_kpi.errors import UsageError
 from dagster_kpi.paths import DBT_PROJECT_DIR, WarehousePaths
 
@@ -86,6 +87,8 @@ class Settings:
     encodings: Mapping[str, str] = field(default_factory=dict)
     # Accept, for one run, a raw load that differs sharply from the previous one (see the raw checks).
     accept_raw_drift: bool = False
+    # Where dbt builds: "duckdb" (the work database) or "spark" (a local Spark session; dagster_kpi/engines.py).
+    engine: str = "duckdb"
     # Crash tests only: SIGKILL the run at this stage.
     fault_at: str | None = None
 
@@ -97,6 +100,11 @@ class Settings:
     def duckdb_config(self) -> DuckDBConfig:
         """The `config` of every read-write DuckDB connection a run opens."""
         return {"memory_limit": self.memory_limit}
+
+    @property
+    def dbt_target(self) -> str:
+        """The dbt profile's target of the engine."""
+        return DBT_TARGETS[self.engine]
 
 
 def contract_freshness_hours() -> dict[str, float]:
@@ -236,6 +244,13 @@ def parse_encodings(label: str, value: Any) -> dict[str, str]:
     return found
 
 
+def parse_engine(label: str, value: Any) -> str:
+    text = _text(value).lower()
+    if text not in ENGINES:
+        raise SettingsError(f"{label} must be one of {', '.join(ENGINES)}, got {value!r}")
+    return text
+
+
 def parse_stage(label: str, value: Any) -> str | None:
     text = _text(value)
     if text and text not in FAULT_STAGES:
@@ -257,6 +272,7 @@ SCALARS: dict[str, tuple[str, Parser]] = {
     "allow_outside_links": ("KPI_ALLOW_OUTSIDE_LINKS", parse_flag),
     "encodings": ("KPI_ENCODINGS", parse_encodings),
     "accept_raw_drift": ("KPI_ACCEPT_RAW_DRIFT", parse_flag),
+    "engine": ("KPI_ENGINE", parse_engine),
     "fault_at": ("KPI_FAULT_AT", parse_stage),
 }
 PATHS = {"landing": "KPI_LANDING_DIR", "warehouse": "KPI_WAREHOUSE"}
@@ -369,6 +385,7 @@ def load_settings(
     warehouse: str | os.PathLike[str] | None = None,
     dbt_vars: Sequence[str] = (),
     accept_raw_drift: bool = False,
+    engine: str | None = None,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
 ) -> Settings:
@@ -385,6 +402,8 @@ def load_settings(
         command_line.values["warehouse"] = parse_path("--warehouse", warehouse, cwd)
     if accept_raw_drift:
         command_line.values["accept_raw_drift"] = True
+    if engine is not None:
+        command_line.values["engine"] = parse_engine("--engine", engine)
     # The warehouse's own settings file is found once the warehouse is known.
     located = {**project.values, **environment.values, **command_line.values}
     warehouse_file = located.get("warehouse") or (cwd / DEFAULT_WAREHOUSE).resolve()

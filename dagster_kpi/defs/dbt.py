@@ -14,7 +14,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, BackfillPolicy, MonthlyPartitionsDefinition, TimeWindow
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_kpi import changes
+from dagster_kpi import changes, engines
 from dagster_kpi.contract import load_contract
 from dagster_kpi.dbt_project import dbt_vars, project_digest, vars_argument
 from dagster_kpi.defs.resources import KpiWarehouse
@@ -84,7 +84,7 @@ def plan_build(settings: Settings, con: duckdb.DuckDBPyConnection | None, window
     args = [*DBT_BUILD, *vars_argument(dbt_vars(settings))]
     if not covers_every_partition:
         return BuildPlan(args, window_months(window), None)
-    digest = project_digest(args[-1])
+    digest = project_digest(args[-1], settings.dbt_target)
     if con is None or (scope := changes.scope(con, "build", digest)).every_month:
         return BuildPlan(args, None, digest)
     contract = load_contract()
@@ -118,18 +118,29 @@ def build_dbt_assets(project: DbtProject, partitions: MonthlyPartitionsDefinitio
     def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: KpiWarehouse) -> Iterator[Any]:
         """Builds and tests every selected seed and model in the work database, for the run's months."""
         covers_every_partition = context.partition_keys == partitions.get_partition_keys()
+        settings = warehouse.settings
         con = warehouse.connect_work()
         try:
-            plan = plan_build(warehouse.settings, con, context.partition_time_window, covers_every_partition)
+            plan = plan_build(settings, con, context.partition_time_window, covers_every_partition)
             changes.set_window(con, plan.months)
+            if settings.engine == "spark":
+                handed = engines.hand_over(con, settings.paths.work_dir)
+                context.log.info(f"handed over to Spark: {', '.join(handed)}")
         finally:
             con.close()
-        context.log.info(f"dbt build refreshes {plan.describe()}")
+        context.log.info(f"dbt build on {settings.engine} refreshes {plan.describe()}")
         op_name = context.op_execution_context.op.name
         target = invocation_target(project, op_name, context.run.run_id)
         arm_fault("dbt", warehouse.fault_at, after_seconds=DBT_FAULT_DELAY_SECONDS)
         try:
             yield from dbt.cli(plan.args, context=context, target_path=target).stream()
+            if settings.engine == "spark":
+                con = warehouse.connect_work()
+                try:
+                    taken = engines.take_back(con, settings.paths.work_dir)
+                finally:
+                    con.close()
+                context.log.info(f"taken back from Spark: {', '.join(taken)}")
             completed = True
         except BaseException:
             completed = False

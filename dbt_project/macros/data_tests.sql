@@ -71,18 +71,18 @@ select
     {{ quoted }} as value,
     count(*) as n_rows,
     '{{ model.identifier }}.{{ column }} begins like a spreadsheet formula: '
-        || replace(replace(replace({{ quoted }}, chr(9), '\t'), chr(13), '\r'), chr(10), '\n')
+        || replace(replace(replace({{ quoted }}, chr(9), chr(92) || 't'), chr(13), chr(92) || 'r'), chr(10), chr(92) || 'n')
         || ' (' || count(*) || case when count(*) = 1 then ' row)' else ' rows)' end as mismatch
 from {{ model }}
-where regexp_matches({{ quoted }}, '^[=+@\t\r-]')
+where {{ text_matches(quoted, '^[=+@\t\r-]') }}
 group by {{ quoted }}
 {{ 'union all' if not loop.last }}
 {%- else %}
 select
-    cast(null as varchar) as column_name,
-    cast(null as varchar) as value,
+    cast(null as {{ dbt.type_string() }}) as column_name,
+    cast(null as {{ dbt.type_string() }}) as value,
     cast(0 as bigint) as n_rows,
-    cast(null as varchar) as mismatch
+    cast(null as {{ dbt.type_string() }}) as mismatch
 where false
 {%- endfor %}
 {% endtest %}

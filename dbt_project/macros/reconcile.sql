@@ -52,7 +52,7 @@ compared as (
 
 select
     month,
-    '{{ kpi_code }} ' || strftime(month, '%Y-%m') || ': '
+    '{{ kpi_code }} ' || substr(cast(month as {{ dbt.type_string() }}), 1, 7) || ': '
     || case
         when unpublished then 'no published centre row'
         else 'published ' || {{ reconcile_figures(columns, 'published_') }}
@@ -72,6 +72,6 @@ where differs
 
 {# A figure as a reader writes it: NULL, a whole number without decimals, else up to 6 decimals. #}
 {% macro reconcile_number(expression) -%}
-    coalesce(case when {{ expression }} = trunc({{ expression }}) then cast(cast({{ expression }} as hugeint) as varchar)
-        else rtrim(printf('%.6f', {{ expression }}), '0') end, 'NULL')
+    coalesce(case when {{ expression }} = floor({{ expression }}) then cast(cast({{ expression }} as decimal(38, 0)) as {{ dbt.type_string() }})
+        else trim(trailing '0' from printf('%.6f', {{ expression }})) end, 'NULL')
 {%- endmacro %}

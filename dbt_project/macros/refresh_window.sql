@@ -99,8 +99,16 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- Pre-hook of every metric model: clear the periods this run recomputes. -#}
+{#- Pre-hook of every metric model: clear the periods this run recomputes. On Spark the incremental strategy
+    insert_overwrite replaces the partitions (period_grain, period_start) the run writes: nothing to clear. -#}
 {% macro delete_refreshed_periods() %}
+    {{- return(adapter.dispatch('delete_refreshed_periods', 'dagster_kpi')()) -}}
+{% endmacro %}
+
+{% macro spark__delete_refreshed_periods() %}
+{% endmacro %}
+
+{% macro default__delete_refreshed_periods() %}
     {%- if is_incremental() -%}
     delete from {{ this }} where {{ period_in_refresh_window('period_grain', 'period_start') }}
     {%- endif -%}

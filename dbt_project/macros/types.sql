@@ -26,21 +26,49 @@
     nullif(lower(trim({{ column }})), '')
 {%- endmacro %}
 
-{# A fixed-point number for KPI sums: 20 integer digits, 18 decimals (finer than a double's precision). #}
-{% macro type_exact() -%}
-    {{ return(adapter.dispatch('type_exact', 'dagster_kpi')()) }}
-{%- endmacro %}
-
-{% macro default__type_exact() -%}
-    decimal(38, 18)
-{%- endmacro %}
-
 {#
   Σ expression, independent of the order rows arrive in. A floating-point sum
   changes in its last bits with the order parallel threads add rows, so the
-  same data could publish different marts. The sum is taken in fixed point
-  (each term to 18 decimals) and returned as a double.
+  same data could publish different marts. The sum is taken in fixed point:
+  each term is counted in units of 1e-18 (round(term × 1e18), a whole number
+  in a decimal(38, 0)), the whole numbers are added exactly, and the total
+  returns as a double. Every step is the same on every engine: an IEEE
+  product, rounding half away from zero, an exact decimal sum. (A cast of the
+  double to decimal(38, 18) is not: DuckDB scales it by 1e18 in floating
+  point, Spark converts the double's exact binary value.)
 #}
 {% macro exact_sum(expression) -%}
-    cast(sum(cast({{ expression }} as {{ type_exact() }})) as {{ type_double() }})
+    {{ whole_to_double('sum(cast(round(' ~ expression ~ ' * 1e18) as decimal(38, 0)))') }} / 1e18
+{%- endmacro %}
+
+{#
+  A whole number (a decimal(38, 0) below 2^85) as the nearest double, the same on every engine: the number
+  is split into its high and low 32 bits, each exact as a double, and added once. (A plain cast is not the
+  same everywhere: DuckDB rounds a 128-bit integer to a double twice.)
+#}
+{% macro whole_to_double(expression) -%}
+    {{ return(adapter.dispatch('whole_to_double', 'dagster_kpi')(expression)) }}
+{%- endmacro %}
+
+{% macro default__whole_to_double(expression) -%}
+    (cast(cast({{ expression }} as hugeint) // 4294967296 as {{ type_double() }}) * 4294967296
+        + cast(cast({{ expression }} as hugeint) % 4294967296 as {{ type_double() }}))
+{%- endmacro %}
+
+{% macro spark__whole_to_double(expression) -%}
+    (cast({{ expression }} div 4294967296 as {{ type_double() }}) * 4294967296
+        + cast({{ expression }} % 4294967296 as {{ type_double() }}))
+{%- endmacro %}
+
+{# SQL true where the text matches the regular expression (RE2 on DuckDB, Java's on Spark: keep to their common part). #}
+{% macro text_matches(expression, pattern) -%}
+    {{ return(adapter.dispatch('text_matches', 'dagster_kpi')(expression, pattern)) }}
+{%- endmacro %}
+
+{% macro default__text_matches(expression, pattern) -%}
+    regexp_matches({{ expression }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro spark__text_matches(expression, pattern) -%}
+    ({{ expression }} rlike '{{ pattern }}')
 {%- endmacro %}

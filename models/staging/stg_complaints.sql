@@ -13,7 +13,7 @@ select
     satisfied,
     cast(received_at as date) as received_date,
     cast(resolved_at as date) as resolved_date,
-    {{ seconds_between('received_at', 'resolved_at') }} / 3600.0 as resolution_hours,
+    cast({{ seconds_between('received_at', 'resolved_at') }} as {{ type_double() }}) / 3600 as resolution_hours,
     _source_file,
     _source_row,
     _loaded_at

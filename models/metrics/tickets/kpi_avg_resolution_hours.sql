@@ -4,7 +4,7 @@ with facts as (
     select
         resolved_date as event_date,
         agent_id,
-        {{ seconds_between('created_at', 'resolved_at') }} / 3600.0 as numerator,
+        cast({{ seconds_between('created_at', 'resolved_at') }} as {{ type_double() }}) / 3600 as numerator,
         1 as denominator
     from {{ ref('stg_tickets') }}
     where not is_cancelled

@@ -5,7 +5,7 @@ with facts as (
     select
         created_date as event_date,
         agent_id,
-        {{ seconds_between('created_at', 'first_response_at') }} / 60.0 as numerator,
+        cast({{ seconds_between('created_at', 'first_response_at') }} as {{ type_double() }}) / 60 as numerator,
         1 as denominator
     from {{ ref('stg_tickets') }}
     where not is_cancelled
