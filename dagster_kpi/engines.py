@@ -16,7 +16,9 @@ last (kept in `landed.handed_over`): a run moves what changed.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 import duckdb
@@ -111,12 +113,9 @@ def take_back(con: duckdb.DuckDBPyConnection, work_dir: Path) -> list[str]:
 
 
 def has_spark() -> bool:
-    """Whether dbt's Spark adapter is installed (the `spark` extra)."""
-    try:
-        import dbt.adapters.spark  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether dbt's Spark adapter and pyspark are installed (the `spark` extra); nothing is imported."""
+    # pyspark is looked up on the path: this package's processes mark it as absent (see dagster_kpi/__init__.py).
+    return importlib.util.find_spec("dbt.adapters.spark") is not None and PathFinder.find_spec("pyspark") is not None
 
 
 def check_engine(engine: str) -> None:

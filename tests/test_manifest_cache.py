@@ -115,8 +115,15 @@ def test_a_project_folder_that_cannot_be_written_in_shares_nothing(tmp_path, pro
 
 def test_kpi_dbt_starts_dbt_in_the_work_folder_it_is_given(tmp_path, monkeypatch):
     started: list[tuple[str, list[str]]] = []
+    environments: list[dict[str, str]] = []
+
+    def execve(path: str, argv: list[str], env: dict[str, str]) -> None:
+        started.append((os.getcwd(), argv))
+        environments.append(env)
+
     monkeypatch.setattr(dbt_child, "die_with_parent", lambda: None)
-    monkeypatch.setattr(dbt_child.os, "execv", lambda path, argv: started.append((os.getcwd(), argv)))
+    monkeypatch.setattr(dbt_child.os, "execve", execve)
+    monkeypatch.delenv("SPARK_LOCAL_IP", raising=False)
     monkeypatch.chdir(tmp_path)
     work = tmp_path / "warehouse.work"
     work.mkdir()
@@ -125,6 +132,8 @@ def test_kpi_dbt_starts_dbt_in_the_work_folder_it_is_given(tmp_path, monkeypatch
     monkeypatch.setattr(dbt_child.sys, "argv", ["kpi-dbt", "--version"])
     dbt_child.main()
     assert started == [(str(work), [str(dbt_child.DBT), "build", "--vars", "{}"]), (str(work), [str(dbt_child.DBT), "--version"])]
+    # A local Spark session binds to the loopback address; the rest of the environment passes unchanged.
+    assert environments[0]["SPARK_LOCAL_IP"] == "127.0.0.1" and environments[0]["PATH"] == os.environ["PATH"]
 
 
 def test_the_runs_dbt_starts_in_the_warehouse_s_work_folder(tmp_path):
@@ -136,7 +145,7 @@ def test_the_runs_dbt_starts_in_the_warehouse_s_work_folder(tmp_path):
 
 
 def test_a_project_that_does_not_parse_is_one_line_with_dbt_s_reason(tmp_path):
-    project = dbt_project._project(str(tmp_path / "target"), "{not yaml: [")
+    project = dbt_project._project(str(tmp_path / "target"), "{not yaml: [", "work")
     (tmp_path / "target").mkdir()
     with pytest.raises(dbt_project.DbtParseError, match=r"^dbt parse failed: .*vars") as failure:
         dbt_project.preparer(project).prepare(project)

@@ -34,6 +34,7 @@ class KpiWarehouse(ConfigurableResource):
     allow_outside_links: bool = False
     encodings: dict[str, str] = {}  # per source, the encoding of its CSV files that are not UTF-8
     accept_raw_drift: bool = False
+    engine: str = Settings.engine
     fault_at: str | None = None
 
     @classmethod

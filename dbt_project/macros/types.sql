@@ -29,16 +29,20 @@
 {#
   Σ expression, independent of the order rows arrive in. A floating-point sum
   changes in its last bits with the order parallel threads add rows, so the
-  same data could publish different marts. The sum is taken in fixed point:
-  each term is counted in units of 1e-18 (round(term × 1e18), a whole number
-  in a decimal(38, 0)), the whole numbers are added exactly, and the total
-  returns as a double. Every step is the same on every engine: an IEEE
-  product, rounding half away from zero, an exact decimal sum. (A cast of the
-  double to decimal(38, 18) is not: DuckDB scales it by 1e18 in floating
-  point, Spark converts the double's exact binary value.)
+  same data could publish different marts. The sum is taken in fixed point, in
+  units of 1e-15: each term's whole part (floor) and its fraction rounded to
+  15 decimals are each whole numbers below 2^53, added exactly as
+  decimal(38, 0), and the total returns as a double. Every step gives the same
+  result on every engine: an exact floor and subtraction, an IEEE product,
+  rounding half up, exact decimal sums. (A cast of a double to a decimal is
+  not the same everywhere: DuckDB scales it in floating point, Spark reads the
+  double's shortest decimal text; below 2^53, whole numbers are exact in both.)
 #}
 {% macro exact_sum(expression) -%}
-    {{ whole_to_double('sum(cast(round(' ~ expression ~ ' * 1e18) as decimal(38, 0)))') }} / 1e18
+    ({{ whole_to_double(
+        'sum(cast(floor(' ~ expression ~ ') as decimal(38, 0))) * 1000000000000000'
+        ~ ' + sum(cast(round((' ~ expression ~ ' - floor(' ~ expression ~ ')) * 1e15) as decimal(38, 0)))'
+    ) }} / 1e15)
 {%- endmacro %}
 
 {#
@@ -56,8 +60,8 @@
 {%- endmacro %}
 
 {% macro spark__whole_to_double(expression) -%}
-    (cast({{ expression }} div 4294967296 as {{ type_double() }}) * 4294967296
-        + cast({{ expression }} % 4294967296 as {{ type_double() }}))
+    (cast(({{ expression }}) div 4294967296 as {{ type_double() }}) * 4294967296
+        + cast(({{ expression }}) % 4294967296 as {{ type_double() }}))
 {%- endmacro %}
 
 {# SQL true where the text matches the regular expression (RE2 on DuckDB, Java's on Spark: keep to their common part). #}
