@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCALES ?= 1 5 20
 
-.PHONY: run test test-fast lint format bench bench-encodings install ui clean
+.PHONY: run test test-fast lint format bench bench-encodings bench-spark install ui clean
 
 # The spark extra runs the Spark identity test; Spark 4 needs Java 17 (installed from Debian's packages when missing).
 $(STAMP): pyproject.toml
@@ -49,6 +49,11 @@ bench: $(STAMP)
 # One calls CSV of a million rows ingested as UTF-8, GBK and GB18030 (bench/results/encodings.md).
 bench-encodings: $(STAMP)
 	$(BIN)/python -m bench.encodings
+
+# The same landing folder through DuckDB and a local Spark session, scale 1 and 5 (bench/results/spark.md).
+SPARK_SCALES ?= 1 5
+bench-spark: $(STAMP)
+	$(BIN)/python -m bench.spark --scales $(SPARK_SCALES)
 
 ui: $(STAMP)
 	$(BIN)/kpi ui

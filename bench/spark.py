@@ -81,7 +81,7 @@ def markdown(results: list[ScaleResult], setup: dict[str, object]) -> str:
     lines = [
         "# DuckDB and a local Spark session on the same landing folder",
         "",
-        f"Measured {setup['finished_at']} on {setup['machine']}; `make bench-spark SCALES=\"{setup['scales']}\"`, "
+        f'Measured {setup["finished_at"]} on {setup["machine"]}; `make bench-spark SPARK_SCALES="{setup["scales"]}"`, '
         f"{setup['months']} months, 60 agents. Seconds of wall time for `kpi run --force`; the stages are the sums of "
         "Dagster's step times (dbt includes, on Spark, starting the JVM, handing raw over and taking the marts back).",
         "",

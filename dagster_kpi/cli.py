@@ -215,8 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
         sub.add_argument("--landing", help="landing folder (default $KPI_LANDING_DIR or data/landing)")
         sub.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
-        sub.add_argument("--engine", choices=ENGINES,
-                         help="where dbt builds: duckdb (default $KPI_ENGINE or duckdb) or spark (a local Spark session)")  # fmt: skip
+        sub.add_argument(
+            "--engine", choices=ENGINES, help="where dbt builds (default $KPI_ENGINE or duckdb; spark: a local Spark session)"
+        )
         sub.set_defaults(handler=handler)
         if name == "ui":
             sub.add_argument("--port", type=int, default=3000)

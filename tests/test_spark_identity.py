@@ -26,20 +26,34 @@ pytestmark = [
 
 MARTS = ("kpi_catalog", "kpi_scores", "kpi_values", "scorecards")
 
-EDGE_CALLS = """call_id,direction,queue,customer_id,caller_number,agent_id,offered_at,answered_at,ended_at,talk_seconds,hold_seconds,wrap_seconds,outcome,transferred,is_valid
-EDGE-1,inbound,,,139-0000-0001,KF1001,2026-02-10 09:00:00.900,2026-02-10 09:00:01.100,2026-02-10 09:01:00.500,,0,10,answered,false,true
-EDGE-2,inbound,,,139-0000-0002,KF1002,2026-02-10 09:30:59.999,2026-02-10 09:31:00.001,2026-02-10 09:33:00.000,,5,0,answered,false,true
-"""
+CALLS_HEADER = (
+    "call_id,direction,queue,customer_id,caller_number,agent_id,offered_at,answered_at,ended_at,talk_seconds,"
+    "hold_seconds,wrap_seconds,outcome,transferred,is_valid"
+)
+
+
+def calls_csv(*rows: tuple[str, str, str, str, str, str, str, str, str]) -> str:
+    """Inbound calls: (call_id, agent_id, offered_at, answered_at, ended_at, hold, wrap, outcome) per row."""
+    lines = [CALLS_HEADER]
+    for call, agent, offered, answered, ended, hold, wrap, outcome in rows:
+        lines.append(f"{call},inbound,,,139-0000-0000,{agent},{offered},{answered},{ended},,{hold},{wrap},{outcome},false,true")
+    return "\n".join(lines) + "\n"
+
+
+EDGE_CALLS = calls_csv(
+    ("EDGE-1", "KF1001", "2026-02-10 09:00:00.900", "2026-02-10 09:00:01.100", "2026-02-10 09:01:00.500", "0", "10", "answered"),
+    ("EDGE-2", "KF1002", "2026-02-10 09:30:59.999", "2026-02-10 09:31:00.001", "2026-02-10 09:33:00.000", "5", "0", "answered"),
+)
 # The February plan of service_cost (the generator's row for that key is replaced: the later file wins) is 0.
 EDGE_PLANS = """period_month,plan_code,planned,actual
 2026-02,service_cost,0,1500.5
 """
 # One more day of calls in March: the change a refresh of 2026-03 picks up.
-MORE_CALLS = """call_id,direction,queue,customer_id,caller_number,agent_id,offered_at,answered_at,ended_at,talk_seconds,hold_seconds,wrap_seconds,outcome,transferred,is_valid
-MORE-1,inbound,,,139-0000-0011,KF1003,2026-03-20 10:00:00,2026-03-20 10:00:12,2026-03-20 10:04:00,,0,30,answered,false,true
-MORE-2,inbound,,,139-0000-0012,KF1004,2026-03-20 10:05:00,,2026-03-20 10:05:40,,,,abandoned,false,true
-MORE-3,inbound,,,139-0000-0013,KF1003,2026-03-20 11:00:00,2026-03-20 11:00:03,2026-03-20 11:10:00.750,,20,15,answered,false,true
-"""
+MORE_CALLS = calls_csv(
+    ("MORE-1", "KF1003", "2026-03-20 10:00:00", "2026-03-20 10:00:12", "2026-03-20 10:04:00", "0", "30", "answered"),
+    ("MORE-2", "KF1004", "2026-03-20 10:05:00", "", "2026-03-20 10:05:40", "", "", "abandoned"),
+    ("MORE-3", "KF1003", "2026-03-20 11:00:00", "2026-03-20 11:00:03", "2026-03-20 11:10:00.750", "20", "15", "answered"),
+)
 
 
 def kpi_run(landing: Path, warehouse: Path, *more: str) -> subprocess.CompletedProcess[str]:
@@ -102,7 +116,7 @@ def test_spark_publishes_the_marts_duckdb_publishes_and_refreshes_a_month_alike(
     assert served(spark_warehouse, "kpi_values") == spark["kpi_values"][1]
 
     # The rows where the engines could part reached Spark (fractions of seconds kept in raw), and the zero plan
-    # published a ratio without a value rather than an error.
+    # (raw: planned 0, actual 1500.5) published a ratio without a value rather than an error.
     with duckdb.connect(str(spark_warehouse.with_name("warehouse.work") / "work.duckdb"), read_only=True) as con:
         edge = con.execute("SELECT call_id, answered_at FROM raw.calls WHERE call_id LIKE 'EDGE-%' ORDER BY 1").fetchall()
     assert [(call, str(at)) for call, at in edge] == [("EDGE-1", "2026-02-10 09:00:01.100000"),
@@ -112,7 +126,7 @@ def test_spark_publishes_the_marts_duckdb_publishes_and_refreshes_a_month_alike(
             "SELECT numerator, denominator, value FROM marts.kpi_values WHERE kpi_code = 'service_cost_budget_rate' "
             "AND period_grain = 'month' AND period_start = DATE '2026-02-01' AND level = 'center'"
         ).fetchall()
-    assert plan == [(1500.5, 0.0, None)]
+    assert plan == [(0.0, 0.0, None)]  # a denominator of 0 publishes 0 over 0 and no value, on Spark without an error
 
     # One more day of calls in March: DuckDB's run picks the change up by itself; Spark refreshes March alone.
     (landing / "calls" / "zz_more_march.csv").write_text(MORE_CALLS, encoding="utf-8")
