@@ -1,6 +1,6 @@
 """`make bench-spark`: the same landing folder through `kpi run` on DuckDB and on a local Spark session, per scale.
 
-python -m bench.spark [--scales 1 5] [--months 6] [--data bench/data] [--results bench/results]
+python -m bench.spark [--scales 1 5] [--months 12] [--data bench/data] [--results bench/results]
 
 Per scale: a full run on each engine (wall time, the stages Dagster recorded, peak memory of the process tree, the
 JVM included), a one-month refresh on Spark, and whether the published marts are identical. Writes
@@ -66,7 +66,7 @@ def published(warehouse: Path) -> dict[str, list[tuple]]:
 
 def run_scale(scale: float, months: int, data: Path, work: Path) -> ScaleResult:
     spec = LandingSpec(scale=scale, months=months)
-    landing = ensure_landing(spec, data)
+    landing = ensure_landing(spec, data / "landing")  # the folders `make bench` generates, reused
     shutil.rmtree(work, ignore_errors=True)
     duck, spark = work / "duckdb" / "warehouse.duckdb", work / "spark" / "warehouse.duckdb"
     runs = [kpi_run(landing, duck), kpi_run(landing, spark, "--engine", "spark")]
@@ -101,12 +101,12 @@ def markdown(results: list[ScaleResult], setup: dict[str, object]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.spark", description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", type=float, default=[1.0, 5.0])
-    parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--data", type=Path, default=BENCH_DIR / "data")
     parser.add_argument("--results", type=Path, default=BENCH_DIR / "results")
     args = parser.parse_args(argv)
     try:
-        results = [run_scale(s, args.months, args.data, args.data / f"spark-work-{s:g}") for s in args.scales]
+        results = [run_scale(s, args.months, args.data, args.data / "runs" / f"spark-scale{s:g}") for s in args.scales]
     except BenchError as error:
         print(f"bench-spark: {error}", file=sys.stderr)
         return 1

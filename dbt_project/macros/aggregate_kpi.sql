@@ -126,13 +126,11 @@ kpi_months as (
 kpi_every_month as (
     select * from kpi_months
     {%- if refresh_window_active() %}
-    {#- The months kept: every month but the refreshed ones, recomputed in kpi_months. (DuckDB's pre-hook has
-        deleted them already; on Spark they are still there until the partitions are overwritten.) #}
+    {#- The months kept: the pre-hook deleted the refreshed ones, recomputed in kpi_months. #}
     union all
     select period_grain, period_start, level, entity_id, numerator, denominator
     from {{ this }}
     where period_grain = 'month'
-        and not {{ dates_in_periods('month', 'period_start', refresh_period_starts('month')) }}
     {%- endif %}
 )
 select * from kpi_months

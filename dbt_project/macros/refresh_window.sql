@@ -99,13 +99,23 @@
     {%- endif -%}
 {% endmacro %}
 
-{#- Pre-hook of every metric model: clear the periods this run recomputes. On Spark the incremental strategy
-    insert_overwrite replaces the partitions (period_grain, period_start) the run writes: nothing to clear. -#}
+{#- Pre-hook of every metric model: clear the periods this run recomputes. On Spark, whose Parquet tables have no
+    DELETE, the tables are partitioned by (period_grain, period_start) and the refreshed periods' partitions are
+    dropped; insert_overwrite then writes them again. -#}
 {% macro delete_refreshed_periods() %}
     {{- return(adapter.dispatch('delete_refreshed_periods', 'dagster_kpi')()) -}}
 {% endmacro %}
 
 {% macro spark__delete_refreshed_periods() %}
+    {%- if is_incremental() and refresh_window_active() and refresh_months() -%}
+    alter table {{ this }} drop if exists
+    {%- for grain in ['month', 'quarter', 'year'] %}
+        {%- set outer_last = loop.last %}
+        {%- for start in refresh_period_starts(grain) %}
+        partition (period_grain = '{{ grain }}', period_start = '{{ start }}'){% if not (outer_last and loop.last) %},{% endif %}
+        {%- endfor %}
+    {%- endfor %}
+    {%- endif -%}
 {% endmacro %}
 
 {% macro default__delete_refreshed_periods() %}
