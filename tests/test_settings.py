@@ -79,6 +79,7 @@ tickets = 36
         ({"KPI_FRESHNESS_PLANS_HOURS": "inf"}, "KPI_FRESHNESS_PLANS_HOURS must be a positive number of hours, got 'inf'"),
         ({"KPI_FAULT_AT": "lunch"}, "KPI_FAULT_AT must be one of ingest, dbt, validation, publish, switch, got 'lunch'"),
         ({"KPI_ACCEPT_RAW_DRIFT": "maybe"}, "KPI_ACCEPT_RAW_DRIFT must be true or false, got 'maybe'"),
+        ({"KPI_ENGINE": "trino"}, "KPI_ENGINE must be one of duckdb, spark, got 'trino'"),
     ],
 )
 def test_a_bad_variable_is_one_line_naming_it(tmp_path, environ, message):
@@ -207,3 +208,12 @@ def test_an_unknown_source_or_encoding_is_one_line_naming_the_setting(tmp_path, 
         load_settings(environ=environ, cwd=tmp_path)
     assert str(error.value).startswith(message.format(toml=tmp_path / "kpi.toml"))
     assert "\n" not in str(error.value)
+
+
+def test_the_engine_chooses_the_dbt_target_and_the_argument_wins(tmp_path):
+    write(tmp_path / "kpi.toml", 'engine = "Spark"\n')
+    settings = load_settings(environ={}, cwd=tmp_path)
+    assert (settings.engine, settings.dbt_target) == ("spark", "spark")
+    settings = load_settings(engine="duckdb", environ={"KPI_ENGINE": "spark"}, cwd=tmp_path)
+    assert (settings.engine, settings.dbt_target) == ("duckdb", "work")
+    assert load_settings(environ={}, cwd=tmp_path / "elsewhere").engine == "duckdb"
