@@ -105,12 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=BENCH_DIR / "data")
     parser.add_argument("--results", type=Path, default=BENCH_DIR / "results")
     args = parser.parse_args(argv)
+    started_on = machine()  # the load before the runs
     try:
         results = [run_scale(s, args.months, args.data, args.data / "runs" / f"spark-scale{s:g}") for s in args.scales]
     except BenchError as error:
         print(f"bench-spark: {error}", file=sys.stderr)
         return 1
-    setup = {"finished_at": finished_at(), "machine": machine(), "scales": " ".join(f"{s:g}" for s in args.scales),
+    described = f"{started_on['cpus']} cores, load {started_on['load_1min_at_start']} at the start, duckdb {started_on['duckdb']}"
+    setup = {"finished_at": finished_at(), "machine": described, "scales": " ".join(f"{s:g}" for s in args.scales),
              "months": args.months}  # fmt: skip
     args.results.mkdir(parents=True, exist_ok=True)
     text = markdown(results, setup)
