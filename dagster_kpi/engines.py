@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_kpi.errors import KpiError
-from dagster_kpi.sql import ident, lit, one
+from dagster_kpi.sql import ident, lit, one, transaction
 
 ENGINES = ("duckdb", "spark")
 # The dbt profile's target of each engine.
@@ -95,8 +95,7 @@ def take_back(con: duckdb.DuckDBPyConnection, work_dir: Path) -> list[str]:
     if len(tables) == len(TAKEN_BACK):
         raise EngineError(f"Spark built no marts: {warehouse / 'marts.db'} holds no table")
     taken = []
-    con.execute("BEGIN")
-    try:
+    with transaction(con):
         for schema, table in tables:
             files = sorted((warehouse / f"{schema}.db" / table).glob("*.parquet"))
             if not files:
@@ -105,10 +104,6 @@ def take_back(con: duckdb.DuckDBPyConnection, work_dir: Path) -> list[str]:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
             con.execute(f"CREATE OR REPLACE TABLE {ident(schema)}.{ident(table)} AS SELECT * FROM read_parquet({listed})")
             taken.append(f"{schema}.{table}")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return taken
 
 
