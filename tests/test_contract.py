@@ -75,7 +75,10 @@ def test_the_contract_holds_every_per_source_rule():
     assert sources["calls"].column("queue").default is None
     assert sources["calls"].agent_attribution == AgentAttribution("offered_at", "outcome = 'answered' and is_valid")
     assert sources["complaints"].agent_attribution == AgentAttribution("received_at")
-    assert sources["agents"].agent_attribution is None and sources["violations"].agent_attribution is None
+    assert sources["agents"].agent_attribution is None and sources["shift_swaps"].agent_attribution is None
+    # A violation with only a team reaches that team, not the centre only.
+    assert sources["violations"].agent_attribution == AgentAttribution("occurred_at", "team is null")
+    assert sources["attendance"].event_months == EventMonths(("work_date",), None, 0)
 
 
 @pytest.mark.parametrize(

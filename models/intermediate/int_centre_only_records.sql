@@ -47,6 +47,37 @@ with attributed as (
         cast({{ dbt.date_trunc('month', 'exam_date') }} as date) as month_start,
         agent_id
     from {{ ref('stg_exams') }}
+    union all
+    select
+        'attendance' as source_name,
+        cast({{ dbt.date_trunc('month', 'work_date') }} as date) as month_start,
+        agent_id
+    from {{ ref('stg_attendance') }}
+    union all
+    select
+        'ratings' as source_name,
+        cast({{ dbt.date_trunc('month', 'period_month') }} as date) as month_start,
+        agent_id
+    from {{ ref('stg_ratings') }}
+    union all
+    select
+        'violations' as source_name,
+        cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as month_start,
+        agent_id
+    from {{ ref('stg_violations') }}
+    where team is null
+    union all
+    select
+        'fee_collection' as source_name,
+        cast({{ dbt.date_trunc('month', 'period_month') }} as date) as month_start,
+        agent_id
+    from {{ ref('stg_fee_collection') }}
+    union all
+    select
+        'facility_checks' as source_name,
+        cast({{ dbt.date_trunc('month', 'check_date') }} as date) as month_start,
+        agent_id
+    from {{ ref('stg_facility_checks') }}
 )
 
 {{ centre_only_records('attributed', sample_size=5) }}

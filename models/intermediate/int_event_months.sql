@@ -50,6 +50,24 @@ with event_dates as (
     union all
     select cast(period_month as date) as event_date
     from {{ ref('stg_plans') }}
+    union all
+    select cast(work_date as date) as event_date
+    from {{ ref('stg_attendance') }}
+    union all
+    select cast(swap_date as date) as event_date
+    from {{ ref('stg_shift_swaps') }}
+    union all
+    select cast(period_month as date) as event_date
+    from {{ ref('stg_ratings') }}
+    union all
+    select cast(occurred_at as date) as event_date
+    from {{ ref('stg_violations') }}
+    union all
+    select cast(period_month as date) as event_date
+    from {{ ref('stg_fee_collection') }}
+    union all
+    select cast(check_date as date) as event_date
+    from {{ ref('stg_facility_checks') }}
 )
 
 select distinct cast({{ dbt.date_trunc('month', 'event_date') }} as date) as event_month

@@ -5,8 +5,11 @@ select
     {{ clean_text('team') }} as team,
     {{ clean_text('department') }} as department,
     {{ clean_code('role') }} as role,
+    {{ clean_code('level') }} as level,
     hired_on,
     left_on,
+    probation_until,
+    pay_base,
     _source_file,
     _source_row,
     _loaded_at
