@@ -17,18 +17,16 @@ import pytest
 from dagster_kpi.contract import Source, load_contract
 from dagster_kpi.generate import columns as col
 from dagster_kpi.generate import generate_landing
+from dagster_kpi.generate.attendance import build_attendance
 from dagster_kpi.generate.customers import build_customers
 from dagster_kpi.generate.patterns import OFFICE_HOURS, sorted_times
-from dagster_kpi.generate.people import build_roster
+from dagster_kpi.generate.people import PROPERTY_DESK, add_months, build_roster, desk_size
 from dagster_kpi.generate.streams import stream
 from dagster_kpi.generate.timeline import resolve_period
 from dagster_kpi.generate.write import write_csv
 
 SMALL = {"months": 2, "agents": 20, "scale": 0.02, "seed": 11}
 CONTRACT = load_contract()
-# Sources of the assessment without a generator yet: their folders are empty extracts.
-NOT_GENERATED = ("attendance", "shift_swaps", "ratings", "violations", "fee_collection", "facility_checks")
-GENERATED = {name: source for name, source in CONTRACT.items() if name not in NOT_GENERATED}
 STAMP = re.compile(r"\d{4}[-/]\d{2}[-/]\d{2}( \d{2}:\d{2}:\d{2})?")
 
 
@@ -75,10 +73,8 @@ def _canonical(aliases: dict[str, str], value: object) -> str:
 
 def test_every_source_gets_a_folder_with_rows(landing):
     out, rows = landing
-    assert list(rows) == list(GENERATED)
-    for name in NOT_GENERATED:
-        assert (out / name).is_dir() and not any((out / name).iterdir()), name
-    for name, source in GENERATED.items():
+    assert list(rows) == list(CONTRACT)
+    for name, source in CONTRACT.items():
         assert any((out / name).iterdir()), name
         assert rows[name] == len(read_source(out / name, source)), name
 
@@ -94,7 +90,7 @@ def test_same_arguments_give_identical_bytes(landing, tmp_path):
 
 def test_every_row_is_valid_per_the_contract(landing):
     out, _ = landing
-    for name, source in GENERATED.items():
+    for name, source in CONTRACT.items():
         frame = read_source(out / name, source)
         for column in source.columns:
             assert column.name in frame, f"{name}.{column.name} missing"
@@ -132,6 +128,10 @@ def test_gbk_exports_carry_chinese_headers_and_values(landing):
         frame = pd.read_csv(io.BytesIO(raw), encoding="gbk", dtype=str)
         assert header in frame.columns
         assert set(frame[header]) <= values and len(set(frame[header])) >= 3
+    for path in sorted((out / "attendance").glob("考勤记录_*.csv")):  # the time clock's monthly exports
+        frame = pd.read_csv(path, encoding="gbk", dtype=str)
+        assert set(frame["考勤状态"]) <= {"出勤", "请假", "旷工"} and set(frame["未打卡"]) <= {"是", "否"}
+        assert set(frame["请假类型"].dropna()) <= {"年假", "病假", "事假", "调休", "其他"}
     complaints = pd.read_csv(next((out / "complaints").glob("*.csv")), encoding="gbk", dtype=str)
     assert set(complaints["是否满意"].dropna()) == {"是", "否"}
     assert complaints["投诉时间"].str.contains("/").any()  # a few YYYY/MM/DD stamps
@@ -154,7 +154,7 @@ def test_xlsx_exports_read_back_with_typed_dates(landing):
         "绩效工资基数",
     ]
     assert len(agents) == rows["agents"]
-    assert set(agents["role"]) == {"客服专员", "组长", "主管"}
+    assert set(agents["role"]) == {"客服专员", "组长", "主管", "管家"}
     assert pd.api.types.is_datetime64_any_dtype(agents["入职日期"])
     assert agents["离职日期"].notna().any()  # leavers
     exams = pd.read_excel(out / "exams" / "业务考试成绩.xlsx")
@@ -180,8 +180,10 @@ def test_calls_come_one_file_a_month_plus_a_later_reextract(landing):
 
 
 def test_call_volume_is_linear_in_scale(landing, tmp_path):
-    out, _ = landing
-    generate_landing(tmp_path, **{**SMALL, "scale": 0.06})
+    out, rows = landing
+    tripled = generate_landing(tmp_path, **{**SMALL, "scale": 0.06})
+    for name in ("agents", "attendance", "shift_swaps", "ratings", "violations", "fee_collection", "facility_checks"):
+        assert tripled[name] == rows[name], name  # per person and building, not per contact
 
     def calls(folder: Path) -> int:
         return sum(len(pd.read_csv(p, usecols=[0])) for p in (folder / "calls").glob("calls_????-??.csv"))
@@ -197,11 +199,12 @@ def _times(values: pd.Series) -> pd.Series:
 
 def test_records_respect_timing_and_roster(landing):
     out, _ = landing
-    frames = {name: read_source(out / name, source) for name, source in GENERATED.items()}
+    frames = {name: read_source(out / name, source) for name, source in CONTRACT.items()}
     roster = frames["agents"].set_index("agent_id")
     for name, frame in frames.items():
-        if "agent_id" in frame:
-            assert set(frame["agent_id"].dropna()) <= set(roster.index), name
+        for column in ("agent_id", "counterpart_agent_id", "rater_id"):
+            if column in frame:
+                assert set(frame[column].dropna()) <= set(roster.index), f"{name}.{column}"
 
     calls = frames["calls"][~frames["calls"]["_file"].str.contains("reextract")]
     answered = calls[calls["outcome"] == "answered"]
@@ -238,7 +241,7 @@ def test_nothing_happens_after_today(tmp_path):
     start = str(np.datetime64(today, "M") - 1)
     generate_landing(tmp_path, months=2, agents=12, scale=0.01, seed=3, start=start)
     latest = []
-    for name, source in GENERATED.items():
+    for name, source in CONTRACT.items():
         frame = read_source(tmp_path / name, source)
         for column in source.columns:
             # A probation's end is a plan, not an event: a recent joiner's lies ahead.
@@ -246,6 +249,193 @@ def test_nothing_happens_after_today(tmp_path):
                 values = frame[column.name].dropna().map(lambda v: pd.Timestamp(str(v).replace("/", "-")))
                 latest.extend(values.tolist())
     assert max(latest) < pd.Timestamp(today)
+
+
+# --- the assessment sources ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def frames(landing) -> dict[str, pd.DataFrame]:
+    """Every source with canonical column names and values; numbers, dates and times parsed."""
+    out, _ = landing
+    result = {}
+    for name, source in CONTRACT.items():
+        frame = read_source(out / name, source)
+        for column in source.columns:
+            values = frame[column.name]
+            if column.values:
+                frame[column.name] = values.map(lambda v, c=column: None if v is None else _canonical(c.value_aliases, v))
+            elif column.type in ("date", "timestamp"):
+                frame[column.name] = pd.to_datetime(
+                    values.map(lambda v: None if v is None else str(v).replace("/", "-")), format="mixed"
+                )
+            elif column.type in ("int", "float"):
+                frame[column.name] = pd.to_numeric(values)
+            elif column.type == "bool":
+                frame[column.name] = values.map(lambda v: None if v is None else str(v).lower() in ("true", "是"))
+        result[name] = frame
+    return result
+
+
+def _months(values: pd.Series) -> pd.Series:
+    return values.dt.to_period("M").astype(str)
+
+
+def test_roster_has_a_property_desk_beside_the_call_centre(frames):
+    agents = frames["agents"]
+    stewards = agents[agents["role"] == "property_agent"]
+    assert len(stewards) >= 4
+    assert set(stewards["department"]) == {"物业服务中心"} and stewards["team"].str.startswith("物业管家").all()
+    desk = agents[agents["team"].isin(stewards["team"])]
+    assert {"team_lead", "manager"} <= set(desk["role"])  # the stewards' supervisor and department head
+    call_centre = agents[~agents["team"].isin(stewards["team"])]
+    assert set(call_centre["role"]) == {"agent", "team_lead", "manager"}
+    assert set(call_centre["department"]) <= {"400呼叫中心", "客户服务部"}
+
+
+def test_roster_levels_probation_and_pay_base(landing, frames):
+    out, _ = landing
+    shown = pd.read_excel(out / "agents" / "人员档案.xlsx")["职级"]
+    english = shown.dropna().str.fullmatch(r"[A-Z][a-z]+")
+    assert shown.isna().any() and english.any() and not english.all()  # English codes, Chinese names, blanks
+    agents = frames["agents"]
+    assert set(agents["level"].dropna()) <= {"junior", "intermediate", "senior", "expert"}
+    hired = agents["hired_on"].to_numpy().astype("datetime64[D]")
+    until = agents["probation_until"].to_numpy().astype("datetime64[D]")
+    known = ~np.isnat(until)
+    # Hire date + 3 or 6 months - 1 day (hired 2026-01-15: 2026-04-14 or 2026-07-14); one per desk moved to its month's end.
+    three, six = (add_months(hired[known], np.full(known.sum(), m)) - np.timedelta64(1, "D") for m in (3, 6))
+    month_end = (until[known].astype("datetime64[M]") + 1).astype("datetime64[D]") - 1
+    assert ((until[known] == three) | (until[known] == six) | (until[known] == month_end)).all()
+    assert (until[known] == three).any() and (until[known] == six).any()
+    assert ((until[known] == month_end) & (until[known] != three) & (until[known] != six)).sum() in (1, 2)
+    recent = agents["hired_on"] >= agents["hired_on"].max() - pd.Timedelta(days=4 * 365)
+    assert agents.loc[recent, "probation_until"].notna().all() and agents["probation_until"].isna().any()
+    pay = agents["pay_base"].dropna()
+    assert 0 < len(pay) <= len(agents) // 4 and (pay > 0).all()  # a few; the others take the seed's base
+
+
+def test_add_months_keeps_the_day_or_takes_the_month_end():
+    days = np.array(["2026-01-31", "2026-03-15", "NaT"], dtype="datetime64[D]")
+    assert add_months(days, np.array([1, 6, 3])).astype(str).tolist() == ["2026-02-28", "2026-09-15", "NaT"]
+
+
+def test_attendance_lists_scheduled_days_while_employed(frames):
+    att, agents = frames["attendance"], frames["agents"].set_index("agent_id")
+    assert not att.duplicated(["agent_id", "work_date"]).any()
+    assert set(att["agent_id"]) == set(agents.index)
+    hired, left = agents.loc[att["agent_id"], "hired_on"].to_numpy(), agents.loc[att["agent_id"], "left_on"].to_numpy()
+    day = att["work_date"].to_numpy()
+    assert ((np.isnat(hired) | (hired <= day)) & (np.isnat(left) | (day <= left))).all()
+    leavers = agents["left_on"].dropna()
+    assert len(leavers) and att.groupby("agent_id")["work_date"].max()[leavers.index].le(leavers).all()
+    weekend = att["work_date"].dt.day_of_week >= 5
+    team = agents.loc[att["agent_id"], "team"].to_numpy()
+    assert weekend.any() and pd.Series(team[weekend]).str.startswith("热线").all()  # only hotline shifts at weekends
+
+    status = att["status"]
+    assert set(status) == {"present", "leave", "absent"} or set(status) == {"present", "leave"}
+    assert status.eq("present").mean() > 0.85
+    assert att.loc[status != "leave", "leave_type"].isna().all()
+    assert {"annual", "sick"} <= set(att["leave_type"].dropna()) <= {"annual", "sick", "personal", "comp", "other"}
+    late, early = att["late_minutes"].fillna(0), att["early_leave_minutes"].fillna(0)
+    assert late.between(1, 4).any() and late.ge(5).any() and early.gt(0).any()  # inside and beyond the 5-minute grace
+    assert att["missed_punch"].fillna(False).astype(bool).any()
+    assert (late[status != "present"] == 0).all()
+    present = att.assign(month=_months(att["work_date"]), present=status.eq("present"))
+    assert (~present.groupby(["agent_id", "month"])["present"].any()).any()  # one agent away a whole month
+
+
+def test_shift_swaps_pair_colleagues_mostly_of_one_team(frames):
+    swaps, agents = frames["shift_swaps"], frames["agents"].set_index("agent_id")
+    assert len(swaps) and (swaps["agent_id"] != swaps["counterpart_agent_id"]).all()
+    same = agents.loc[swaps["agent_id"], "team"].to_numpy() == agents.loc[swaps["counterpart_agent_id"], "team"].to_numpy()
+    assert same.mean() > 0.6
+    day = swaps["swap_date"].to_numpy()
+    for column in ("agent_id", "counterpart_agent_id"):
+        hired, left = agents.loc[swaps[column], "hired_on"].to_numpy(), agents.loc[swaps[column], "left_on"].to_numpy()
+        assert ((np.isnat(hired) | (hired <= day)) & (np.isnat(left) | (day <= left))).all()
+    asked = swaps.groupby(["agent_id", _months(swaps["swap_date"])]).size()
+    assert asked.max() >= 4  # a heavy swapper: the escalating deduction's case
+
+
+def test_ratings_come_from_four_kinds_of_rater(frames):
+    ratings, agents = frames["ratings"], frames["agents"].set_index("agent_id")
+    assert set(ratings["rater_type"]) == {"self", "peer", "supervisor", "manager"}
+    assert ratings["score"].between(0, 100).all() and ratings["score"].between(70, 98).mean() > 0.9
+    assert set(agents.loc[ratings["agent_id"], "role"]) == {"agent", "property_agent"}
+    kinds = ratings.groupby(["agent_id", "period_month"])["rater_type"].agg(frozenset)
+    assert (kinds == frozenset({"self"})).any() and (kinds.map(len) == 4).any()
+    assert ratings.loc[ratings["rater_type"] == "peer", "rater_id"].isna().any()  # anonymous peer forms
+    signed = ratings.dropna(subset=["rater_id"])
+    rated, rater = agents.loc[signed["agent_id"]], agents.loc[signed["rater_id"]]
+    kind = signed["rater_type"].to_numpy()
+    assert (signed["agent_id"] == signed["rater_id"]).to_numpy()[kind == "self"].all()
+    assert (rater["role"].to_numpy()[kind == "supervisor"] == "team_lead").all()
+    assert (rater["team"].to_numpy() == rated["team"].to_numpy())[kind == "supervisor"].all()
+    assert (rater["role"].to_numpy()[kind == "manager"] == "manager").all()
+    assert (rater["department"].to_numpy() == rated["department"].to_numpy())[kind == "manager"].all()
+    assert ratings.loc[ratings["rater_type"] == "manager", "item"].isna().all()  # one overall score
+    assert ratings.loc[ratings["rater_type"] != "manager", "item"].notna().all()
+
+
+def test_violations_hit_stewards_and_agents_some_only_a_team_or_nobody(frames):
+    found, agents = frames["violations"], frames["agents"].set_index("agent_id")
+    named = found.dropna(subset=["agent_id"])
+    role = agents.loc[named["agent_id"], "role"].to_numpy()
+    assert {"agent", "property_agent"} <= set(role)
+    assert not named.loc[role == "agent", "category"].isin(["facility", "building"]).any()
+    assert named.loc[role == "property_agent", "category"].eq("facility").any()
+    team_only = found[found["agent_id"].isna() & found["team"].notna()]
+    assert len(team_only) and team_only["team"].str.startswith("物业管家").all()
+    assert (found["agent_id"].isna() & found["team"].isna()).any()  # common areas: the centre's only
+    with_team = named.dropna(subset=["team"])
+    assert (with_team["team"].to_numpy() == agents.loc[with_team["agent_id"], "team"].to_numpy()).all()
+    piled = named.groupby(["agent_id", _months(named["occurred_at"]), "category"]).size()
+    assert piled.max() >= 3  # 当月发生3起以上
+    assert set(found["inspector_level"].dropna()) <= {"hq", "region", "center", "department"}
+    assert found["points"].isna().any() and found["points"].notna().any()
+    fines = found["fine_yuan"]
+    assert fines.isna().any() and fines.eq(0).any() and fines.gt(0).any()
+
+
+def test_fee_collection_per_steward_building_and_month(frames):
+    fees, agents = frames["fee_collection"], frames["agents"].set_index("agent_id")
+    assert not fees.duplicated(["period_month", "building", "agent_id"]).any()
+    assert fees.groupby("period_month")["building"].nunique().nunique() == 1  # every building every month
+    assert set(agents.loc[fees["agent_id"], "role"]) == {"property_agent"}
+    assert (fees["households_paid"] <= fees["households_due"]).all()
+    assert fees["households_due"].between(60, 320).all()
+    rate = fees["households_paid"] / fees["households_due"]
+    assert rate.between(0.85, 1.0).all() and 0.93 <= rate.median() <= 0.99
+    pooled = fees.groupby(["agent_id", "period_month"])[["households_due", "households_paid"]].sum()
+    exact = pooled["households_paid"] * 50 == pooled["households_due"] * 49  # 98 % on the dot
+    assert exact.any()
+
+
+def test_facility_checks_find_most_items_intact(frames):
+    checks, agents = frames["facility_checks"], frames["agents"].set_index("agent_id")
+    assert (checks["items_intact"] <= checks["items_checked"]).all() and (checks["items_checked"] > 0).all()
+    assert (checks["items_intact"] / checks["items_checked"]).median() >= 0.95
+    assert set(agents.loc[checks["agent_id"].dropna(), "role"]) == {"property_agent"} and checks["agent_id"].isna().any()
+    assert set(checks["building"]) <= set(frames["fee_collection"]["building"])
+
+
+def test_attendance_follows_the_staff_and_the_seed():
+    """Per person and scheduled day: twice the staff, about twice the rows; --scale plays no part."""
+    period = resolve_period("2026-01", 3, date(2026, 11, 22))
+
+    def staff(agents: int, seed: int = 5):
+        roster = build_roster(stream(seed, "agents"), agents, period)
+        return roster.join(build_roster(stream(seed, "stewards"), desk_size(agents), period, PROPERTY_DESK))
+
+    small, large = staff(20), staff(40)
+    rows = [build_attendance(stream(5, "attendance"), period, s).table.num_rows for s in (small, large)]
+    assert rows[1] / rows[0] == pytest.approx(len(large) / len(small), rel=0.15)
+    assert 45 < rows[0] / len(small) < 66  # up to about 21 scheduled days a month
+    again = build_attendance(stream(5, "attendance"), period, small).table
+    other = build_attendance(stream(6, "attendance"), period, small).table
+    assert again.equals(build_attendance(stream(5, "attendance"), period, small).table) and not again.equals(other)
 
 
 # --- building blocks, checked against hand-made values ----------------------------------------------

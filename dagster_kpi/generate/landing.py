@@ -16,18 +16,21 @@ import pyarrow as pa
 from dagster_kpi.contract import Source, load_contract
 
 from . import write
-from .assessments import build_exams, build_qa_reviews
+from .assessments import build_exams, build_qa_reviews, build_ratings
+from .attendance import build_attendance, build_shift_swaps
 from .callbacks import build_callbacks
 from .calls import CALLS_PER_MONTH, call_month, reextract
 from .complaints import build_complaints
 from .contacts import Contacts, concat
 from .customers import Customers, build_customers
 from .management import build_collaboration, build_plans, build_report_issues
-from .people import Roster, build_roster
+from .people import PROPERTY_DESK, Roster, build_roster, desk_size
+from .property import build_estate, build_facility_checks, build_fee_collection
 from .streams import stream
 from .surveys import build_surveys
 from .tickets import TICKETS_PER_MONTH, build_tickets
 from .timeline import Period, resolve_period
+from .violations import build_violations
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,40 @@ def _later_than(newer: Path, older: Path) -> None:
         os.utime(newer, ns=(before + 1_000_000, before + 1_000_000))
 
 
+def _write_assessment(export: Export, period: Period, staff: Roster) -> dict[str, int]:
+    """The assessment sources, per person and building (so they follow --agents and --months, not
+    --scale): the call centre's attendance as monthly GBK exports of the time clock, the property
+    desk's own sheets beside the call centre's; the small ones as workbooks (written cell by cell)."""
+    seed = export.seed
+    attendance = build_attendance(stream(seed, "attendance"), period, staff)
+    estate = build_estate(stream(seed, "estate"), period, staff)
+    ratings = build_ratings(stream(seed, "ratings"), period, staff).parts()
+    violations = build_violations(stream(seed, "violations"), period, staff, estate).parts()
+    clocked = 0
+    for m in range(period.active_months):
+        label = str(period.month_starts[m].astype("datetime64[M]"))
+        rows = attendance.table.filter(pa.array(~attendance.steward & (attendance.month == m)))
+        clocked += export.csv("attendance", rows, f"考勤记录_{label}.csv", chinese=True, encoding="gbk")
+    desk = attendance.table.filter(pa.array(attendance.steward))
+    return {
+        "attendance": clocked + export.csv("attendance", desk, "物业服务中心考勤.csv", chinese=True, encoding="utf-8-sig"),
+        "shift_swaps": export.xlsx("shift_swaps", build_shift_swaps(stream(seed, "swaps"), period, staff), "换班申请单.xlsx"),
+        "ratings": export.csv("ratings", ratings[0], "ratings.csv")
+        + export.csv("ratings", ratings[1], "物业客服员考评表.csv", chinese=True, encoding="gbk"),
+        "violations": export.xlsx("violations", violations[0], "员工处罚通知单.xlsx")
+        + export.csv("violations", violations[1], "部门日检表.csv", chinese=True, encoding="gbk", slashed=0.05),
+        "fee_collection": export.xlsx(
+            "fee_collection", build_fee_collection(stream(seed, "fee_collection"), period, staff, estate), "物业费收缴.xlsx"
+        ),
+        "facility_checks": export.csv(
+            "facility_checks",
+            build_facility_checks(stream(seed, "facility_checks"), period, staff, estate),
+            "facility_checks.csv",
+            slashed=0.1,
+        ),
+    }
+
+
 def generate_landing(
     out: Path, *, months: int = 12, agents: int = 60, scale: float = 1.0, seed: int = 7, start: str | None = None
 ) -> dict[str, int]:
@@ -133,7 +170,8 @@ def generate_landing(
     period = resolve_period(start, months, date.today())
     contract = load_contract()
     folders = {name: _fresh(Path(out) / name) for name in contract}
-    roster = build_roster(stream(seed, "agents"), agents, period)
+    roster = build_roster(stream(seed, "agents"), agents, period)  # the call centre, which takes the contacts
+    staff = roster.join(build_roster(stream(seed, "stewards"), desk_size(agents), period, PROPERTY_DESK))
     customers = build_customers(stream(seed, "customers"), period, scale)
     with duckdb.connect() as con:
         export = Export(con, contract, folders, seed, datetime.fromisoformat(str(period.cutoff)))
@@ -172,7 +210,7 @@ def generate_landing(
                 export.csv("customers", customers.snapshot(day), f"crm_customers_{str(day).replace('-', '')}.csv")
                 for day in (mid, period.cutoff - 1)
             ),
-            "agents": export.xlsx("agents", roster.table(), "人员档案.xlsx"),
+            "agents": export.xlsx("agents", staff.table(), "人员档案.xlsx"),
             "qa_reviews": export.csv("qa_reviews", build_qa_reviews(stream(seed, "qa"), period, roster), "qa_reviews.csv"),
             "exams": export.xlsx("exams", build_exams(stream(seed, "exams"), period, roster), "业务考试成绩.xlsx"),
             "collaboration_surveys": export.csv(
@@ -185,6 +223,6 @@ def generate_landing(
                 "report_issues", build_report_issues(stream(seed, "report_issues"), period), "report_issues.csv"
             ),
             "plans": export.csv("plans", plans, "plans.csv"),
+            **_write_assessment(export, period, staff),
         }
-    # A source without a generator (yet) gets an empty folder: an empty extract.
-    return {name: rows[name] for name in contract if name in rows}
+    return {name: rows[name] for name in contract}

@@ -21,6 +21,12 @@ class Traits:
     satisfied: np.ndarray  # shift of the complaint-resolution verdict
     qa: np.ndarray  # mean QA score
     exam: np.ndarray  # mean exam score
+    lateness: np.ndarray  # multiplier of the chance to come late, leave early or miss a punch
+    absence: np.ndarray  # multiplier of sick and personal leave and of absence
+    swaps: np.ndarray  # multiplier of shift swaps asked for
+    rating: np.ndarray  # mean manual rating (考评) by a neutral rater
+    conduct: np.ndarray  # multiplier of violations and inspection findings
+    collection: np.ndarray  # share of due households a steward gets to pay
 
 
 def draw_traits(rng: np.random.Generator, team: np.ndarray, n_teams: int, joiner: np.ndarray) -> Traits:
@@ -42,4 +48,11 @@ def draw_traits(rng: np.random.Generator, team: np.ndarray, n_teams: int, joiner
         satisfied=0.05 * z() + 0.02 * quality,
         qa=84 + 4 * z() + 1.5 * quality - 3 * joiner,
         exam=83 + 5 * z() + 1.5 * quality - 4 * joiner,
+        # Drawn after the traits above, so those come out as before they existed.
+        lateness=rng.lognormal(0.0, 0.7, n),
+        absence=rng.lognormal(0.0, 0.5, n),
+        swaps=rng.lognormal(0.0, 0.5, n),
+        rating=85 + 3 * z() + 1.5 * quality - 2 * joiner,
+        conduct=rng.lognormal(0.0, 0.6, n) * np.where(joiner, 1.3, 1.0),
+        collection=np.clip(0.966 + 0.014 * z() + 0.005 * quality - 0.01 * joiner, 0.88, 0.998),
     )
