@@ -71,6 +71,16 @@ PUBLISHED_COLUMNS: dict[str, dict[str, str]] = {
         "improvement_plan_required": "boolean",
         "at_risk": "boolean",
     },
+    "rating_summary": {
+        "period_start": "date",
+        "agent_id": "varchar",
+        "self_score": "double",
+        "peer_score": "double",
+        "supervisor_score": "double",
+        "manager_score": "double",
+        "combined_score": "double",
+        "rater_count": "integer",
+    },
 }
 MARTS = tuple(PUBLISHED_COLUMNS)
 
@@ -105,7 +115,18 @@ SCORECARDS = [
     (JAN, "center", "center", "客服中心", "center", 55.0, 100.0, "D", 1, 1, 0.7, 0.0, False, False),
     (date(2024, 3, 1), "center", "center", "客服中心", "center", 58.0, 100.0, "D", 1, 1, 0.7, 500.0, False, True),
 ]
-ROWS = {"kpi_values": KPI_VALUES, "kpi_catalog": CATALOG, "kpi_scores": KPI_SCORES, "scorecards": SCORECARDS}
+RATING_SUMMARY = [
+    (JAN, "a1", 90.0, None, 85.0, 70.0, 80.5, 3),
+    (JAN, "x9", None, None, 88.0, None, 88.0, 1),  # rated, not on the roster: kept
+    (FEB, "a1", 60.0, 75.0, None, None, None, 2),
+]
+ROWS = {
+    "kpi_values": KPI_VALUES,
+    "kpi_catalog": CATALOG,
+    "kpi_scores": KPI_SCORES,
+    "scorecards": SCORECARDS,
+    "rating_summary": RATING_SUMMARY,
+}
 
 
 def _models(manifest: dict) -> dict[str, dict]:
@@ -177,6 +198,8 @@ def test_consistent_marts_pass_every_test(manifest: dict, mart_tests: dict[str, 
         "scorecards.accepted_values(grade)",
         "scorecards.not_null(at_risk)",
         "kpi_catalog.unique(kpi_code)",
+        "rating_summary.unique_combination(period_start, agent_id)",
+        "rating_summary.not_null(rater_count)",
     } <= set(mart_tests)
 
 
@@ -250,6 +273,13 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
                 ]
             },
         ),
+        (
+            "rating_summary",
+            2,
+            {"period_start": JAN},
+            {"rating_summary.unique_combination(period_start, agent_id)": [(JAN, "a1", 2)]},
+        ),
+        ("rating_summary", 1, {"agent_id": None}, {"rating_summary.not_null(agent_id)": [(None,)]}),
     ],
     ids=[
         "duplicate-kpi-value",
@@ -266,6 +296,8 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         "null-flag",
         "formula-like-name",
         "formula-like-catalogue-text",
+        "duplicate-rating-summary",
+        "null-rated-agent",
     ],
 )
 def test_each_broken_row_fails_the_test_of_its_rule(

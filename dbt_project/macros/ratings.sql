@@ -83,4 +83,4 @@
         rater_count
     from {{ into }}_combined
 )
-{% endmacro %}
+{%- endmacro %}

@@ -54,7 +54,11 @@ member_rater_months as (
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 )
-{{ rating_scores('member_rater_months', ['period_grain', 'period_start', 'level', 'entity_id', 'agent_id'], into='member_ratings') }}
+{{ rating_scores(
+    'member_rater_months',
+    ['period_grain', 'period_start', 'level', 'entity_id', 'agent_id'],
+    into='member_ratings'
+) }}
 
 select
     period_grain,
