@@ -26,7 +26,7 @@ from .report import finished_at, machine
 from .stages import latest_run_stages
 
 BENCH_DIR = Path(__file__).resolve().parent
-MARTS = ("kpi_catalog", "kpi_scores", "kpi_values", "scorecards")
+MARTS = ("kpi_catalog", "kpi_scores", "kpi_values", "rating_summary", "scorecards")
 
 
 @dataclass(frozen=True)

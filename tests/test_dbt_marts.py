@@ -84,6 +84,16 @@ PUBLISHED_COLUMNS: dict[str, dict[str, str]] = {
         "points": "double",
         "fine_amount": "double",
     },
+    "rating_summary": {
+        "period_start": "date",
+        "agent_id": "varchar",
+        "self_score": "double",
+        "peer_score": "double",
+        "supervisor_score": "double",
+        "manager_score": "double",
+        "combined_score": "double",
+        "rater_count": "integer",
+    },
 }
 MARTS = tuple(PUBLISHED_COLUMNS)
 
@@ -124,12 +134,18 @@ DEDUCTIONS = [
     ("V3", datetime(2024, 2, 1, 9), FEB, "center", "x9", None, None, "other", "hq", 1.0, 0.0),
 ]
 VIOLATION_CATEGORIES = ["appearance", "discipline", "attitude", "facility", "building", "service", "other"]
+RATING_SUMMARY = [
+    (JAN, "a1", 90.0, None, 85.0, 70.0, 80.5, 3),
+    (JAN, "x9", None, None, 88.0, None, 88.0, 1),  # rated, not on the roster: kept
+    (FEB, "a1", 60.0, 75.0, None, None, None, 2),
+]
 ROWS = {
     "kpi_values": KPI_VALUES,
     "kpi_catalog": CATALOG,
     "kpi_scores": KPI_SCORES,
     "scorecards": SCORECARDS,
     "deductions": DEDUCTIONS,
+    "rating_summary": RATING_SUMMARY,
 }
 
 
@@ -208,6 +224,8 @@ def test_consistent_marts_pass_every_test(manifest: dict, mart_tests: dict[str, 
         "deductions.unique(violation_id)",
         "deductions.accepted_values(level_reached)",
         "deductions.relationships(category)",
+        "rating_summary.unique_combination(period_start, agent_id)",
+        "rating_summary.not_null(rater_count)",
     } <= set(mart_tests)
 
 
@@ -285,6 +303,13 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         ("deductions", 2, {"level_reached": "department"}, {"deductions.accepted_values(level_reached)": [("department", 1)]}),
         ("deductions", 0, {"category": "dress"}, {"deductions.relationships(category)": [("dress",)]}),
         ("deductions", 1, {"points": None}, {"deductions.not_null(points)": [(None,)]}),
+        (
+            "rating_summary",
+            2,
+            {"period_start": JAN},
+            {"rating_summary.unique_combination(period_start, agent_id)": [(JAN, "a1", 2)]},
+        ),
+        ("rating_summary", 1, {"agent_id": None}, {"rating_summary.not_null(agent_id)": [(None,)]}),
     ],
     ids=[
         "duplicate-kpi-value",
@@ -305,6 +330,8 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         "unknown-level-reached",
         "unknown-violation-category",
         "null-points",
+        "duplicate-rating-summary",
+        "null-rated-agent",
     ],
 )
 def test_each_broken_row_fails_the_test_of_its_rule(

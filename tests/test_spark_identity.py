@@ -24,7 +24,7 @@ pytestmark = [
     pytest.mark.skipif(not has_spark() or shutil.which("java") is None, reason="needs the spark extra and Java 17"),
 ]
 
-MARTS = ("kpi_catalog", "kpi_scores", "kpi_values", "scorecards", "deductions")
+MARTS = ("deductions", "kpi_catalog", "kpi_scores", "kpi_values", "rating_summary", "scorecards")
 
 CALLS_HEADER = (
     "call_id,direction,queue,customer_id,caller_number,agent_id,offered_at,answered_at,ended_at,talk_seconds,"
@@ -47,6 +47,23 @@ EDGE_CALLS = calls_csv(
 # The February plan of service_cost (the generator's row for that key is replaced: the later file wins) is 0.
 EDGE_PLANS = """period_month,plan_code,planned,actual
 2026-02,service_cost,0,1500.5
+"""
+# Manual ratings whose means and weighted combinations are not exact in binary (thirds, tenths, 0.7 x ...): a rater
+# with several items, raters without rater_id, every rater type, a quarter over rater-months, an agent off the roster.
+EDGE_RATINGS = """rating_id,period_month,agent_id,rater_type,rater_id,item,score
+EDGE-R01,2026-01,KF1001,supervisor,KF2001,工作态度,87.3
+EDGE-R02,2026-01,KF1001,supervisor,KF2001,工作纪律,91.1
+EDGE-R03,2026-01,KF1001,supervisor,KF2002,工作态度,66.7
+EDGE-R04,2026-01,KF1001,manager,,工作态度,79.9
+EDGE-R05,2026-01,KF1001,self,KF1001,工作态度,95
+EDGE-R06,2026-01,KF1002,peer,,工作态度,70.1
+EDGE-R07,2026-01,KF1002,peer,,工作态度,80.2
+EDGE-R08,2026-01,KF1002,supervisor,,工作态度,83.3
+EDGE-R09,2026-02,KF1001,supervisor,KF2001,工作态度,72.2
+EDGE-R10,2026-02,KF1001,manager,KF3001,工作态度,88.8
+EDGE-R11,2026-02,KF1003,supervisor,KF2001,工作态度,100
+EDGE-R12,2026-02,KF1003,manager,KF3001,工作态度,33.3
+EDGE-R13,2026-03,KF9999,supervisor,KF2001,工作态度,61.7
 """
 # One more day of calls in March: the change a refresh of 2026-03 picks up.
 MORE_CALLS = calls_csv(
@@ -102,6 +119,8 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     generate_landing(folder, months=3, agents=8, scale=0.01, seed=23, start="2026-01")
     (folder / "calls" / "zz_edge_fractions.csv").write_text(EDGE_CALLS, encoding="utf-8")
     (folder / "plans" / "zz_edge_zero_plan.csv").write_text(EDGE_PLANS, encoding="utf-8")
+    (folder / "ratings").mkdir(exist_ok=True)
+    (folder / "ratings" / "zz_edge_ratings.csv").write_text(EDGE_RATINGS, encoding="utf-8")
     return folder
 
 
@@ -127,6 +146,7 @@ def test_spark_publishes_the_marts_duckdb_publishes_and_refreshes_a_month_alike(
             "AND period_grain = 'month' AND period_start = DATE '2026-02-01' AND level = 'center'"
         ).fetchall()
     assert plan == [(0.0, 0.0, None)]  # a denominator of 0 publishes 0 over 0 and no value, on Spark without an error
+    assert len(spark["rating_summary"][1]) == 5  # the edge ratings reached the mart (KF9999 too)
 
     # One more day of calls in March: DuckDB's run picks the change up by itself; Spark refreshes March alone.
     (landing / "calls" / "zz_more_march.csv").write_text(MORE_CALLS, encoding="utf-8")

@@ -42,6 +42,7 @@ from tests.test_validation import BOUNDS, KPI_VALUES, NULL_VALUE, SHARE
 from tests.test_validation import make_marts as make_kpi_values
 from tests.test_validation_deductions import make_deductions
 from tests.test_validation_docs import index_statuses
+from tests.test_validation_ratings import RATING_SUMMARY, make_rating_summary
 from tests.test_validation_scores import KPI_SCORES, SCORECARDS, replaced, unexpected
 from tests.test_validation_scores import make_marts as make_scores
 
@@ -153,7 +154,7 @@ def test_an_unknown_declared_scope_is_refused():
 
 def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_reads():
     found = {}
-    for name in ("kpi_values", "kpi_scores", "scorecards", "deductions"):
+    for name in ("kpi_values", "kpi_scores", "scorecards", "deductions", "rating_summary"):
         doc = read_suite(name)
         period = Period(**doc["meta"]["period"])
         found[name] = (period, [reach(spec, period) for spec in doc["expectations"]])
@@ -162,6 +163,7 @@ def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_read
         "kpi_scores": (MONTHLY, ["row", "row", "row", "row", "period"]),
         "scorecards": (MONTHLY, ["row"] * 4 + ["row", "row", "row", "row", "period", "row", "period"]),
         "deductions": (MONTHLY, ["row", "row", "row", "row", "period", "table"]),
+        "rating_summary": (MONTHLY, ["row"] * 5 + ["row", "row", "row"]),
     }
 
 
@@ -362,7 +364,7 @@ def test_every_month_in_scope_runs_every_raw_check(surveys_accepted):
 
 # --- checks and publish in one run -----------------------------------------------------------------------------------
 
-MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards", "deductions")
+MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards", "deductions", "rating_summary")
 # A violation of a team without an agent: it reaches no agent, so no agent KPI has to agree with it.
 DEDUCTIONS = [("V1", "2024-02-03 09:00:00", "2024-02-01", "team", None, "P1", None, "building", None, 3.0, 30.0)]
 
@@ -407,12 +409,13 @@ def recorded(paths: WarehousePaths) -> tuple[Scope, list[str]]:
 
 @pytest.fixture
 def work(tmp_path: Path) -> WarehousePaths:
-    """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS), never published."""
+    """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS, RATING_SUMMARY), never published."""
     paths = WarehousePaths(tmp_path / "out" / "warehouse.duckdb")
     paths.ensure()
     make_kpi_values(paths.work_db, KPI_VALUES)
     make_scores(paths.work_db, KPI_SCORES, SCORECARDS)
     make_deductions(paths.work_db, DEDUCTIONS)
+    make_rating_summary(paths.work_db, RATING_SUMMARY)
     return paths
 
 
@@ -430,6 +433,7 @@ def test_a_publish_clears_what_its_checks_validated(work):
             "kpi_scores_suite": "every month",
             "scorecards_suite": "every month",
             "deductions_suite": "every month",
+            "rating_summary_suite": "every month",
         }
         assert (publish_metadata(first) or {})["changes_cleared"] is True
         assert recorded(work) == (NOTHING, [])

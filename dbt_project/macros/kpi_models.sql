@@ -49,6 +49,7 @@
     'kpi_outbound_call_rate',
     'kpi_process_improvement_completion_rate',
     'kpi_qa_avg_score',
+    'kpi_rating_score',
     'kpi_repeat_issue_rate',
     'kpi_report_issue_count',
     'kpi_service_cost_budget_rate',
