@@ -26,6 +26,7 @@ import pytest
 
 from dagster_kpi.paths import PROJECT_ROOT
 from tests.dbt_fixture import build_work_db
+from tests.test_dbt_project import run_dbt
 
 JAN, FEB, MAR, APR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)
 MONTHS = (JAN, FEB, MAR, APR)
@@ -371,7 +372,14 @@ def read_seed(name: str) -> list[tuple[str, ...]]:
 
 
 def test_default_rule_sets_follow_the_spec() -> None:
-    assert read_seed("scoring_rule_sets") == [("center", "center", ""), ("frontline", "team", ""), ("frontline", "agent", "")]
+    assert read_seed("scoring_rule_sets") == [
+        ("center", "center", ""),
+        ("frontline", "department", ""),
+        ("frontline", "team", ""),
+        ("frontline", "agent", ""),
+        ("property_desk", "agent", "property_agent"),
+        ("property_desk", "team", "property_agent"),
+    ]
     rules = {(r[0], r[1]): r[2:] for r in read_seed("scoring_rules")}
     deduct = "deduct_per_unit"
     assert rules == {
@@ -390,15 +398,51 @@ def test_default_rule_sets_follow_the_spec() -> None:
         ("frontline", "avg_talk_seconds"): ("10", deduct, "120", "10", "1", ""),
         ("frontline", "qa_avg_score"): ("10", deduct, "80", "1", "1", ""),
         ("frontline", "major_complaint_count"): ("10", deduct, "0", "1", "5", ""),
+        # 物业客服员月度绩效考核表: three or more incidents or defects cost the item's whole weight.
+        ("property_desk", "violations_appearance"): ("5", deduct, "0", "1", "1", "3"),
+        ("property_desk", "violations_discipline"): ("12", deduct, "0", "1", "2", "3"),
+        ("property_desk", "violations_attitude"): ("15", deduct, "0", "1", "2", "3"),
+        ("property_desk", "fee_collection_rate"): ("20", "tiered", "", "", "", ""),
+        ("property_desk", "violations_facility"): ("12", deduct, "0", "1", "1", "3"),
+        ("property_desk", "violations_building"): ("15", deduct, "0", "1", "3", "3"),
     }
-    bands: dict[str, list[tuple[str, str]]] = {}
+    bands: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for rule_set, kpi, threshold, score in read_seed("scoring_bands"):
-        assert rule_set == "frontline"
-        bands.setdefault(kpi, []).append((threshold, score))
+        bands.setdefault((rule_set, kpi), []).append((threshold, score))
     assert bands == {
-        "callback_rate": [("95", "100"), ("85", "80"), ("70", "60")],
-        "complaint_resolution_satisfaction_rate": [("90", "100"), ("80", "80"), ("70", "60")],
-        "csat_score": [("90", "100"), ("80", "80"), ("70", "60")],
-        "fcr_rate": [("85", "100"), ("75", "80"), ("60", "60")],
+        ("frontline", "callback_rate"): [("95", "100"), ("85", "80"), ("70", "60")],
+        ("frontline", "complaint_resolution_satisfaction_rate"): [("90", "100"), ("80", "80"), ("70", "60")],
+        ("frontline", "csat_score"): [("90", "100"), ("80", "80"), ("70", "60")],
+        ("frontline", "fcr_rate"): [("85", "100"), ("75", "80"), ("60", "60")],
+        # 低于98%扣10分 (of 20), 低于95%全扣
+        ("property_desk", "fee_collection_rate"): [("98", "100"), ("95", "50")],
     }
+    # 迟到早退减2分/次, 有效请假减1分/天; 第四次换班扣5分, 第五次加扣10分, 第六次扣15分
+    assert read_seed("scoring_adjustments") == [
+        ("frontline", "agent", "late_early_count", "deduct", "", "2", ""),
+        ("frontline", "agent", "leave_days", "deduct", "", "1", ""),
+        ("frontline", "agent", "shift_swap_count", "escalating_deduct", "3", "5", ""),
+    ]
     assert read_seed("scoring_awards") == [("1", "500"), ("2", "300"), ("3", "200")]
+
+
+def test_default_rule_seeds_pass_the_build_time_checks(tmp_path: Path) -> None:
+    """The default seeds, their checks and the rule and adjustment models built from them, with every check passing."""
+    seeds = ["kpis", "scoring_rule_sets", "scoring_rules", "scoring_bands", "scoring_adjustments"]
+    run_dbt(["build", "--select", *seeds, "score_rules", "score_adjustment_rules"], tmp_path / "work.duckdb", tmp_path)
+    with duckdb.connect(str(tmp_path / "work.duckdb"), read_only=True) as con:
+        levels = con.execute("select level, rule_set, count(*) from scores.score_rules group by all order by all").fetchall()
+        adjusted = con.execute("select level, rule_set, kpi_code from scores.score_adjustment_rules order by all").fetchall()
+    assert levels == [
+        ("agent", "frontline", 7),
+        ("agent", "property_desk", 6),
+        ("center", "center", 8),
+        ("department", "frontline", 7),
+        ("team", "frontline", 7),
+        ("team", "property_desk", 6),
+    ]
+    assert adjusted == [
+        ("agent", "frontline", "late_early_count"),
+        ("agent", "frontline", "leave_days"),
+        ("agent", "frontline", "shift_swap_count"),
+    ]

@@ -4,17 +4,18 @@ Rule sets by role, zero_at_units, adjustments to the total, the clamp, who is as
 rule set. The build scores with its own seed tables (loaded in place of the defaults), January 2024 only:
 
     center        (center):              agent_score_avg 100  deduct_per_unit >= 85, 1 per point
-    frontline     (team, agent):         csat_score 50  tiered >= 90 -> 100, >= 80 -> 50, else 0
+    frontline     (department, team, agent):
+                                         csat_score 50  tiered >= 90 -> 100, >= 80 -> 50, else 0
                                          major_complaint_count 50  deduct_per_unit <= 0, 10 each, zero_at_units 3
       adjustments agent:  major_complaint_count      escalating_deduct, free 3, 5 per unit
                           big_client_callback_count  bonus 2 per unit, max 5
                           complaint_resolution_hours deduct 1 per hour, max 4
       adjustments team:   major_complaint_count      deduct 1 per complaint (no cap)
-    property_desk (team, agent; role property_agent):
+    property_desk (department, team, agent; role property_agent):
                                          qa_avg_score 100  deduct_per_unit >= 80, 1 per point
-      adjustments (empty level: agent and team): major_complaint_count deduct 5 each
+      adjustments (empty level: every level of the rule set): major_complaint_count deduct 5 each
 
-Roster (everyone hired 2023-01-01; departments D1 = T1, T2 and D2 = T3, T4):
+Roster (everyone hired 2023-01-01; departments D1 = T1, D2 = T3 and T4, D3 = T2):
     T1  a1..a6 call agents (role agent)
     T2  a7 call agent, s1 s2 s3 stewards (property_agent)   -> majority property_agent: property_desk
     T3  b1 steward, b2 team lead                            -> a tie, property_agent sorts first: property_desk
@@ -37,10 +38,12 @@ JAN = date(2024, 1, 1)
 
 RULE_SETS = [  # rule_set, level, role
     ("center", "center", None),
+    ("frontline", "department", None),
     ("frontline", "team", None),
     ("frontline", "agent", None),
     ("property_desk", "agent", "property_agent"),
     ("property_desk", "team", "property_agent"),
+    ("property_desk", "department", "property_agent"),
 ]
 RULES = [  # rule_set, kpi_code, weight, rule_type, target, unit, penalty, zero_at_units
     ("center", "agent_score_avg", 100, "deduct_per_unit", 85, 1, 1, None),
@@ -63,7 +66,7 @@ TEAMS = {
     "T3": {"b1": "property_agent", "b2": "team_lead"},
     "T4": {p: "agent" for p in ("p1", "p2", "p3", "p4", "p5", "p6")},
 }
-DEPARTMENTS = {"T1": "D1", "T2": "D1", "T3": "D2", "T4": "D2"}
+DEPARTMENTS = {"T1": "D1", "T2": "D3", "T3": "D2", "T4": "D2"}
 PROBATION = {"p1": "2024-01-31", "p2": "2024-01-30", "p6": "2024-02-15"}
 
 CSAT = {"a1": 5, "a2": 4, "a3": 4, "a4": 3, "a5": 5, "a6": 5, "a7": 5}  # x 20: 100, 80, 80, 60, 100, 100, 100
@@ -260,12 +263,13 @@ def test_adjustment_rows_of_kpi_scores(adjustments: dict) -> None:
     assert adjustments[("T4", "major_complaint_count")] == (deduct, 3.0, None, None, -3.0)
     assert adjustments[("s3", "major_complaint_count")] == (deduct, 1.0, None, None, -5.0)
     assert adjustments[("T2", "major_complaint_count")] == (deduct, 2.0, None, None, -10.0)
+    assert adjustments[("D3", "major_complaint_count")] == (deduct, 2.0, None, None, -10.0)
     # Three adjustments per assessed frontline agent, one per steward and property-desk team, one per frontline team.
     per_entity: dict[str, int] = {}
     for entity, _ in adjustments:
         per_entity[entity] = per_entity.get(entity, 0) + 1
     frontline = ["a1", "a2", "a3", "a4", "a5", "a6", "a7", "b2", "p2", "p4"]
-    one_each = ["s1", "s2", "s3", "b1", "T2", "T3", "T1", "T4"]
+    one_each = ["s1", "s2", "s3", "b1", "T2", "T3", "D3", "T1", "T4"]
     assert per_entity == {**dict.fromkeys(frontline, 3), **dict.fromkeys(one_each, 1)}
 
 
@@ -287,7 +291,10 @@ def test_item_rows_keep_their_shape(work_db: Path) -> None:
 
 def test_rule_sets_by_role(cards: dict) -> None:
     rule_sets = {e: card["rule_set"] for (_, e), card in cards.items()}
-    assert {e for e, r in rule_sets.items() if r == "property_desk"} == {"s1", "s2", "s3", "b1", "T2", "T3"}
+    # T2 and D3 (a7 and three stewards): the majority role; T3 (b1 steward, b2 team lead): a tie, and
+    # property_agent sorts before team_lead; D2 (b1, b2 and six call agents): the call agents' frontline.
+    assert {e for e, r in rule_sets.items() if r == "property_desk"} == {"s1", "s2", "s3", "b1", "T2", "T3", "D3"}
+    assert (rule_sets["D1"], rule_sets["D2"]) == ("frontline", "frontline")
     # b2 is a team lead: no (agent, team_lead) row, so the agent level's row without a role.
     assert (rule_sets["b2"], rule_sets["a7"], rule_sets["T1"], rule_sets["T4"], rule_sets["center"]) == (
         "frontline",
@@ -318,6 +325,12 @@ def test_ranks_within_rule_set(cards: dict) -> None:
         "T4": ("frontline", 0.0, 2, 2),
         "T3": ("property_desk", 100.0, 1, 2),
         "T2": ("property_desk", 90.0, 2, 2),
+    }
+    # Departments: D1 as T1 without the team adjustment (25), D2 0 (p3's three complaints), D3 as T2 (90).
+    assert scores(cards, "department", "rule_set", "total_score", "rank", "ranked_entities") == {
+        "D1": ("frontline", 25.0, 1, 2),
+        "D2": ("frontline", 0.0, 2, 2),
+        "D3": ("property_desk", 90.0, 1, 1),
     }
     # Improvement plans among the ten frontline agents only (three stewards are too few).
     plans = {a for (lvl, a), card in cards.items() if lvl == "agent" and card["improvement_plan_required"]}
@@ -366,7 +379,13 @@ def test_agent_score_avg_leaves_out_agents_not_assessed(work_db: Path) -> None:
         ("team", "T3"): (200, 2, 100),
         ("team", "T4"): (200, 2, 100),
     }
-    assert {k: v for k, v in got.items() if k[0] != "department"} == {k: pytest.approx(v, rel=1e-12) for k, v in want.items()}
+    # Departments: D1 = T1; D2 = b1, b2, p2, p4; D3 = T2.
+    want |= {
+        ("department", "D1"): (231, 6, 38.5),
+        ("department", "D2"): (400, 4, 100),
+        ("department", "D3"): (285, 3, 95),
+    }
+    assert got == {k: pytest.approx(v, rel=1e-12) for k, v in want.items()}
 
 
 def test_centre_scored_from_the_assessed_agents(cards: dict) -> None:
