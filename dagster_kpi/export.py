@@ -1,7 +1,8 @@
 """`kpi export`: a month's published marts as files for people, an Excel workbook or CSV files.
 
 One sheet (or CSV file) per mart: `scorecards`, `kpi_scores` and `kpi_values` of the month (the
-month's monthly values; quarters and years are in the warehouse), and the whole `kpi_catalog`. Columns
+month's monthly values; quarters and years are in the warehouse), the month's `deductions` (the
+violations ledger), and the whole `kpi_catalog`. Columns
 and values are those of the published marts, read from the warehouse file read-only. Every text cell,
 headers included, goes through `cells.spreadsheet_text`: text a spreadsheet would run as a formula gets
 a leading single quote. Numbers stay numbers, dates are dates.
@@ -51,6 +52,7 @@ MART_QUERIES: tuple[tuple[str, str], ...] = (
         f"SELECT * FROM marts.kpi_values WHERE period_grain = 'month' AND period_start = ? "
         f"ORDER BY {LEVEL_ORDER}, entity_id, kpi_code",
     ),
+    ("deductions", "SELECT * FROM marts.deductions WHERE period_start = ? ORDER BY occurred_at, violation_id"),
     ("kpi_catalog", "SELECT * FROM marts.kpi_catalog ORDER BY kpi_code"),
 )
 

@@ -11,20 +11,37 @@ import pytest
 
 from dagster_kpi import changes
 from tests.dbt_fixture import load_raw
-from tests.test_dbt_catalog_kpis import FIXTURE
+from tests.test_dbt_assessment_kpis import FIXTURE as ASSESSMENT_FIXTURE
+from tests.test_dbt_catalog_kpis import FIXTURE as CATALOG_FIXTURE
 from tests.test_dbt_project import run_dbt
 
 VARS = "short_abandon_seconds: 10"
-MARTS = ("kpi_values", "kpi_scores", "scorecards")
+MARTS = ("kpi_values", "kpi_scores", "scorecards", "deductions")
+
+# The catalogue fixture's records, with departments on its roster (a1, a2 in D1; a3, a4, a5 in D2), and the
+# assessment fixture's attendance, swaps, callbacks, violations and property-desk records (its agents not on this
+# roster count at centre level only, a violation's own team excepted).
+DEPARTMENTS = {"a1": "D1", "a2": "D1", "a3": "D2", "a4": "D2", "a5": "D2"}
+FIXTURE = {
+    **CATALOG_FIXTURE,
+    "agents": [{**agent, "department": DEPARTMENTS[agent["agent_id"]]} for agent in CATALOG_FIXTURE["agents"]],
+    **{source: ASSESSMENT_FIXTURE[source] for source in
+       ("attendance", "shift_swaps", "callbacks", "violations", "fee_collection", "facility_checks")},
+}  # fmt: skip
 
 # A re-extract changes January and February: a January ticket moves to February, February's
-# surveys all score 1, and February's complaints become responsible major ones.
+# surveys all score 1, and February's complaints become responsible major ones; a January
+# violation moves to February, February's attendance becomes absence and a February
+# collection row is corrected.
 LATE_DATA = [
     "update raw.tickets set created_at = created_at + interval 1 month "
     "where ticket_id = (select min(ticket_id) from raw.tickets where created_at < '2024-02-01')",
     "update raw.surveys set csat_score = 1 where responded_at >= '2024-02-01' and responded_at < '2024-03-01'",
     "update raw.complaints set severity = 'major', is_responsible = true "
     "where received_at >= '2024-02-01' and received_at < '2024-03-01'",
+    "update raw.violations set occurred_at = occurred_at + interval 1 month where violation_id = 'V01'",
+    "update raw.attendance set status = 'absent' where work_date >= '2024-02-01' and work_date < '2024-03-01'",
+    "update raw.fee_collection set households_paid = 1 where period_month = '2024-02-01'",
 ]
 
 
@@ -75,6 +92,17 @@ def builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, list
 
 def test_the_late_data_changes_the_marts(builds):
     assert builds["before"]["kpi_values"] != builds["after"]["kpi_values"]
+    assert builds["before"]["deductions"] != builds["after"]["deductions"]
+
+    def values(rows: list[tuple], kpi: str, level: str) -> dict[tuple, float]:
+        return {(r[0], str(r[1]), r[3]): r[7] for r in rows if r[4] == kpi and r[2] == level}
+
+    # The new KPIs and the department level see the late data too, and a refresh gets them right.
+    for kpi, level in (("deduction_points", "center"), ("attendance_rate", "center"), ("fee_collection_rate", "center"),
+                       ("absent_days", "center"), ("csat_score", "department")):  # fmt: skip
+        before, after = (values(builds[k]["kpi_values"], kpi, level) for k in ("before", "after"))
+        assert before != after, kpi
+        assert values(builds["both"]["kpi_values"], kpi, level) == after, kpi
 
 
 def test_refreshing_every_changed_month_equals_a_full_rebuild(builds):

@@ -42,8 +42,8 @@ ANSI_NAME = "\x1b[2J\x1b[31m李四\x1b[0m"
 TAB_TEAM = "\t二组"
 AGENTS = {"a1": (HYPERLINK, "=1+1"), "a2": ("张三", DROP), "a3": (ANSI_NAME, "=1+1"), "a4": ("-3", TAB_TEAM)}
 CSAT = {"2024-03": {"a1": [5], "a2": [4], "a3": [5, 4], "a4": [3]}, "2024-02": {"a1": [4]}}
-MARTS = ["kpi_catalog", "kpi_scores", "kpi_values", "scorecards"]
-SHEETS = ["scorecards", "kpi_scores", "kpi_values", "kpi_catalog"]
+MARTS = ["kpi_catalog", "kpi_scores", "kpi_values", "scorecards", "deductions"]
+SHEETS = ["scorecards", "kpi_scores", "kpi_values", "deductions", "kpi_catalog"]
 MARCH = datetime(2024, 3, 1)
 
 
@@ -63,7 +63,9 @@ def fixture_rows() -> dict[str, list[dict[str, Any]]]:
          "outcome": "answered" if i < 3 else "abandoned", "is_valid": True}
         for i in range(4)
     ]  # fmt: skip
-    return {"agents": agents, "surveys": surveys, "calls": calls}
+    # One violation of a1 (team =1+1): the deductions ledger carries the team.
+    violations = [{"violation_id": "v1", "occurred_at": "2024-03-05 09:00:00", "agent_id": "a1", "category": "appearance"}]
+    return {"agents": agents, "surveys": surveys, "calls": calls, "violations": violations}
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +142,7 @@ def test_formula_like_text_warns_on_each_mart_holding_it(work_db):
         "kpi_scores_formula_like_text": "warn",
         "scorecards_formula_like_text": "warn",
         "kpi_catalog_formula_like_text": "pass",  # clean text: silent
+        "deductions_formula_like_text": "warn",
     }
     teams = {("entity_id", "=1+1"), ("entity_id", TAB_TEAM)}
     assert stored(work_db, "kpi_values_formula_like_text") == teams
@@ -147,6 +150,7 @@ def test_formula_like_text_warns_on_each_mart_holding_it(work_db):
     names = {("entity_name", HYPERLINK), ("entity_name", "-3"), ("entity_name", "=1+1"), ("entity_name", TAB_TEAM)}
     assert stored(work_db, "scorecards_formula_like_text") == teams | names
     assert stored(work_db, "kpi_catalog_formula_like_text") == set()
+    assert stored(work_db, "deductions_formula_like_text") == {("team", "=1+1")}
     with duckdb.connect(str(work_db), read_only=True) as con:
         # What `kpi run` prints: mart, column, the first value (tab shown as \t) and its rows.
         line = first_failure_row(con, "kpi_values_formula_like_text") or ""
@@ -248,6 +252,9 @@ def test_the_workbook_holds_the_hand_checked_march_figures(workbook_path):
     scores = {(r["entity_id"], r["kpi_code"]): (r["value"], r["points"]) for r in rows_of(book["kpi_scores"])}
     assert scores[("a2", "csat_score")] == (pytest.approx(80.0), pytest.approx(16.0))
     assert scores[("a2", "callback_rate")] == (None, None)
+    # The month's ledger: a1's appearance violation, 1 point (the category default) and 10 yuan.
+    [ledger] = rows_of(book["deductions"])
+    assert (ledger["violation_id"], ledger["team"], ledger["points"], ledger["fine_amount"]) == ("v1", "'=1+1", 1, 10)
 
 
 def test_csv_files_are_utf8_with_bom_quoted_text_and_bare_numbers(warehouse, tmp_path, capsys):
@@ -265,7 +272,7 @@ def test_csv_files_are_utf8_with_bom_quoted_text_and_bare_numbers(warehouse, tmp
     assert cards[("agent", "a4")]["entity_name"] == "'-3"
     assert cards[("team", "'=1+1")]["rank"] == "1"
     assert cards[("agent", "a2")]["period_start"] == "2024-03-01"
-    catalog = files[3].read_text(encoding="utf-8-sig")
+    catalog = files[4].read_text(encoding="utf-8-sig")
     assert ",-100.0,100.0," in catalog  # nps range: numbers, unquoted and unprefixed
 
 
@@ -274,7 +281,7 @@ def test_export_of_another_month_both_formats_and_a_named_workbook(warehouse, tm
                           "--out", tmp_path)  # fmt: skip
     assert code == 0
     assert out.splitlines()[0] == f"wrote {tmp_path / 'kpi_2024-02.xlsx'}"
-    assert len(out.splitlines()) == 5
+    assert len(out.splitlines()) == 6
     book = load_workbook(tmp_path / "kpi_2024-02.xlsx")
     assert {r["period_start"] for r in rows_of(book["kpi_values"])} == {datetime(2024, 2, 1)}
     named = tmp_path / "reports" / "march.xlsx"

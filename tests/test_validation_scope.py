@@ -40,6 +40,7 @@ from dagster_kpi.validation.suites import read_suite
 from tests.test_raw_drift import ACCEPT, SURVEYS, load, run_check
 from tests.test_validation import BOUNDS, KPI_VALUES, NULL_VALUE, SHARE
 from tests.test_validation import make_marts as make_kpi_values
+from tests.test_validation_deductions import make_deductions
 from tests.test_validation_docs import index_statuses
 from tests.test_validation_scores import KPI_SCORES, SCORECARDS, replaced, unexpected
 from tests.test_validation_scores import make_marts as make_scores
@@ -152,7 +153,7 @@ def test_an_unknown_declared_scope_is_refused():
 
 def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_reads():
     found = {}
-    for name in ("kpi_values", "kpi_scores", "scorecards"):
+    for name in ("kpi_values", "kpi_scores", "scorecards", "deductions"):
         doc = read_suite(name)
         period = Period(**doc["meta"]["period"])
         found[name] = (period, [reach(spec, period) for spec in doc["expectations"]])
@@ -160,6 +161,7 @@ def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_read
         "kpi_values": (GRAINED, ["row"] * 5),
         "kpi_scores": (MONTHLY, ["row"] * 6 + ["period"]),
         "scorecards": (MONTHLY, ["row"] * 5 + ["row", "row", "row", "row", "period", "row", "period", "row", "row", "row"]),
+        "deductions": (MONTHLY, ["row", "row", "row", "row", "period", "table"]),
     }
 
 
@@ -362,7 +364,9 @@ def test_every_month_in_scope_runs_every_raw_check(surveys_accepted):
 
 # --- checks and publish in one run -----------------------------------------------------------------------------------
 
-MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards")
+MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards", "deductions")
+# A violation of a team without an agent: it reaches no agent, so no agent KPI has to agree with it.
+DEDUCTIONS = [("V1", "2024-02-03 09:00:00", "2024-02-01", "team", None, "P1", None, "building", None, 3.0, 30.0)]
 
 
 def mart_asset(name: str):
@@ -410,6 +414,7 @@ def work(tmp_path: Path) -> WarehousePaths:
     paths.ensure()
     make_kpi_values(paths.work_db, KPI_VALUES)
     make_scores(paths.work_db, KPI_SCORES, SCORECARDS)
+    make_deductions(paths.work_db, DEDUCTIONS)
     return paths
 
 
@@ -426,6 +431,7 @@ def test_a_publish_clears_what_its_checks_validated(work):
             "kpi_values_suite": "every month",
             "kpi_scores_suite": "every month",
             "scorecards_suite": "every month",
+            "deductions_suite": "every month",
         }
         assert (publish_metadata(first) or {})["changes_cleared"] is True
         assert recorded(work) == (NOTHING, [])
@@ -436,6 +442,9 @@ def test_a_publish_clears_what_its_checks_validated(work):
         checked = evaluations(second)
         assert checked["kpi_values_suite"].description == f"kpi_values: all expectations met; validated {FEBRUARY}"
         assert checked["kpi_scores_suite"].metadata["validated"].value == "2024-02"
+        assert checked["deductions_suite"].metadata["validated"].value == (
+            "2024-02 (1 expectation reading across periods: the whole table)"
+        )
         assert checked["kpi_values_suite"].metadata["changed_sources"].value == ["calls"]
         metadata = publish_metadata(second) or {}
         assert (metadata["validated_changes"], metadata["changes_cleared"]) == ("2024-02", True)
