@@ -42,7 +42,11 @@ LEVEL_ORDER = "CASE level WHEN 'center' THEN 0 WHEN 'department' THEN 1 WHEN 'te
 # The sheets of a workbook, in order: (mart, query of its rows; `?`, where there is one, is the month's first day).
 MART_QUERIES: tuple[tuple[str, str], ...] = (
     ("scorecards", f"SELECT * FROM marts.scorecards WHERE period_start = ? ORDER BY {LEVEL_ORDER}, rank NULLS LAST, entity_id"),
-    ("kpi_scores", f"SELECT * FROM marts.kpi_scores WHERE period_start = ? ORDER BY {LEVEL_ORDER}, entity_id, kpi_code"),
+    (
+        "kpi_scores",
+        f"SELECT * FROM marts.kpi_scores WHERE period_start = ? "
+        f"ORDER BY {LEVEL_ORDER}, entity_id, CASE component WHEN 'item' THEN 0 ELSE 1 END, kpi_code",
+    ),
     (
         "kpi_values",
         f"SELECT * FROM marts.kpi_values WHERE period_grain = 'month' AND period_start = ? "

@@ -26,6 +26,7 @@ import pytest
 
 from dagster_kpi.paths import PROJECT_ROOT
 from tests.dbt_fixture import build_work_db
+from tests.test_dbt_project import run_dbt
 
 JAN, FEB, MAR, APR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1), date(2024, 4, 1)
 MONTHS = (JAN, FEB, MAR, APR)
@@ -99,15 +100,20 @@ def fixture_rows() -> dict[str, list[dict[str, Any]]]:
 def load_rule_seeds(con: duckdb.DuckDBPyConnection) -> None:
     """The fixture's rule sets as the seed tables `dbt build` is told to leave alone."""
     con.execute("create schema seeds")
-    con.execute("create table seeds.scoring_rule_sets (rule_set varchar, level varchar)")
-    con.executemany("insert into seeds.scoring_rule_sets values (?, ?)", RULE_SETS)
+    con.execute("create table seeds.scoring_rule_sets (rule_set varchar, level varchar, role varchar)")
+    con.executemany("insert into seeds.scoring_rule_sets values (?, ?, null)", RULE_SETS)
     con.execute(
         "create table seeds.scoring_rules (rule_set varchar, kpi_code varchar, weight double,"
-        " rule_type varchar, target double, unit double, penalty double)"
+        " rule_type varchar, target double, unit double, penalty double, zero_at_units double)"
     )
-    con.executemany("insert into seeds.scoring_rules values (?, ?, ?, ?, ?, ?, ?)", RULES)
+    con.executemany("insert into seeds.scoring_rules values (?, ?, ?, ?, ?, ?, ?, null)", RULES)
     con.execute("create table seeds.scoring_bands (rule_set varchar, kpi_code varchar, threshold double, band_score double)")
     con.executemany("insert into seeds.scoring_bands values (?, ?, ?, ?)", BANDS)
+    # No adjustments: the totals are the weighted totals.
+    con.execute(
+        "create table seeds.scoring_adjustments (rule_set varchar, level varchar, kpi_code varchar, adjustment varchar,"
+        " free_units double, points_per_unit double, max_points double)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +122,7 @@ def work_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         tmp_path_factory,
         "dbt_scoring",
         fixture_rows(),
-        ["--threads", "2", "--exclude", "scoring_rule_sets", "scoring_rules", "scoring_bands"],
+        ["--threads", "2", "--exclude", "scoring_rule_sets", "scoring_rules", "scoring_bands", "scoring_adjustments"],
         then=load_rule_seeds,
     )
 
@@ -307,6 +313,14 @@ def test_null_total_has_no_grade_pay_or_rank(cards: dict) -> None:
         assert (card["award_amount"], card["improvement_plan_required"], card["at_risk"]) == (0, False, False)
 
 
+def test_without_adjustments_or_attendance_every_card_is_assessed_at_its_base(cards: dict, work_db: Path) -> None:
+    # No adjustment rules: total = base, adjustment_points 0. No attendance extract: everyone is assessed.
+    for card in cards.values():
+        assert (card["assessed"], card["not_assessed_reason"], card["adjustment_points"]) == (True, None, 0)
+        assert card["base_score"] == card["total_score"]
+    assert query(work_db, "select distinct component from marts.kpi_scores") == [("item",)]
+
+
 def test_agent_score_avg_at_center_and_team(work_db: Path) -> None:
     rows = query(
         work_db,
@@ -358,34 +372,77 @@ def read_seed(name: str) -> list[tuple[str, ...]]:
 
 
 def test_default_rule_sets_follow_the_spec() -> None:
-    assert read_seed("scoring_rule_sets") == [("center", "center"), ("frontline", "team"), ("frontline", "agent")]
+    assert read_seed("scoring_rule_sets") == [
+        ("center", "center", ""),
+        ("frontline", "department", ""),
+        ("frontline", "team", ""),
+        ("frontline", "agent", ""),
+        ("property_desk", "agent", "property_agent"),
+        ("property_desk", "team", "property_agent"),
+    ]
     rules = {(r[0], r[1]): r[2:] for r in read_seed("scoring_rules")}
     deduct = "deduct_per_unit"
     assert rules == {
-        ("center", "answer_rate"): ("15", deduct, "90", "1", "1"),
-        ("center", "non_call_processing_rate"): ("15", deduct, "100", "1", "1"),
-        ("center", "exam_avg_score"): ("15", deduct, "80", "1", "1"),
-        ("center", "qa_avg_score"): ("15", deduct, "80", "1", "1"),
-        ("center", "avg_talk_seconds"): ("10", deduct, "120", "10", "1"),
-        ("center", "agent_score_avg"): ("10", deduct, "85", "1", "1"),
-        ("center", "major_complaint_count"): ("10", deduct, "0", "1", "2"),
-        ("center", "report_issue_count"): ("10", deduct, "0", "1", "2"),
-        ("frontline", "callback_rate"): ("15", "tiered", "", "", ""),
-        ("frontline", "complaint_resolution_satisfaction_rate"): ("20", "tiered", "", "", ""),
-        ("frontline", "csat_score"): ("20", "tiered", "", "", ""),
-        ("frontline", "fcr_rate"): ("15", "tiered", "", "", ""),
-        ("frontline", "avg_talk_seconds"): ("10", deduct, "120", "10", "1"),
-        ("frontline", "qa_avg_score"): ("10", deduct, "80", "1", "1"),
-        ("frontline", "major_complaint_count"): ("10", deduct, "0", "1", "5"),
+        ("center", "answer_rate"): ("15", deduct, "90", "1", "1", ""),
+        ("center", "non_call_processing_rate"): ("15", deduct, "100", "1", "1", ""),
+        ("center", "exam_avg_score"): ("15", deduct, "80", "1", "1", ""),
+        ("center", "qa_avg_score"): ("15", deduct, "80", "1", "1", ""),
+        ("center", "avg_talk_seconds"): ("10", deduct, "120", "10", "1", ""),
+        ("center", "agent_score_avg"): ("10", deduct, "85", "1", "1", ""),
+        ("center", "major_complaint_count"): ("10", deduct, "0", "1", "2", ""),
+        ("center", "report_issue_count"): ("10", deduct, "0", "1", "2", ""),
+        ("frontline", "callback_rate"): ("15", "tiered", "", "", "", ""),
+        ("frontline", "complaint_resolution_satisfaction_rate"): ("20", "tiered", "", "", "", ""),
+        ("frontline", "csat_score"): ("20", "tiered", "", "", "", ""),
+        ("frontline", "fcr_rate"): ("15", "tiered", "", "", "", ""),
+        ("frontline", "avg_talk_seconds"): ("10", deduct, "120", "10", "1", ""),
+        ("frontline", "qa_avg_score"): ("10", deduct, "80", "1", "1", ""),
+        ("frontline", "major_complaint_count"): ("10", deduct, "0", "1", "5", ""),
+        # 物业客服员月度绩效考核表: three or more incidents or defects cost the item's whole weight.
+        ("property_desk", "violations_appearance"): ("5", deduct, "0", "1", "1", "3"),
+        ("property_desk", "violations_discipline"): ("12", deduct, "0", "1", "2", "3"),
+        ("property_desk", "violations_attitude"): ("15", deduct, "0", "1", "2", "3"),
+        ("property_desk", "fee_collection_rate"): ("20", "tiered", "", "", "", ""),
+        ("property_desk", "violations_facility"): ("12", deduct, "0", "1", "1", "3"),
+        ("property_desk", "violations_building"): ("15", deduct, "0", "1", "3", "3"),
     }
-    bands: dict[str, list[tuple[str, str]]] = {}
+    bands: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for rule_set, kpi, threshold, score in read_seed("scoring_bands"):
-        assert rule_set == "frontline"
-        bands.setdefault(kpi, []).append((threshold, score))
+        bands.setdefault((rule_set, kpi), []).append((threshold, score))
     assert bands == {
-        "callback_rate": [("95", "100"), ("85", "80"), ("70", "60")],
-        "complaint_resolution_satisfaction_rate": [("90", "100"), ("80", "80"), ("70", "60")],
-        "csat_score": [("90", "100"), ("80", "80"), ("70", "60")],
-        "fcr_rate": [("85", "100"), ("75", "80"), ("60", "60")],
+        ("frontline", "callback_rate"): [("95", "100"), ("85", "80"), ("70", "60")],
+        ("frontline", "complaint_resolution_satisfaction_rate"): [("90", "100"), ("80", "80"), ("70", "60")],
+        ("frontline", "csat_score"): [("90", "100"), ("80", "80"), ("70", "60")],
+        ("frontline", "fcr_rate"): [("85", "100"), ("75", "80"), ("60", "60")],
+        # 低于98%扣10分 (of 20), 低于95%全扣
+        ("property_desk", "fee_collection_rate"): [("98", "100"), ("95", "50")],
     }
+    # 迟到早退减2分/次, 有效请假减1分/天; 第四次换班扣5分, 第五次加扣10分, 第六次扣15分
+    assert read_seed("scoring_adjustments") == [
+        ("frontline", "agent", "late_early_count", "deduct", "", "2", ""),
+        ("frontline", "agent", "leave_days", "deduct", "", "1", ""),
+        ("frontline", "agent", "shift_swap_count", "escalating_deduct", "3", "5", ""),
+    ]
     assert read_seed("scoring_awards") == [("1", "500"), ("2", "300"), ("3", "200")]
+
+
+def test_default_rule_seeds_pass_the_build_time_checks(tmp_path: Path) -> None:
+    """The default seeds, their checks and the rule and adjustment models built from them, with every check passing."""
+    seeds = ["kpis", "scoring_rule_sets", "scoring_rules", "scoring_bands", "scoring_adjustments"]
+    run_dbt(["build", "--select", *seeds, "score_rules", "score_adjustment_rules"], tmp_path / "work.duckdb", tmp_path)
+    with duckdb.connect(str(tmp_path / "work.duckdb"), read_only=True) as con:
+        levels = con.execute("select level, rule_set, count(*) from scores.score_rules group by all order by all").fetchall()
+        adjusted = con.execute("select level, rule_set, kpi_code from scores.score_adjustment_rules order by all").fetchall()
+    assert levels == [
+        ("agent", "frontline", 7),
+        ("agent", "property_desk", 6),
+        ("center", "center", 8),
+        ("department", "frontline", 7),
+        ("team", "frontline", 7),
+        ("team", "property_desk", 6),
+    ]
+    assert adjusted == [
+        ("agent", "frontline", "late_early_count"),
+        ("agent", "frontline", "leave_days"),
+        ("agent", "frontline", "shift_swap_count"),
+    ]
