@@ -36,6 +36,19 @@ ROWS = {
                               "score": "88"},
     "report_issues": {"issue_id": "I1", "report_name": "日报", "raised_at": "2024-03-05 09:00:00",
                       "issue_type": "late"},
+    # The assessment's sources, with Chinese values as their systems export them.
+    "attendance": {"agent_id": "A1", "work_date": "2024-03-04", "status": "出勤", "leave_type": "",
+                   "late_minutes": "3", "early_leave_minutes": "", "missed_punch": "否"},
+    "shift_swaps": {"swap_id": "W1", "swap_date": "2024-03-05", "agent_id": "A1", "counterpart_agent_id": "A2"},
+    "ratings": {"rating_id": "R1", "period_month": "2024-03", "agent_id": "A1", "rater_type": "上级", "rater_id": "L1",
+                "item": "工作态度", "score": "88"},
+    "violations": {"violation_id": "V1", "occurred_at": "2024-03-05 09:00:00", "agent_id": "A1", "team": "一组",
+                   "category": "仪容仪表", "inspector_level": "部门", "points": "1", "fine_yuan": "",
+                   "description": "未佩戴工牌"},
+    "fee_collection": {"period_month": "2024-03", "building": "1栋", "agent_id": "G1", "households_due": "100",
+                       "households_paid": "97"},
+    "facility_checks": {"check_id": "C1", "check_date": "2024-03-06", "building": "1栋", "agent_id": "G1",
+                        "items_checked": "20", "items_intact": "19"},
 }  # fmt: skip
 BAD_ROW = 3  # the bad record is the third of four
 
@@ -139,6 +152,26 @@ CASES = [
     ("surveys", "parquet", {"responded_at": datetime(2030, 1, 1)}, "responded_at", "timestamp_out_of_range"),
     ("qa_reviews", "xlsx", {"reviewed_at": datetime(1999, 6, 30, 10, 0)}, "reviewed_at", "timestamp_out_of_range"),
     ("report_issues", "csv", {"raised_at": FUTURE}, "raised_at", "timestamp_out_of_range"),
+    # the assessment's sources: each kind of break, in each format
+    ("attendance", "csv", {"status": "迟到"}, "status", "not_in_values"),
+    ("attendance", "xlsx", {"late_minutes": -3}, "late_minutes", "below_min"),
+    ("attendance", "parquet", {"work_date": ""}, "work_date", "missing_value"),
+    ("attendance", "csv", {"missed_punch": "maybe"}, "missed_punch", "unparsable_bool"),
+    ("attendance", "csv", {"leave_type": "婚假"}, "leave_type", "not_in_values"),
+    ("shift_swaps", "csv", {"counterpart_agent_id": ""}, "counterpart_agent_id", "missing_value"),
+    ("shift_swaps", "parquet", {"swap_date": "2024/02/30"}, "swap_date", "unparsable_date"),
+    ("ratings", "csv", {"rater_type": "客户"}, "rater_type", "not_in_values"),
+    ("ratings", "xlsx", {"score": 101}, "score", "above_max"),
+    ("ratings", "csv", {"period_month": "2024-13"}, "period_month", "unparsable_month"),
+    ("violations", "csv", {"category": "迟到"}, "category", "not_in_values"),
+    ("violations", "xlsx", {"inspector_level": "公司"}, "inspector_level", "not_in_values"),
+    ("violations", "csv", {"points": "-1"}, "points", "below_min"),
+    ("violations", "parquet", {"fine_yuan": "-10"}, "fine_yuan", "below_min"),
+    ("violations", "csv", {"occurred_at": FUTURE}, "occurred_at", "timestamp_out_of_range"),
+    ("fee_collection", "csv", {"households_paid": "101"}, "households_paid", "paid_above_due"),
+    ("fee_collection", "xlsx", {"households_due": ""}, "households_due", "missing_value"),
+    ("facility_checks", "xlsx", {"items_intact": 21}, "items_intact", "intact_above_checked"),
+    ("facility_checks", "csv", {"items_checked": "二十"}, "items_checked", "unparsable_int"),
 ]  # fmt: skip
 
 
