@@ -42,8 +42,8 @@ ANSI_NAME = "\x1b[2J\x1b[31m李四\x1b[0m"
 TAB_TEAM = "\t二组"
 AGENTS = {"a1": (HYPERLINK, "=1+1"), "a2": ("张三", DROP), "a3": (ANSI_NAME, "=1+1"), "a4": ("-3", TAB_TEAM)}
 CSAT = {"2024-03": {"a1": [5], "a2": [4], "a3": [5, 4], "a4": [3]}, "2024-02": {"a1": [4]}}
-MARTS = ["kpi_catalog", "kpi_scores", "kpi_values", "scorecards"]
-SHEETS = ["scorecards", "kpi_scores", "kpi_values", "kpi_catalog"]
+MARTS = ["kpi_catalog", "kpi_scores", "kpi_values", "scorecards", "pay_sheet"]
+SHEETS = ["scorecards", "pay_sheet", "kpi_scores", "kpi_values", "kpi_catalog"]
 MARCH = datetime(2024, 3, 1)
 
 
