@@ -62,7 +62,7 @@ def test_a_row_is_in_the_scope_when_its_period_contains_a_changed_month():
         '"period_start" IS NULL OR CASE "period_grain" '
         "WHEN 'month' THEN date_trunc('month', \"period_start\") IN (DATE '2026-10-01', DATE '2026-11-01') "
         "WHEN 'quarter' THEN date_trunc('quarter', \"period_start\") IN (DATE '2026-10-01') "
-        "WHEN 'half_year' THEN make_date(year(\"period_start\"), CASE WHEN month(\"period_start\") <= 6 THEN 1 ELSE 7 END, 1)"
+        'WHEN \'half_year\' THEN make_date(year("period_start"), CASE WHEN month("period_start") <= 6 THEN 1 ELSE 7 END, 1)'
         " IN (DATE '2026-07-01') "
         "WHEN 'year' THEN date_trunc('year', \"period_start\") IN (DATE '2026-01-01') ELSE true END"
     )

@@ -14,7 +14,8 @@ A mart suite says in its `meta` how the mart's rows fall into periods:
 A row belongs to the scope when its period contains a changed month: the month of `start_column`, or, with
 `grain_column`, the month, quarter, half-year (H1 January-June, H2 July-December) or year (the grain that column
 names) that begins there. A change in 2026-11 brings in the rows of 2026-11, of 2026-Q4, of 2026-H2 and of 2026. A
-row whose period is unknown (no start, another grain) is always in the scope. A suite without `period`, or a scope of every month, validates the whole table as it is.
+row whose period is unknown (no start, another grain) is always in the scope. A suite without `period`, or a scope of
+every month, validates the whole table as it is.
 
 Every expectation keeps its meaning exactly. By what its verdict on a row reads, it is one of:
 
