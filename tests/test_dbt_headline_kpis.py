@@ -298,11 +298,11 @@ def test_periods_and_entities_of_the_spine(kpi_values: dict[Key, tuple]) -> None
     assert month[APR] == month[FEB]
     q1 = {(lvl, e) for g, s, lvl, e in entities if (g, s) == ("quarter", Q1)}
     assert q1 == month[JAN] | {("agent", "a2")}
-    # 35 KPIs at center, 23 of them also at team level and 22 of those at agent level:
-    # Jan 35+2*23+2*22, Feb-Apr 3*(35+23+2*22), Q1 35+2*23+3*22, Q2 35+23+2*22, year as Q1
-    # = 125 + 306 + 147 + 102 + 147 = 827, plus agent_score_avg (month rows only, center and team):
-    # Jan center, T1, T2 and Feb-Apr center, T1 = 9.
-    assert len(kpi_values) == 827 + 9
+    # 55 KPIs at center, 43 of them also at team level and 42 of those at agent level (no roster row has a
+    # department: no department rows): Jan 55+2*43+2*42, Feb-Apr 3*(55+43+2*42), Q1 55+2*43+3*42,
+    # Q2 55+43+2*42, year as Q1 = 225 + 546 + 267 + 182 + 267 = 1487, plus agent_score_avg (month rows only,
+    # center and team): Jan center, T1, T2 and Feb-Apr center, T1 = 9.
+    assert len(kpi_values) == 1487 + 9
     assert not any(k[3] == "x9" for k in kpi_values)
 
 
@@ -530,7 +530,7 @@ def test_kpi_catalog_mart_publishes_every_row(work_db: Path) -> None:
         n, zh = con.execute(
             "select count(*), max(case when kpi_code = 'csat_score' then name_zh end) from marts.kpi_catalog"
         ).fetchone()
-    assert (n, zh) == (36, "客户满意度")
+    assert (n, zh) == (56, "客户满意度")
 
 
 def test_built_marts_have_the_published_columns_and_types(work_db: Path) -> None:

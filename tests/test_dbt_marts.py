@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -71,6 +71,19 @@ PUBLISHED_COLUMNS: dict[str, dict[str, str]] = {
         "improvement_plan_required": "boolean",
         "at_risk": "boolean",
     },
+    "deductions": {
+        "violation_id": "varchar",
+        "occurred_at": "timestamp",
+        "period_start": "date",
+        "level_reached": "varchar",
+        "agent_id": "varchar",
+        "team": "varchar",
+        "department": "varchar",
+        "category": "varchar",
+        "inspector_level": "varchar",
+        "points": "double",
+        "fine_amount": "double",
+    },
 }
 MARTS = tuple(PUBLISHED_COLUMNS)
 
@@ -105,7 +118,19 @@ SCORECARDS = [
     (JAN, "center", "center", "客服中心", "center", 55.0, 100.0, "D", 1, 1, 0.7, 0.0, False, False),
     (date(2024, 3, 1), "center", "center", "客服中心", "center", 58.0, 100.0, "D", 1, 1, 0.7, 500.0, False, True),
 ]
-ROWS = {"kpi_values": KPI_VALUES, "kpi_catalog": CATALOG, "kpi_scores": KPI_SCORES, "scorecards": SCORECARDS}
+DEDUCTIONS = [
+    ("V1", datetime(2024, 1, 5, 9), JAN, "agent", "a1", "T1", "D1", "appearance", "center", 1.0, 10.0),
+    ("V2", datetime(2024, 1, 9, 9), JAN, "team", None, "P1", None, "building", None, 3.0, 30.0),
+    ("V3", datetime(2024, 2, 1, 9), FEB, "center", "x9", None, None, "other", "hq", 1.0, 0.0),
+]
+VIOLATION_CATEGORIES = ["appearance", "discipline", "attitude", "facility", "building", "service", "other"]
+ROWS = {
+    "kpi_values": KPI_VALUES,
+    "kpi_catalog": CATALOG,
+    "kpi_scores": KPI_SCORES,
+    "scorecards": SCORECARDS,
+    "deductions": DEDUCTIONS,
+}
 
 
 def _models(manifest: dict) -> dict[str, dict]:
@@ -157,6 +182,9 @@ def failures(manifest: dict, mart_tests: dict[str, str], rows: dict[str, list[tu
         con.execute("create schema intermediate")
         con.execute("create table intermediate.int_agents (agent_id varchar)")
         con.executemany("insert into intermediate.int_agents values (?)", [(a,) for a in ROSTER])
+        con.execute("create schema seeds")
+        con.execute("create table seeds.violation_categories (category varchar)")
+        con.executemany("insert into seeds.violation_categories values (?)", [(c,) for c in VIOLATION_CATEGORIES])
         for mart, columns in PUBLISHED_COLUMNS.items():
             con.execute(f"create table marts.{mart} ({', '.join(f'{c} {t}' for c, t in columns.items())})")
             con.executemany(f"insert into marts.{mart} values ({', '.join('?' * len(columns))})", rows[mart])
@@ -177,6 +205,9 @@ def test_consistent_marts_pass_every_test(manifest: dict, mart_tests: dict[str, 
         "scorecards.accepted_values(grade)",
         "scorecards.not_null(at_risk)",
         "kpi_catalog.unique(kpi_code)",
+        "deductions.unique(violation_id)",
+        "deductions.accepted_values(level_reached)",
+        "deductions.relationships(category)",
     } <= set(mart_tests)
 
 
@@ -250,6 +281,10 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
                 ]
             },
         ),
+        ("deductions", 1, {"violation_id": "V1"}, {"deductions.unique(violation_id)": [("V1", 2)]}),
+        ("deductions", 2, {"level_reached": "department"}, {"deductions.accepted_values(level_reached)": [("department", 1)]}),
+        ("deductions", 0, {"category": "dress"}, {"deductions.relationships(category)": [("dress",)]}),
+        ("deductions", 1, {"points": None}, {"deductions.not_null(points)": [(None,)]}),
     ],
     ids=[
         "duplicate-kpi-value",
@@ -266,6 +301,10 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         "null-flag",
         "formula-like-name",
         "formula-like-catalogue-text",
+        "duplicate-violation",
+        "unknown-level-reached",
+        "unknown-violation-category",
+        "null-points",
     ],
 )
 def test_each_broken_row_fails_the_test_of_its_rule(

@@ -109,13 +109,15 @@ def test_every_kpi_model_is_catalogued_and_published(manifest: dict) -> None:
 def test_catalogue_has_every_kpi_of_the_spec() -> None:
     with CATALOG_SEED.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    assert len(rows) == 36
+    assert len(rows) == 56
     by_code = {r["kpi_code"]: r for r in rows}
     assert by_code["callback_rate"]["name_zh"] == "客户回访率"
     assert by_code["service_level"]["name_zh"] == "服务水平 (X 秒接通率)"
     assert by_code["nps"]["value_min"] == "-100" and by_code["nps"]["unit"] == "nps"
     assert by_code["call_volume"]["direction"] == "none"
-    assert by_code["staff_turnover_rate"]["levels"] == "center|team"
+    assert by_code["staff_turnover_rate"]["levels"] == "center|department|team"
+    assert by_code["csat_score"]["levels"] == "center|department|team|agent"
+    assert by_code["fine_amount"]["unit"] == "count" and by_code["outbound_call_rate"]["direction"] == "none"
     assert by_code["business_plan_completion_rate"]["value_max"] == ""
 
 
@@ -127,7 +129,7 @@ def test_schemas_are_the_folder_names(manifest: dict) -> None:
     assert schemas["kpi_values"] == "marts"
     # The published marts are named as published: no prefix, no alias.
     marts = {(n["name"], n["alias"]) for n in _models(manifest).values() if n["schema"] == "marts"}
-    assert marts == {(m, m) for m in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards")}
+    assert marts == {(m, m) for m in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards", "deductions")}
     seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
     assert "kpis" in seeds and "kpi_catalog" not in seeds
 

@@ -66,7 +66,7 @@ def test_run_publishes_every_headline_kpi_for_every_grain(published):
             ("year", "2026-01-01", "2026-01-01"),
         ]
         levels = {r[0] for r in con.execute("SELECT DISTINCT level FROM marts.kpi_values").fetchall()}
-        assert levels == {"center", "team", "agent"}
+        assert levels == {"center", "department", "team", "agent"}  # the generated roster has departments
         assert con.execute("SELECT count(*) FROM marts.kpi_catalog").fetchone()[0] >= len(HEADLINE)
         schemas = {r[0] for r in con.execute("SELECT DISTINCT schema_name FROM duckdb_tables()").fetchall()}
         assert schemas == {"marts"}, "only marts are published; work in progress stays in the work file"

@@ -1,21 +1,25 @@
 {#
   Re-aggregates a KPI's event-level facts to every period grain and level.
 
-  `facts` names a CTE with: event_date (date), agent_id, numerator, denominator
-  and, for method 'distinct', distinct_key. Emits (period_grain, period_start,
-  level, entity_id, numerator, denominator):
-    level center: every fact; team: the team of the fact's agent in the fact's
-    month (int_agent_months: the roster snapshot in force on the month's last
-    day), in every grain; agent: the fact's agent when on the roster. Facts
-    without a rostered agent count at center level only.
+  `facts` names a CTE with: event_date (date), agent_id, numerator, denominator,
+  for method 'distinct' distinct_key and, with `fact_team`, team. Emits
+  (period_grain, period_start, level, entity_id, numerator, denominator):
+    level center: every fact; department and team: the department and team of
+    the fact's agent in the fact's month (int_agent_months: the roster snapshot
+    in force on the month's last day), in every grain; an agent without a
+    department reaches no department; agent: the fact's agent when on the
+    roster. Facts without a rostered agent count at center level only, unless
+    `fact_team`: then such a fact with a team of its own (e.g. a violation
+    recorded against a team) also reaches that team, never a department.
   Methods:
     sum              Σnumerator, Σdenominator (ratios, means, counts, nps)
     distinct         numerator = distinct keys with any numerator > 0,
                      denominator = distinct keys (e.g. customers, not calls)
     per_person_mean  each agent's Σnumerator / Σdenominator over the whole period,
                      then Σ of those means and the number of agents; at team
-                     level over the agent's records of its months in the team
-                     (an agent who moved counts once in each of its teams)
+                     (department) level over the agent's records of its months
+                     in the team (department): an agent who moved counts once in
+                     each of its teams (departments)
   Method sum re-aggregates numerators and denominators, which add up: months from
   the facts, quarters and years from the exact sums of their months' rows (the
   same figures as from the facts, to the last bits of a double). So a refresh of
@@ -25,9 +29,12 @@
   Usage: `with facts as (...) {{ aggregate_kpi('facts', method='sum') }}`; the
   macro continues the WITH list and ends with the final select.
 #}
-{% macro aggregate_kpi(facts, method='sum') %}
+{% macro aggregate_kpi(facts, method='sum', fact_team=false) %}
 {%- if method not in ('sum', 'distinct', 'per_person_mean') -%}
     {{ exceptions.raise_compiler_error("aggregate_kpi: unknown method '" ~ method ~ "'") }}
+{%- endif -%}
+{%- if fact_team and method == 'per_person_mean' -%}
+    {{ exceptions.raise_compiler_error("aggregate_kpi: a per-person mean needs an agent; fact_team does not apply") }}
 {%- endif -%}
 {%- set key = ', f.distinct_key' if method == 'distinct' else '' -%}
 {%- set key_column = ', distinct_key' if method == 'distinct' else '' -%}
@@ -35,7 +42,12 @@
     select
         f.event_date,
         f.agent_id,
+        {%- if fact_team %}
+        case when roster.agent_id is null then f.team else agent_months.team end as team,
+        {%- else %}
         agent_months.team,
+        {%- endif %}
+        agent_months.department,
         roster.agent_id as roster_agent_id,
         cast(f.numerator as {{ type_double() }}) as numerator,
         cast(f.denominator as {{ type_double() }}) as denominator{{ key }}
@@ -55,6 +67,7 @@ kpi_placed as (
         cast({{ dbt.date_trunc(grain, 'f.event_date') }} as date) as period_start,
         f.agent_id,
         f.team,
+        f.department,
         f.roster_agent_id,
         f.numerator,
         f.denominator{{ key }}
@@ -64,7 +77,8 @@ kpi_placed as (
     {%- endfor %}
 ),
 {%- if method == 'per_person_mean' %}
-{#- One unit per agent and period (centre and agent levels), and per agent, team and period (team level). #}
+{#- One unit per agent and period (centre and agent levels), per agent, department and period (department level)
+    and per agent, team and period (team level). #}
 kpi_units as (
     select
         period_grain,
@@ -89,17 +103,36 @@ kpi_team_units as (
     group by period_grain, period_start, agent_id, team
     having sum(denominator) > 0
 ),
+kpi_department_units as (
+    select
+        period_grain,
+        period_start,
+        department,
+        {{ exact_sum('numerator') }} / {{ exact_sum('denominator') }} as numerator,
+        cast(1 as {{ type_double() }}) as denominator
+    from kpi_placed
+    where department is not null
+    group by period_grain, period_start, agent_id, department
+    having sum(denominator) > 0
+),
 {%- set team_units = 'kpi_team_units' %}
+{%- set department_units = 'kpi_department_units' %}
 {%- else %}
 kpi_units as (
     select * from kpi_placed
 ),
 {%- set team_units = 'kpi_units' %}
+{%- set department_units = 'kpi_units' %}
 {%- endif %}
 kpi_leveled as (
     select period_grain, period_start, 'center' as level, 'center' as entity_id,
         numerator, denominator{{ key_column }}
     from kpi_units
+    union all
+    select period_grain, period_start, 'department' as level, department as entity_id,
+        numerator, denominator{{ key_column }}
+    from {{ department_units }}
+    where department is not null
     union all
     select period_grain, period_start, 'team' as level, team as entity_id,
         numerator, denominator{{ key_column }}

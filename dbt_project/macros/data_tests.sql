@@ -32,7 +32,7 @@ left join {{ ref('int_agents') }} as roster
 where period_grain is null or period_start is null or level is null or entity_id is null
     or numerator is null or denominator is null
     or period_grain not in ('month', 'quarter', 'year')
-    or level not in ('center', 'team', 'agent')
+    or level not in ('center', 'department', 'team', 'agent')
     or n_same_key > 1
     or (level = 'agent' and roster.agent_id is null)
 {% endtest %}

@@ -39,3 +39,20 @@ with facts as (
 )
 {{ aggregate_kpi('facts', method='sum') }}
 {% endmacro %}
+
+{#- Violations of one category: violations (int_violations) with occurred_at in the
+    period and that category; attributed as int_violations says (a violation with
+    only a team reaches that team and the centre). The count is the numerator. -#}
+{% macro violation_count(category) %}
+with facts as (
+    select
+        occurred_date as event_date,
+        agent_id,
+        team,
+        1 as numerator,
+        1 as denominator
+    from {{ ref('int_violations') }}
+    where category = '{{ category }}'
+)
+{{ aggregate_kpi('facts', method='sum', fact_team=true) }}
+{% endmacro %}

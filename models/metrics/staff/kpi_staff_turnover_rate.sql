@@ -2,9 +2,10 @@
 -- at the period start (the first day of the month, quarter or year): hired_on
 -- NULL or before the start, and left_on NULL or on/after the start. An agent
 -- hired and gone inside the period counts in the numerator only. Centre (every
--- period of the spine) and team levels: a leaver counts for its team in the
--- month of left_on, an active agent for its team in the period's first month
--- (int_agent_months, the roster snapshot in force).
+-- period of the spine), department and team levels: a leaver counts for its
+-- team and department in the month of left_on, an active agent for its team and
+-- department in the period's first month (int_agent_months, the roster snapshot
+-- in force); an agent without a department reaches no department.
 with periods as (
     select
         period_grain,
@@ -35,11 +36,12 @@ employed as (
         and (agents.left_on is null or agents.left_on >= periods.period_start)
 ),
 
-team_counts as (
+unit_counts as (
     select
         employed.period_grain,
         employed.period_start,
         start_month.team,
+        start_month.department,
         0 as has_left,
         1 as is_active_at_start
     from employed
@@ -52,6 +54,7 @@ team_counts as (
         employed.period_grain,
         employed.period_start,
         left_month.team,
+        left_month.department,
         1 as has_left,
         0 as is_active_at_start
     from employed
@@ -77,9 +80,20 @@ union all
 select
     period_grain,
     period_start,
+    'department' as level,
+    department as entity_id,
+    cast(sum(has_left) as {{ type_double() }}) as numerator,
+    cast(sum(is_active_at_start) as {{ type_double() }}) as denominator
+from unit_counts
+where department is not null
+group by period_grain, period_start, department
+union all
+select
+    period_grain,
+    period_start,
     'team' as level,
     team as entity_id,
     cast(sum(has_left) as {{ type_double() }}) as numerator,
     cast(sum(is_active_at_start) as {{ type_double() }}) as denominator
-from team_counts
+from unit_counts
 group by period_grain, period_start, team
