@@ -15,7 +15,7 @@ from tests.test_dbt_catalog_kpis import FIXTURE
 from tests.test_dbt_project import run_dbt
 
 VARS = "short_abandon_seconds: 10"
-MARTS = ("kpi_values", "kpi_scores", "scorecards")
+MARTS = ("kpi_values", "kpi_scores", "scorecards", "pay_sheet")
 
 # A re-extract changes January and February: a January ticket moves to February, February's
 # surveys all score 1, and February's complaints become responsible major ones.
