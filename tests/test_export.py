@@ -139,7 +139,9 @@ def test_formula_like_text_warns_on_each_mart_holding_it(work_db):
         "kpi_values_formula_like_text": "warn",
         "kpi_scores_formula_like_text": "warn",
         "scorecards_formula_like_text": "warn",
+        "pay_sheet_formula_like_text": "warn",
         "kpi_catalog_formula_like_text": "pass",  # clean text: silent
+        "deductions_formula_like_text": "pass",  # no violations
     }
     teams = {("entity_id", "=1+1"), ("entity_id", TAB_TEAM)}
     assert stored(work_db, "kpi_values_formula_like_text") == teams
@@ -147,12 +149,16 @@ def test_formula_like_text_warns_on_each_mart_holding_it(work_db):
     names = {("entity_name", HYPERLINK), ("entity_name", "-3"), ("entity_name", "=1+1"), ("entity_name", TAB_TEAM)}
     assert stored(work_db, "scorecards_formula_like_text") == teams | names
     assert stored(work_db, "kpi_catalog_formula_like_text") == set()
+    # the pay sheet names the agents and their teams
+    assert stored(work_db, "pay_sheet_formula_like_text") == {
+        ("agent_name", HYPERLINK), ("agent_name", "-3"), ("team", "=1+1"), ("team", TAB_TEAM),
+    }  # fmt: skip
     with duckdb.connect(str(work_db), read_only=True) as con:
         # What `kpi run` prints: mart, column, the first value (tab shown as \t) and its rows.
         line = first_failure_row(con, "kpi_values_formula_like_text") or ""
         assert re.fullmatch(r"kpi_values\.entity_id begins like a spreadsheet formula: =1\+1 \(\d+ rows\) \(and 1 more\)", line)
         assert first_failure_row(con, "scorecards_formula_like_text") == (
-            "scorecards.entity_id begins like a spreadsheet formula: =1+1 (2 rows) (and 5 more)"
+            "scorecards.entity_id begins like a spreadsheet formula: =1+1 (3 rows) (and 5 more)"  # February, March, Q1
         )
 
 
