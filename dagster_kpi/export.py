@@ -37,7 +37,7 @@ CSV_ENCODING = "utf-8-sig"  # UTF-8 with a byte-order mark
 DATE_FORMAT = "yyyy-mm-dd"
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
-LEVEL_ORDER = "CASE level WHEN 'center' THEN 0 WHEN 'team' THEN 1 ELSE 2 END"
+LEVEL_ORDER = "CASE level WHEN 'center' THEN 0 WHEN 'department' THEN 1 WHEN 'team' THEN 2 ELSE 3 END"
 # The sheets of a workbook, in order: (mart, query of its rows; `?`, where there is one, is the month's first day).
 MART_QUERIES: tuple[tuple[str, str], ...] = (
     (
@@ -47,7 +47,11 @@ MART_QUERIES: tuple[tuple[str, str], ...] = (
     ),
     ("pay_sheet", "SELECT * FROM marts.pay_sheet WHERE period_start = ? ORDER BY team NULLS LAST, agent_id"),
     ("deductions", "SELECT * FROM marts.deductions WHERE period_start = ? ORDER BY occurred_at, violation_id"),
-    ("kpi_scores", f"SELECT * FROM marts.kpi_scores WHERE period_start = ? ORDER BY {LEVEL_ORDER}, entity_id, kpi_code"),
+    (
+        "kpi_scores",
+        f"SELECT * FROM marts.kpi_scores WHERE period_start = ? "
+        f"ORDER BY {LEVEL_ORDER}, entity_id, CASE component WHEN 'item' THEN 0 ELSE 1 END, kpi_code",
+    ),
     (
         "kpi_values",
         f"SELECT * FROM marts.kpi_values WHERE period_grain = 'month' AND period_start = ? "

@@ -94,7 +94,7 @@ def centre_scorecard(con: duckdb.DuckDBPyConnection, period: date) -> str:
         SELECT c.name_zh || ' ' || c.name_en, c.unit, s.value, s.target, s.weight, s.points
         FROM marts.kpi_scores s JOIN marts.kpi_catalog c USING (kpi_code)
         WHERE s.level = 'center' AND s.period_start = ?
-        ORDER BY s.weight DESC, s.kpi_code
+        ORDER BY CASE s.component WHEN 'item' THEN 0 ELSE 1 END, s.weight DESC, s.kpi_code
         """,
         [period],
     ).fetchall()
@@ -106,7 +106,14 @@ def centre_scorecard(con: duckdb.DuckDBPyConnection, period: date) -> str:
     if card is None:
         return "no centre scorecard for this month"
     body = [
-        [name, format_value(value, unit), format_value(target, unit), f"{weight:g}", format_value(points, "score")]
+        # An adjustment to the total has no weight.
+        [
+            name,
+            format_value(value, unit),
+            format_value(target, unit),
+            "adj." if weight is None else f"{weight:g}",
+            format_value(points, "score"),
+        ]
         for name, unit, value, target, weight, points in rows
     ]
     table = render_table(["KPI", "value", "target", "weight", "points"], body)

@@ -54,6 +54,7 @@ PUBLISHED_COLUMNS: dict[str, dict[str, str]] = {
         "points": "double",
         "rule_type": "varchar",
         "target": "double",
+        "component": "varchar",
     },
     "scorecards": {
         "period_start": "date",
@@ -70,6 +71,10 @@ PUBLISHED_COLUMNS: dict[str, dict[str, str]] = {
         "award_amount": "double",
         "improvement_plan_required": "boolean",
         "at_risk": "boolean",
+        "assessed": "boolean",
+        "not_assessed_reason": "varchar",
+        "base_score": "double",
+        "adjustment_points": "double",
     },
     "deductions": {
         "violation_id": "varchar",
@@ -105,19 +110,28 @@ KPI_VALUES = [
     ("month", FEB, "agent", "a1", "fcr_rate", 3.0, 4.0, 0.75),
 ]
 KPI_SCORES = [
-    (JAN, "agent", "a1", "frontline", "csat_score", 85.0, 20.0, 16.0, "tiered", 90.0),
-    (JAN, "agent", "a1", "frontline", "fcr_rate", None, 15.0, None, "tiered", 0.85),
-    (JAN, "team", "T1", "frontline", "csat_score", 85.0, 20.0, 16.0, "tiered", 90.0),
-    (JAN, "center", "center", "center", "answer_rate", 0.88, 15.0, 13.0, "deduct_per_unit", 0.9),
-    (FEB, "center", "center", "center", "answer_rate", 0.5, 15.0, 0.0, "deduct_per_unit", 0.9),
+    (JAN, "agent", "a1", "frontline", "csat_score", 85.0, 20.0, 16.0, "tiered", 90.0, "item"),
+    (JAN, "agent", "a1", "frontline", "fcr_rate", None, 15.0, None, "tiered", 0.85, "item"),
+    (JAN, "agent", "a1", "frontline", "call_volume", 2.0, None, -4.0, "deduct", None, "adjustment"),
+    (JAN, "team", "T1", "frontline", "csat_score", 85.0, 20.0, 16.0, "tiered", 90.0, "item"),
+    (JAN, "center", "center", "center", "answer_rate", 0.88, 15.0, 13.0, "deduct_per_unit", 0.9, "item"),
+    (FEB, "center", "center", "center", "answer_rate", 0.5, 15.0, 0.0, "deduct_per_unit", 0.9, "item"),
 ]
-SCORECARDS = [
-    (JAN, "agent", "a1", "Ann", "frontline", 100.0, 45.0, "A", 1, 2, 1.0, 0.0, False, False),
+SCORED = [
+    (JAN, "agent", "a1", "Ann", "frontline", 96.0, 45.0, "A", 1, 2, 0.95, 0.0, False, False),
     (JAN, "agent", "a2", "Bo", "frontline", 90.0, 45.0, "B", 2, 2, 0.9, 0.0, False, False),
-    (JAN, "agent", "a3", "Cy", "frontline", None, 0.0, None, None, 2, None, 0.0, False, False),
+    (JAN, "agent", "a3", "Cy", "frontline", None, None, None, None, 2, None, 0.0, False, False),
     (JAN, "center", "center", "客服中心", "center", 55.0, 100.0, "D", 1, 1, 0.7, 0.0, False, False),
     (date(2024, 3, 1), "center", "center", "客服中心", "center", 58.0, 100.0, "D", 1, 1, 0.7, 500.0, False, True),
 ]
+ASSESSMENT = [  # assessed, not_assessed_reason, base_score, adjustment_points
+    (True, None, 100.0, -4.0),
+    (True, None, 90.0, 0.0),
+    (False, "probation", None, None),
+    (True, None, 55.0, 0.0),
+    (True, None, 58.0, 0.0),
+]
+SCORECARDS = [scored + assessment for scored, assessment in zip(SCORED, ASSESSMENT, strict=True)]
 DEDUCTIONS = [
     ("V1", datetime(2024, 1, 5, 9), JAN, "agent", "a1", "T1", "D1", "appearance", "center", 1.0, 10.0),
     ("V2", datetime(2024, 1, 9, 9), JAN, "team", None, "P1", None, "building", None, 3.0, 30.0),
@@ -200,10 +214,13 @@ def test_consistent_marts_pass_every_test(manifest: dict, mart_tests: dict[str, 
         "kpi_values.accepted_values(period_grain)",
         "kpi_values.unique_combination(period_grain, period_start, level, entity_id, kpi_code)",
         "kpi_values.relationships(kpi_code)",
-        "kpi_scores.unique_combination(period_start, level, entity_id, kpi_code)",
+        "kpi_scores.unique_combination(period_start, level, entity_id, component, kpi_code)",
         "kpi_scores.relationships(kpi_code)",
+        "kpi_scores.accepted_values(component)",
         "scorecards.accepted_values(grade)",
         "scorecards.not_null(at_risk)",
+        "scorecards.not_null(assessed)",
+        "scorecards.accepted_values(not_assessed_reason)",
         "kpi_catalog.unique(kpi_code)",
         "deductions.unique(violation_id)",
         "deductions.accepted_values(level_reached)",
@@ -248,11 +265,17 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         ),
         (
             "kpi_scores",
-            2,
+            3,
             {"level": "agent", "entity_id": "a1"},
-            {"kpi_scores.unique_combination(period_start, level, entity_id, kpi_code)": [(JAN, "agent", "a1", "csat_score", 2)]},
+            {
+                "kpi_scores.unique_combination(period_start, level, entity_id, component, kpi_code)": [
+                    (JAN, "agent", "a1", "item", "csat_score", 2)
+                ]
+            },
         ),
         ("kpi_scores", 1, {"kpi_code": "fcr"}, {"kpi_scores.relationships(kpi_code)": [("fcr",)]}),
+        ("kpi_scores", 2, {"component": "bonus"}, {"kpi_scores.accepted_values(component)": [("bonus", 1)]}),
+        ("kpi_scores", 2, {"rule_type": "fine"}, {"kpi_scores.accepted_values(rule_type)": [("fine", 1)]}),
         ("scorecards", 1, {"grade": "E"}, {"scorecards.accepted_values(grade)": [("E", 1)]}),
         (
             "scorecards",
@@ -261,6 +284,13 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
             {"scorecards.unique_combination(period_start, level, entity_id)": [(JAN, "agent", "a1", 2)]},
         ),
         ("scorecards", 4, {"at_risk": None}, {"scorecards.not_null(at_risk)": [(None,)]}),
+        ("scorecards", 1, {"assessed": None}, {"scorecards.not_null(assessed)": [(None,)]}),
+        (
+            "scorecards",
+            2,
+            {"not_assessed_reason": "sick"},
+            {"scorecards.accepted_values(not_assessed_reason)": [("sick", 1)]},
+        ),
         (
             "scorecards",
             0,
@@ -296,9 +326,13 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         "numerator-without-denominator",
         "duplicate-kpi-score",
         "unknown-scored-kpi",
+        "unknown-component",
+        "unknown-rule-type",
         "unknown-grade",
         "duplicate-scorecard",
         "null-flag",
+        "null-assessed",
+        "unknown-reason",
         "formula-like-name",
         "formula-like-catalogue-text",
         "duplicate-violation",

@@ -99,15 +99,20 @@ def fixture_rows() -> dict[str, list[dict[str, Any]]]:
 def load_rule_seeds(con: duckdb.DuckDBPyConnection) -> None:
     """The fixture's rule sets as the seed tables `dbt build` is told to leave alone."""
     con.execute("create schema seeds")
-    con.execute("create table seeds.scoring_rule_sets (rule_set varchar, level varchar)")
-    con.executemany("insert into seeds.scoring_rule_sets values (?, ?)", RULE_SETS)
+    con.execute("create table seeds.scoring_rule_sets (rule_set varchar, level varchar, role varchar)")
+    con.executemany("insert into seeds.scoring_rule_sets values (?, ?, null)", RULE_SETS)
     con.execute(
         "create table seeds.scoring_rules (rule_set varchar, kpi_code varchar, weight double,"
-        " rule_type varchar, target double, unit double, penalty double)"
+        " rule_type varchar, target double, unit double, penalty double, zero_at_units double)"
     )
-    con.executemany("insert into seeds.scoring_rules values (?, ?, ?, ?, ?, ?, ?)", RULES)
+    con.executemany("insert into seeds.scoring_rules values (?, ?, ?, ?, ?, ?, ?, null)", RULES)
     con.execute("create table seeds.scoring_bands (rule_set varchar, kpi_code varchar, threshold double, band_score double)")
     con.executemany("insert into seeds.scoring_bands values (?, ?, ?, ?)", BANDS)
+    # No adjustments: the totals are the weighted totals.
+    con.execute(
+        "create table seeds.scoring_adjustments (rule_set varchar, level varchar, kpi_code varchar, adjustment varchar,"
+        " free_units double, points_per_unit double, max_points double)"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +121,7 @@ def work_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         tmp_path_factory,
         "dbt_scoring",
         fixture_rows(),
-        ["--threads", "2", "--exclude", "scoring_rule_sets", "scoring_rules", "scoring_bands"],
+        ["--threads", "2", "--exclude", "scoring_rule_sets", "scoring_rules", "scoring_bands", "scoring_adjustments"],
         then=load_rule_seeds,
     )
 
@@ -307,6 +312,14 @@ def test_null_total_has_no_grade_pay_or_rank(cards: dict) -> None:
         assert (card["award_amount"], card["improvement_plan_required"], card["at_risk"]) == (0, False, False)
 
 
+def test_without_adjustments_or_attendance_every_card_is_assessed_at_its_base(cards: dict, work_db: Path) -> None:
+    # No adjustment rules: total = base, adjustment_points 0. No attendance extract: everyone is assessed.
+    for card in cards.values():
+        assert (card["assessed"], card["not_assessed_reason"], card["adjustment_points"]) == (True, None, 0)
+        assert card["base_score"] == card["total_score"]
+    assert query(work_db, "select distinct component from marts.kpi_scores") == [("item",)]
+
+
 def test_agent_score_avg_at_center_and_team(work_db: Path) -> None:
     rows = query(
         work_db,
@@ -358,25 +371,25 @@ def read_seed(name: str) -> list[tuple[str, ...]]:
 
 
 def test_default_rule_sets_follow_the_spec() -> None:
-    assert read_seed("scoring_rule_sets") == [("center", "center"), ("frontline", "team"), ("frontline", "agent")]
+    assert read_seed("scoring_rule_sets") == [("center", "center", ""), ("frontline", "team", ""), ("frontline", "agent", "")]
     rules = {(r[0], r[1]): r[2:] for r in read_seed("scoring_rules")}
     deduct = "deduct_per_unit"
     assert rules == {
-        ("center", "answer_rate"): ("15", deduct, "90", "1", "1"),
-        ("center", "non_call_processing_rate"): ("15", deduct, "100", "1", "1"),
-        ("center", "exam_avg_score"): ("15", deduct, "80", "1", "1"),
-        ("center", "qa_avg_score"): ("15", deduct, "80", "1", "1"),
-        ("center", "avg_talk_seconds"): ("10", deduct, "120", "10", "1"),
-        ("center", "agent_score_avg"): ("10", deduct, "85", "1", "1"),
-        ("center", "major_complaint_count"): ("10", deduct, "0", "1", "2"),
-        ("center", "report_issue_count"): ("10", deduct, "0", "1", "2"),
-        ("frontline", "callback_rate"): ("15", "tiered", "", "", ""),
-        ("frontline", "complaint_resolution_satisfaction_rate"): ("20", "tiered", "", "", ""),
-        ("frontline", "csat_score"): ("20", "tiered", "", "", ""),
-        ("frontline", "fcr_rate"): ("15", "tiered", "", "", ""),
-        ("frontline", "avg_talk_seconds"): ("10", deduct, "120", "10", "1"),
-        ("frontline", "qa_avg_score"): ("10", deduct, "80", "1", "1"),
-        ("frontline", "major_complaint_count"): ("10", deduct, "0", "1", "5"),
+        ("center", "answer_rate"): ("15", deduct, "90", "1", "1", ""),
+        ("center", "non_call_processing_rate"): ("15", deduct, "100", "1", "1", ""),
+        ("center", "exam_avg_score"): ("15", deduct, "80", "1", "1", ""),
+        ("center", "qa_avg_score"): ("15", deduct, "80", "1", "1", ""),
+        ("center", "avg_talk_seconds"): ("10", deduct, "120", "10", "1", ""),
+        ("center", "agent_score_avg"): ("10", deduct, "85", "1", "1", ""),
+        ("center", "major_complaint_count"): ("10", deduct, "0", "1", "2", ""),
+        ("center", "report_issue_count"): ("10", deduct, "0", "1", "2", ""),
+        ("frontline", "callback_rate"): ("15", "tiered", "", "", "", ""),
+        ("frontline", "complaint_resolution_satisfaction_rate"): ("20", "tiered", "", "", "", ""),
+        ("frontline", "csat_score"): ("20", "tiered", "", "", "", ""),
+        ("frontline", "fcr_rate"): ("15", "tiered", "", "", "", ""),
+        ("frontline", "avg_talk_seconds"): ("10", deduct, "120", "10", "1", ""),
+        ("frontline", "qa_avg_score"): ("10", deduct, "80", "1", "1", ""),
+        ("frontline", "major_complaint_count"): ("10", deduct, "0", "1", "5", ""),
     }
     bands: dict[str, list[tuple[str, str]]] = {}
     for rule_set, kpi, threshold, score in read_seed("scoring_bands"):

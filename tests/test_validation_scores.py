@@ -13,20 +13,31 @@ import pytest
 
 from dagster_kpi.validation import validate_table
 
-KPI_SCORES = [  # period_start, level, entity_id, rule_set, kpi_code, value, weight, points
-    ("2024-01-01", "agent", "a1", "frontline", "csat_score", 85.0, 20.0, 16.0),
-    ("2024-01-01", "agent", "a1", "frontline", "fcr_rate", None, 15.0, None),
-    ("2024-01-01", "team", "T1", "frontline", "csat_score", 85.0, 20.0, 16.0),
-    ("2024-01-01", "center", "center", "center", "answer_rate", 0.88, 15.0, 13.0),
-    ("2024-02-01", "center", "center", "center", "answer_rate", 0.5, 15.0, 0.0),
+KPI_SCORES = [  # period_start, level, entity_id, rule_set, kpi_code, value, weight, points, rule_type, target, component
+    ("2024-01-01", "agent", "a1", "frontline", "csat_score", 85.0, 20.0, 16.0, "tiered", 90.0, "item"),
+    ("2024-01-01", "agent", "a1", "frontline", "fcr_rate", None, 15.0, None, "tiered", 0.85, "item"),
+    ("2024-01-01", "team", "T1", "frontline", "csat_score", 85.0, 20.0, 16.0, "tiered", 90.0, "item"),
+    ("2024-01-01", "center", "center", "center", "answer_rate", 0.88, 15.0, 13.0, "deduct_per_unit", 0.9, "item"),
+    ("2024-02-01", "center", "center", "center", "answer_rate", 0.5, 15.0, 0.0, "deduct_per_unit", 0.9, "item"),
+    ("2024-02-01", "agent", "a1", "frontline", "late_early_count", 3.0, None, -6.0, "deduct", None, "adjustment"),
 ]
-SCORECARDS = [  # ... total_score, scored_weight, grade, rank, ranked_entities, pay_ratio, award, plan, at_risk
+SCORED = [  # ... total_score, scored_weight, grade, rank, ranked_entities, pay_ratio, award, plan, at_risk
     ("2024-01-01", "agent", "a1", "Ann", "frontline", 100.0, 45.0, "A", 1, 2, 1.0, 0.0, False, False),
     ("2024-01-01", "agent", "a2", "Bo", "frontline", 90.0, 45.0, "B", 2, 2, 0.9, 0.0, False, False),
     ("2024-01-01", "agent", "a3", "Cy", "frontline", None, 0.0, None, None, 2, None, 0.0, False, False),
     ("2024-01-01", "center", "center", "客服中心", "center", 55.0, 100.0, "D", 1, 1, 0.7, 0.0, False, False),
     ("2024-03-01", "center", "center", "客服中心", "center", 58.0, 100.0, "D", 1, 1, 0.7, 500.0, False, True),
+    ("2024-01-01", "agent", "a4", "Di", "frontline", None, None, None, None, 2, None, 0.0, False, False),
 ]
+ASSESSMENT = [  # assessed, not_assessed_reason, base_score, adjustment_points
+    (True, None, 100.0, 0.0),
+    (True, None, 92.0, -2.0),
+    (True, None, None, -1.0),
+    (True, None, 55.0, 0.0),
+    (True, None, 58.0, 0.0),
+    (False, "absent", None, None),
+]
+SCORECARDS = [scored + assessment for scored, assessment in zip(SCORED, ASSESSMENT, strict=True)]
 
 
 def make_marts(db: Path, kpi_scores: list[tuple], scorecards: list[tuple]) -> None:
@@ -34,16 +45,16 @@ def make_marts(db: Path, kpi_scores: list[tuple], scorecards: list[tuple]) -> No
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute(
             "CREATE TABLE marts.kpi_scores (period_start DATE, level VARCHAR, entity_id VARCHAR, rule_set VARCHAR,"
-            " kpi_code VARCHAR, value DOUBLE, weight DOUBLE, points DOUBLE)"
+            " kpi_code VARCHAR, value DOUBLE, weight DOUBLE, points DOUBLE, rule_type VARCHAR, target DOUBLE, component VARCHAR)"
         )
-        con.executemany("INSERT INTO marts.kpi_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kpi_scores)
+        con.executemany(f"INSERT INTO marts.kpi_scores VALUES ({', '.join('?' * 11)})", kpi_scores)
         con.execute(
             "CREATE TABLE marts.scorecards (period_start DATE, level VARCHAR, entity_id VARCHAR, entity_name VARCHAR,"
             " rule_set VARCHAR, total_score DOUBLE, scored_weight DOUBLE, grade VARCHAR, rank INTEGER,"
             " ranked_entities INTEGER, pay_ratio DOUBLE, award_amount DOUBLE, improvement_plan_required BOOLEAN,"
-            " at_risk BOOLEAN)"
+            " at_risk BOOLEAN, assessed BOOLEAN, not_assessed_reason VARCHAR, base_score DOUBLE, adjustment_points DOUBLE)"
         )
-        con.executemany(f"INSERT INTO marts.scorecards VALUES ({', '.join('?' * 14)})", scorecards)
+        con.executemany(f"INSERT INTO marts.scorecards VALUES ({', '.join('?' * 18)})", scorecards)
 
 
 def test_consistent_marts_pass(tmp_path: Path) -> None:
@@ -69,6 +80,14 @@ OUTSIDE_WEIGHT = unexpected("kpi_scores", "points, weight", "points lie outside 
 NULL_POINTS = unexpected(
     "kpi_scores", "value, points", "points are NULL although the value is not, or not NULL although the value is"
 )
+ITEM_SHAPE = unexpected(
+    "kpi_scores", "component, weight, target", "an item row lacks its weight or target, or an adjustment row has one"
+)
+ADJUSTMENT_SIGN = unexpected(
+    "kpi_scores",
+    "component, rule_type, value, points",
+    "an adjustment's points have the wrong sign, or are not 0 without a value",
+)
 
 
 @pytest.mark.parametrize(
@@ -83,22 +102,32 @@ NULL_POINTS = unexpected(
             {3: "center"},
             [
                 (
-                    "kpi_scores: unexpected_rows_expectation(period_start, level, rule_set) — 2 rows unexpected: "
-                    "a level is scored by more than one rule set in a month"
+                    "kpi_scores: unexpected_rows_expectation(period_start, level, entity_id, rule_set) — 2 rows unexpected: "
+                    "an entity is scored by more than one rule set in a month"
                 )
             ],
         ),
         (4, {0: "2024-02-15"}, [unexpected("kpi_scores", "period_start", "period_start is not the first day of a month")]),
-        (1, {6: 0.0}, ["kpi_scores: expect_column_values_to_be_between(weight) — 1 of 5 rows unexpected, e.g. 0.0 (1 row)"]),
+        (1, {6: 0.0}, ["kpi_scores: expect_column_values_to_be_between(weight) — 1 of 6 rows unexpected, e.g. 0.0 (1 row)"]),
+        (0, {9: None}, [ITEM_SHAPE]),
+        (5, {6: 1.0}, [ITEM_SHAPE]),
+        (5, {7: 6.0}, [ADJUSTMENT_SIGN]),
+        (5, {5: None}, [ADJUSTMENT_SIGN]),
+        (5, {7: None}, [ADJUSTMENT_SIGN]),
     ],
     ids=[
         "points-above-weight",
         "negative-points",
         "no-points-for-a-value",
         "points-without-value",
-        "two-rule-sets-at-a-level",
+        "two-rule-sets-for-an-entity",
         "mid-month",
         "zero-weight",
+        "item-without-target",
+        "adjustment-with-weight",
+        "deduction-adding-points",
+        "adjustment-without-units",
+        "adjustment-without-points",
     ],
 )
 def test_each_kpi_scores_failure_is_reported(tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]) -> None:
@@ -115,7 +144,19 @@ GRADE_PAY_RANK = unexpected(
     "grade, pay_ratio or rank is missing for an entity with a total, or set for one without",
 )
 RANK_ORDER = unexpected(
-    "scorecards", "total_score, rank", "rank is not the rank by total_score desc within level and month, ties shared"
+    "scorecards", "total_score, rank", "rank is not the rank by total_score desc within month, level and rule set, ties shared"
+)
+NOT_ASSESSED_RANKED = unexpected("scorecards", "assessed, total_score, rank", "a scorecard not assessed has a total or a rank")
+ASSESSED_REASON = unexpected(
+    "scorecards",
+    "level, assessed, not_assessed_reason, base_score, scored_weight, adjustment_points",
+    "assessed disagrees with not_assessed_reason, a scorecard not assessed has a score,"
+    " or one that is not an agent's is not assessed",
+)
+TOTAL_BASE = unexpected(
+    "scorecards",
+    "total_score, base_score, adjustment_points",
+    "total_score is not base_score + adjustment_points clamped to [0, 100]",
 )
 
 
@@ -125,7 +166,10 @@ RANK_ORDER = unexpected(
         (
             0,
             {5: 100.5},
-            [("scorecards: expect_column_values_to_be_between(total_score) — 1 of 5 rows unexpected, e.g. 100.5 (1 row)")],
+            [
+                "scorecards: expect_column_values_to_be_between(total_score) — 1 of 6 rows unexpected, e.g. 100.5 (1 row)",
+                TOTAL_BASE,
+            ],
         ),
         (2, {7: "D"}, [GRADE_PAY_RANK]),
         (0, {10: None}, [GRADE_PAY_RANK]),
@@ -138,7 +182,7 @@ RANK_ORDER = unexpected(
                 unexpected(
                     "scorecards",
                     "ranked_entities",
-                    "ranked_entities differs from the entities with a total at the level that month",
+                    "ranked_entities differs from the entities with a total at the level and rule set that month",
                 )
             ],
         ),
@@ -164,6 +208,18 @@ RANK_ORDER = unexpected(
                 )
             ],
         ),
+        (5, {8: 1}, [GRADE_PAY_RANK, NOT_ASSESSED_RANKED]),
+        (0, {15: "absent"}, [ASSESSED_REASON]),
+        (5, {16: 50.0}, [ASSESSED_REASON]),
+        (3, {14: False, 15: "absent", 16: None, 6: None, 17: None}, [NOT_ASSESSED_RANKED, ASSESSED_REASON]),
+        (1, {17: -3.0}, [TOTAL_BASE]),
+        (2, {17: None}, [TOTAL_BASE]),
+        (
+            0,
+            {16: 100.5},
+            [("scorecards: expect_column_values_to_be_between(base_score) — 1 of 6 rows unexpected, e.g. 100.5 (1 row)")],
+        ),
+        (4, {16: 70.0}, [TOTAL_BASE]),
     ],
     ids=[
         "total-above-100",
@@ -174,6 +230,14 @@ RANK_ORDER = unexpected(
         "wrong-ranked-entities",
         "award-without-total",
         "total-without-weight",
+        "not-assessed-with-a-rank",
+        "assessed-with-a-reason",
+        "not-assessed-with-a-base-score",
+        "centre-not-assessed",
+        "total-not-base-plus-adjustments",
+        "assessed-without-adjustment-points",
+        "base-above-100",
+        "total-not-its-base",
     ],
 )
 def test_each_scorecards_failure_is_reported(tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]) -> None:

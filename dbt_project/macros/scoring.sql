@@ -13,23 +13,27 @@
 {%- endmacro %}
 
 {#
-  Points per (month, entity, rule) for the entities of `kpi_values` (a relation
-  with kpi_values' columns) at the levels chosen by `level_condition` (SQL on
-  score_rules.level). Every rule of the entity's level gets a row; a KPI
-  without a value (or without a row in `kpi_values`) has NULL points.
+  Points per (month, entity, rule) for the assessed entities of
+  score_entity_rule_sets chosen by `level_condition` (SQL on its level), from
+  `kpi_values` (a relation with kpi_values' columns, month rows read), in two
+  components:
+  - `item`: every rule of the entity's rule set at its level (score_rules),
+    weighted; a KPI without a value (or without a row in `kpi_values`) has
+    NULL points;
+  - `adjustment`: every adjustment of the rule set at the level
+    (score_adjustment_rules), weight NULL, points signed (negative for
+    deductions), 0 when the KPI has no value.
   Usage: `{{ kpi_points(ref('score_measured_kpi_values'), "level = 'agent'") }}`, a whole query.
 #}
 {% macro kpi_points(kpi_values, level_condition) %}
-with rules as (
-    select *
-    from {{ ref('score_rules') }}
-    where {{ level_condition }}
-),
-
-entities as (
-    select distinct period_start, level, entity_id
-    from {{ kpi_values }}
-    where period_grain = 'month'
+with entities as (
+    select
+        period_start,
+        level,
+        entity_id,
+        rule_set
+    from {{ ref('score_entity_rule_sets') }}
+    where assessed and {{ level_condition }}
 ),
 
 valued as (
@@ -45,17 +49,29 @@ valued as (
         rules.target,
         rules.unit,
         rules.penalty,
+        rules.zero_at_units,
         kpi.value,
         kpi.value * rules.scale as rule_value
     from entities
-    inner join rules
-        on rules.level = entities.level
+    inner join {{ ref('score_rules') }} as rules
+        on rules.rule_set = entities.rule_set
+        and rules.level = entities.level
     left join {{ kpi_values }} as kpi
         on kpi.period_grain = 'month'
         and kpi.period_start = entities.period_start
         and kpi.level = entities.level
         and kpi.entity_id = entities.entity_id
         and kpi.kpi_code = rules.kpi_code
+),
+
+-- deduct_per_unit: the whole units short of the target (0 on or beyond it).
+units_short as (
+    select
+        *,
+        case when rule_type = 'deduct_per_unit' then floor(
+            greatest(-{{ score_margin('rule_value', 'target', 'direction') }}, 0) / round(unit * 1000000)
+        ) end as units_short
+    from valued
 ),
 
 -- Tiered rules: the bands the value meets, best first.
@@ -76,35 +92,148 @@ bands_met as (
         and bands.kpi_code = valued.kpi_code
     where valued.rule_type = 'tiered'
         and {{ score_margin('valued.rule_value', 'bands.threshold', 'valued.direction') }} >= 0
+),
+
+adjusting as (
+    select
+        entities.period_start,
+        entities.level,
+        entities.entity_id,
+        adjustments.rule_set,
+        adjustments.kpi_code,
+        adjustments.adjustment,
+        adjustments.free_units,
+        adjustments.points_per_unit,
+        adjustments.max_points,
+        kpi.value
+    from entities
+    inner join {{ ref('score_adjustment_rules') }} as adjustments
+        on adjustments.rule_set = entities.rule_set
+        and adjustments.level = entities.level
+    left join {{ kpi_values }} as kpi
+        on kpi.period_grain = 'month'
+        and kpi.period_start = entities.period_start
+        and kpi.level = entities.level
+        and kpi.entity_id = entities.entity_id
+        and kpi.kpi_code = adjustments.kpi_code
+),
+
+-- The size of each adjustment before its sign: escalating_deduct charges the
+-- k-th unit past free_units k x points_per_unit, k(k+1)/2 x points_per_unit in all.
+adjustment_sizes as (
+    select
+        *,
+        case
+            when value is null then 0
+            when adjustment = 'escalating_deduct' then points_per_unit * (
+                greatest(floor(value - free_units), 0) * (greatest(floor(value - free_units), 0) + 1) / 2
+            )
+            else points_per_unit * value
+        end as uncapped
+    from adjusting
 )
 
 select
-    valued.period_start,
-    valued.level,
-    valued.entity_id,
-    valued.rule_set,
-    valued.kpi_code,
-    valued.value,
-    valued.weight,
+    units_short.period_start,
+    units_short.level,
+    units_short.entity_id,
+    units_short.rule_set,
+    'item' as component,
+    units_short.kpi_code,
+    units_short.rule_type,
+    units_short.value,
+    cast(units_short.weight as {{ type_double() }}) as weight,
     cast(case
-        when valued.value is null then null
-        when valued.rule_type = 'deduct_per_unit' then greatest(
-            valued.weight - valued.penalty * floor(
-                greatest(-{{ score_margin('valued.rule_value', 'valued.target', 'valued.direction') }}, 0)
-                / round(valued.unit * 1000000)
-            ),
-            0
-        )
-        when valued.rule_type = 'tiered' then coalesce(bands_met.band_score, 0) * valued.weight / 100
-        when valued.rule_type = 'proportional' then greatest(valued.weight * least(valued.rule_value / valued.target, 1), 0)
+        when units_short.value is null then null
+        when units_short.rule_type = 'deduct_per_unit' then case
+            when units_short.units_short >= units_short.zero_at_units then 0
+            else greatest(units_short.weight - units_short.penalty * units_short.units_short, 0)
+        end
+        when units_short.rule_type = 'tiered' then coalesce(bands_met.band_score, 0) * units_short.weight / 100
+        when units_short.rule_type = 'proportional'
+            then greatest(units_short.weight * least(units_short.rule_value / units_short.target, 1), 0)
     end as {{ type_double() }}) as points
-from valued
+from units_short
 left join bands_met
-    on bands_met.period_start = valued.period_start
-    and bands_met.level = valued.level
-    and bands_met.entity_id = valued.entity_id
-    and bands_met.kpi_code = valued.kpi_code
+    on bands_met.period_start = units_short.period_start
+    and bands_met.level = units_short.level
+    and bands_met.entity_id = units_short.entity_id
+    and bands_met.kpi_code = units_short.kpi_code
     and bands_met.band_order = 1
+union all
+select
+    period_start,
+    level,
+    entity_id,
+    rule_set,
+    'adjustment' as component,
+    kpi_code,
+    adjustment as rule_type,
+    value,
+    cast(null as {{ type_double() }}) as weight,
+    cast(case
+        when adjustment = 'bonus' then least(uncapped, coalesce(max_points, uncapped))
+        else 0 - least(uncapped, coalesce(max_points, uncapped))
+    end as {{ type_double() }}) as points
+from adjustment_sizes
+{% endmacro %}
+
+{#
+  One row per entity and month of score_entity_rule_sets chosen by
+  `level_condition` (SQL on its level), from the points of `points` (kpi_points'
+  columns): base_score = score_total of the items (NULL when none has points),
+  scored_weight, adjustment_points = Σ adjustment points (0 when none), and
+  total_score = base_score + adjustment_points clamped to [0, 100] (NULL with a
+  NULL base_score). A not-assessed entity has every score NULL. A whole query.
+#}
+{% macro entity_totals(points, level_condition) %}
+select
+    entities.period_start,
+    entities.level,
+    entities.entity_id,
+    entities.rule_set,
+    entities.assessed,
+    entities.not_assessed_reason,
+    cast(items.base_score as {{ type_double() }}) as base_score,
+    cast(case when entities.assessed then coalesce(items.scored_weight, 0) end as {{ type_double() }}) as scored_weight,
+    cast(case when entities.assessed then coalesce(adjustments.adjustment_points, 0) end as {{ type_double() }})
+        as adjustment_points,
+    cast(case
+        when items.base_score is not null
+            then least(greatest(items.base_score + coalesce(adjustments.adjustment_points, 0), 0), 100)
+    end as {{ type_double() }}) as total_score
+from (
+    select *
+    from {{ ref('score_entity_rule_sets') }}
+    where {{ level_condition }}
+) as entities
+left join (
+    select
+        period_start,
+        level,
+        entity_id,
+        {{ score_total('points', 'weight') }} as base_score,
+        {{ scored_weight('points', 'weight') }} as scored_weight
+    from {{ points }}
+    where component = 'item'
+    group by period_start, level, entity_id
+) as items
+    on items.period_start = entities.period_start
+    and items.level = entities.level
+    and items.entity_id = entities.entity_id
+left join (
+    select
+        period_start,
+        level,
+        entity_id,
+        {{ exact_sum('points') }} as adjustment_points
+    from {{ points }}
+    where component = 'adjustment'
+    group by period_start, level, entity_id
+) as adjustments
+    on adjustments.period_start = entities.period_start
+    and adjustments.level = entities.level
+    and adjustments.entity_id = entities.entity_id
 {% endmacro %}
 
 {# The scorecard total over rows of (points, weight): 100 x Σpoints / Σweight of the KPIs with points; NULL without any. #}

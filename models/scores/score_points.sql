@@ -1,10 +1,12 @@
--- Points per month, level, entity and scored KPI, every level.
+-- Points per month, level, entity, component and scored KPI, every level.
 select
     period_start,
     level,
     entity_id,
     rule_set,
+    component,
     kpi_code,
+    rule_type,
     value,
     weight,
     points
@@ -15,7 +17,9 @@ select
     level,
     entity_id,
     rule_set,
+    component,
     kpi_code,
+    rule_type,
     value,
     weight,
     points

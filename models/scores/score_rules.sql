@@ -1,7 +1,7 @@
--- The scoring rules of every level: scoring_rule_sets (which rule set scores a
--- level) x scoring_rules, with the KPI's direction and unit from the catalogue (kpis).
--- scale turns a published value into the rule's unit: ratios are scored in
--- percent (x 100), everything else as published.
+-- The scoring rules of every level: scoring_rule_sets (the levels a rule set
+-- scores, whatever the role) x scoring_rules, with the KPI's direction and unit
+-- from the catalogue (kpis). scale turns a published value into the rule's
+-- unit: ratios are scored in percent (x 100), everything else as published.
 with band_counts as (
     select
         rule_set,
@@ -9,6 +9,13 @@ with band_counts as (
         count(*) as band_count
     from {{ ref('scoring_bands') }}
     group by rule_set, kpi_code
+),
+
+rule_set_levels as (
+    select distinct
+        rule_set,
+        level
+    from {{ ref('scoring_rule_sets') }}
 )
 
 select
@@ -20,6 +27,7 @@ select
     rules.target,
     rules.unit,
     rules.penalty,
+    rules.zero_at_units,
     catalog.direction,
     catalog.unit as kpi_unit,
     case when catalog.unit = 'ratio' then 100 else 1 end as scale,
@@ -27,7 +35,7 @@ select
         as is_published_at_level,
     coalesce(band_counts.band_count, 0) as band_count
 from {{ ref('scoring_rules') }} as rules
-inner join {{ ref('scoring_rule_sets') }} as sets
+inner join rule_set_levels as sets
     on sets.rule_set = rules.rule_set
 left join {{ ref('kpis') }} as catalog
     on catalog.kpi_code = rules.kpi_code

@@ -1,16 +1,36 @@
--- One row per month, level and entity with a rule set: total_score =
--- 100 x Σpoints / Σweight over the KPIs with a value (NULL when none has one),
--- scored_weight = that Σweight (0 when none), and the entity's name.
+-- One row per month, level and entity with a rule set: the agents'
+-- (score_agent_totals) and the other levels' totals (entity_totals over
+-- score_center_team_points), with the entity's name. total_score =
+-- base_score + adjustment_points clamped to [0, 100]; NULL when the base is
+-- NULL or the entity is not assessed.
 with totals as (
     select
         period_start,
         level,
         entity_id,
         rule_set,
-        {{ score_total('points', 'weight') }} as total_score,
-        {{ scored_weight('points', 'weight') }} as scored_weight
-    from {{ ref('score_points') }}
-    group by period_start, level, entity_id, rule_set
+        assessed,
+        not_assessed_reason,
+        base_score,
+        scored_weight,
+        adjustment_points,
+        total_score
+    from {{ ref('score_agent_totals') }}
+    union all
+    select
+        period_start,
+        level,
+        entity_id,
+        rule_set,
+        assessed,
+        not_assessed_reason,
+        base_score,
+        scored_weight,
+        adjustment_points,
+        total_score
+    from (
+        {{ entity_totals(ref('score_center_team_points'), "level <> 'agent'") }}
+    ) as other_levels
 )
 
 select
@@ -19,8 +39,12 @@ select
     totals.entity_id,
     entities.entity_name,
     totals.rule_set,
-    cast(totals.total_score as {{ type_double() }}) as total_score,
-    cast(totals.scored_weight as {{ type_double() }}) as scored_weight
+    totals.assessed,
+    totals.not_assessed_reason,
+    totals.base_score,
+    totals.scored_weight,
+    totals.adjustment_points,
+    totals.total_score
 from totals
 left join {{ ref('int_kpi_entities') }} as entities
     on entities.period_grain = 'month'
