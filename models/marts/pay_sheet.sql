@@ -22,14 +22,14 @@ with cards as (
     where level = 'agent'
 ),
 
+-- The month's scheduled and present days (attendance rows), as assessment counted them.
 attendance as (
     select
         agent_id,
-        cast({{ dbt.date_trunc('month', 'work_date') }} as date) as month_start,
-        count(*) as scheduled_days,
-        sum(case when status = 'present' then 1 else 0 end) as present_days
-    from {{ ref('stg_attendance') }}
-    group by agent_id, cast({{ dbt.date_trunc('month', 'work_date') }} as date)
+        period_start as month_start,
+        scheduled_days,
+        present_days
+    from {{ ref('score_assessment') }}
 ),
 
 fines as (
