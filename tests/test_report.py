@@ -53,9 +53,9 @@ def build(path: Path, *, pay_sheet: bool = True, deductions: list[tuple] | None 
         )
         con.execute(
             "CREATE TABLE marts.kpi_scores (period_start DATE, level VARCHAR, kpi_code VARCHAR, value DOUBLE,"
-            " target DOUBLE, weight DOUBLE, points DOUBLE)"
+            " target DOUBLE, weight DOUBLE, points DOUBLE, component VARCHAR)"
         )
-        con.execute("INSERT INTO marts.kpi_scores VALUES (?, 'center', 'answer_rate', 0.875, 0.9, 15, 13)", [MAR])
+        con.execute("INSERT INTO marts.kpi_scores VALUES (?, 'center', 'answer_rate', 0.875, 0.9, 15, 13, 'item')", [MAR])
         con.execute(
             "CREATE TABLE marts.scorecards (period_grain VARCHAR, period_start DATE, level VARCHAR, entity_id VARCHAR,"
             " entity_name VARCHAR, total_score DOUBLE, grade VARCHAR, pay_ratio DOUBLE, rank INTEGER)"
