@@ -338,8 +338,12 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         ("pay_sheet", 1, {"agent_id": "a1"}, {"pay_sheet.unique_combination(period_start, agent_id)": [(JAN, "a1", 2)]}),
         ("pay_sheet", 1, {"agent_id": "zz"}, {"pay_sheet.relationships(agent_id)": [("zz",)]}),
         ("pay_sheet", 2, {"proration": None}, {"pay_sheet.not_null(proration)": [(None,)]}),
-        ("pay_sheet", 0, {"effective_pay_ratio": 0.7, "performance_pay": 210.0, "net_amount": 200.0},
-         {FLOOR_TEST: [PAY_SHEET[0][:11] + (0.7,) + PAY_SHEET[0][12:14] + (210.0,) + PAY_SHEET[0][15:17] + (200.0,)]}),
+        (
+            "pay_sheet",
+            0,
+            {"effective_pay_ratio": 0.7, "performance_pay": 210.0, "net_amount": 200.0},
+            {FLOOR_TEST: [PAY_SHEET[0][:11] + (0.7,) + PAY_SHEET[0][12:14] + (210.0,) + PAY_SHEET[0][15:17] + (200.0,)]},
+        ),
         ("pay_sheet", 1, {"effective_pay_ratio": 0.5}, {}),  # a team lead has no floor
         ("pay_sheet", 0, {"grade": "E"}, {"pay_sheet.accepted_values(grade)": [("E", 1)]}),
         ("scorecards", 4, {"at_risk": None}, {"scorecards.not_null(at_risk)": [(None,)]}),

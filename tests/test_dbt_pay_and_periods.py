@@ -169,7 +169,13 @@ def test_a_period_total_is_the_mean_of_the_assessed_months_totals(cards: dict) -
     assert total[("year", Y2023, "p1")] == pytest.approx(80.0)
     # l3: assessed every month of 2023 but never scored: assessed, without a total
     l3 = cards[("year", Y2023, "l3")]
-    assert (l3["assessed"], l3["total_score"], l3["grade"], l3["rank"], l3["not_assessed_reason"]) == (True, None, None, None, None)
+    assert (l3["assessed"], l3["total_score"], l3["grade"], l3["rank"], l3["not_assessed_reason"]) == (
+        True,
+        None,
+        None,
+        None,
+        None,
+    )
 
 
 def test_a_period_without_an_assessed_month_is_not_assessed(cards: dict) -> None:

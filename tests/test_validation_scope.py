@@ -41,6 +41,7 @@ from tests.test_raw_drift import ACCEPT, SURVEYS, load, run_check
 from tests.test_validation import BOUNDS, KPI_VALUES, NULL_VALUE, SHARE
 from tests.test_validation import make_marts as make_kpi_values
 from tests.test_validation_docs import index_statuses
+from tests.test_validation_pay import PAY_SHEET, make_pay_sheet
 from tests.test_validation_scores import KPI_SCORES, SCORECARDS, replaced, unexpected
 from tests.test_validation_scores import make_marts as make_scores
 
@@ -188,7 +189,12 @@ def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_read
     assert found == {
         "kpi_values": (GRAINED, ["row"] * 5),
         "kpi_scores": (MONTHLY, ["row"] * 6 + ["period"]),
-        "scorecards": (MONTHLY, ["row"] * 5 + ["row", "row", "row", "row", "period", "row", "period", "row", "row", "row"]),
+        "scorecards": (
+            GRAINED,
+            ["row"] * 5
+            + ["row", "row", "row", "row", "period", "row", "period", "row", "row", "row"]
+            + ["period", "row", "row", "row", "row", "period", "table"],  # the mean of the months reads other periods
+        ),
     }
 
 
@@ -265,7 +271,7 @@ def test_a_rule_over_a_period_sees_the_whole_period(tmp_path):
     wrong_count = unexpected(
         "scorecards",
         "ranked_entities",
-        "ranked_entities differs from the entities with a total at the level and rule set that month",
+        "ranked_entities differs from the entities with a total at the level and rule set that period",
     )
     assert validate_table(db, "marts.scorecards", "scorecards", scope=months("2024-01")).failures == [wrong_count]
     assert validate_table(db, "marts.scorecards", "scorecards", scope=months("2024-03")).success
@@ -391,7 +397,7 @@ def test_every_month_in_scope_runs_every_raw_check(surveys_accepted):
 
 # --- checks and publish in one run -----------------------------------------------------------------------------------
 
-MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards")
+MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards", "pay_sheet")
 
 
 def mart_asset(name: str):
@@ -434,11 +440,12 @@ def recorded(paths: WarehousePaths) -> tuple[Scope, list[str]]:
 
 @pytest.fixture
 def work(tmp_path: Path) -> WarehousePaths:
-    """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS), never published."""
+    """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS, PAY_SHEET), never published."""
     paths = WarehousePaths(tmp_path / "out" / "warehouse.duckdb")
     paths.ensure()
     make_kpi_values(paths.work_db, KPI_VALUES)
     make_scores(paths.work_db, KPI_SCORES, SCORECARDS)
+    make_pay_sheet(paths.work_db, PAY_SHEET)
     return paths
 
 
@@ -455,6 +462,7 @@ def test_a_publish_clears_what_its_checks_validated(work):
             "kpi_values_suite": "every month",
             "kpi_scores_suite": "every month",
             "scorecards_suite": "every month",
+            "pay_sheet_suite": "every month",
         }
         assert (publish_metadata(first) or {})["changes_cleared"] is True
         assert recorded(work) == (NOTHING, [])
