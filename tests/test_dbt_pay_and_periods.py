@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from dagster_kpi.validation import validate_table
 from tests.dbt_fixture import build_work_db
 
 MONTHS = [date(2023, m, 1) for m in range(5, 13)] + [date(2024, 1, 1)]
@@ -274,3 +275,9 @@ def test_pay_sheet_has_a_row_per_agent_scorecard(work_db: Path) -> None:
         " (select count(*) from marts.scorecards where period_grain = 'month' and level = 'agent') as cards",
     )[0]
     assert counts["pay"] == counts["cards"]
+
+
+def test_the_publishing_gate_passes_the_built_marts(work_db: Path) -> None:
+    for mart in ("scorecards", "pay_sheet"):
+        result = validate_table(work_db, f"marts.{mart}", mart)
+        assert (mart, result.success, result.failures) == (mart, True, [])

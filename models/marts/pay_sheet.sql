@@ -79,24 +79,12 @@ sheet as (
         pay_bases.pay_base,
         cards.award_amount,
         coalesce(fines.fine_amount, 0) as fine_amount,
-        -- proration = proration_days / proration_of: 1 except in the month the agent left.
-        case
-            when agents.left_on is null or agents.left_on < cards.period_start or agents.left_on > cards.month_end then 1
-            when attendance.scheduled_days > 0 then attendance.present_days
-            else greatest(
-                {{ dbt.datediff(
-                    'case when agents.hired_on > cards.period_start then agents.hired_on else cards.period_start end',
-                    'agents.left_on',
-                    'day'
-                ) }} + 1,
-                0
-            )
-        end as proration_days,
-        case
-            when agents.left_on is null or agents.left_on < cards.period_start or agents.left_on > cards.month_end then 1
-            when attendance.scheduled_days > 0 then attendance.scheduled_days
-            else {{ dbt.datediff('cards.period_start', 'cards.month_end', 'day') }} + 1
-        end as proration_of
+        agents.left_on is not null and agents.left_on between cards.period_start and cards.month_end as left_this_month,
+        case when agents.hired_on > cards.period_start then agents.hired_on else cards.period_start end as employed_from,
+        agents.left_on,
+        cards.month_end,
+        attendance.scheduled_days,
+        attendance.present_days
     from cards
     inner join {{ ref('int_agents') }} as agents
         on agents.agent_id = cards.agent_id
@@ -113,6 +101,31 @@ sheet as (
         and fines.period_start = cards.period_start
 ),
 
+spans as (
+    select
+        *,
+        {{ days_between('employed_from', 'left_on') }} + 1 as days_employed,
+        {{ days_between('period_start', 'month_end') }} + 1 as days_in_month
+    from sheet
+),
+
+-- proration = proration_days / proration_of: 1 except in the month the agent left.
+prorated as (
+    select
+        *,
+        case
+            when not left_this_month then 1
+            when scheduled_days > 0 then present_days
+            else greatest(days_employed, 0)
+        end as proration_days,
+        case
+            when not left_this_month then 1
+            when scheduled_days > 0 then scheduled_days
+            else days_in_month
+        end as proration_of
+    from spans
+),
+
 -- pay_base and ratio in units of 1e-4 (yuan, ratio): pay_units x ratio_units x proration_days is the amount in
 -- 1e-8 yuan x proration_of, i.e. 1e-6 cents x proration_of.
 exact as (
@@ -121,7 +134,7 @@ exact as (
         cast(round(pay_base * 10000) as bigint) * cast(round(effective_pay_ratio * 10000) as bigint)
         * cast(proration_days as bigint) as pay_numerator,
         cast(proration_of as bigint) * 1000000 as pay_denominator
-    from sheet
+    from prorated
 ),
 
 -- cents = floor((2 x numerator + denominator) / (2 x denominator)): the quotient rounded half up, as whole numbers.

@@ -14,12 +14,23 @@
 -- monthly. Not assessed (no assessed month): reason no_assessed_month.
 {%- set excellent_top = var('excellent_top', 3) %}
 
-with months as (
+with truncated as (
     select
         *,
         cast({{ dbt.date_trunc('year', 'period_start') }} as date) as year_start,
         cast({{ dbt.date_trunc('quarter', 'period_start') }} as date) as quarter_start
     from {{ ref('score_month_cards') }}
+),
+
+-- H1 starts on the year's first day, H2 six months later.
+months as (
+    select
+        *,
+        case
+            when extract(month from period_start) <= 6 then year_start
+            else cast({{ dbt.dateadd('month', 6, 'year_start') }} as date)
+        end as half_start
+    from truncated
 ),
 
 latest as (
@@ -32,24 +43,21 @@ latest as (
 in_periods as (
     select
         'quarter' as period_grain,
-        quarter_start as grain_start,
+        months.quarter_start as grain_start,
         3 as month_count,
         months.*
     from months
     union all
     select
         'half_year' as period_grain,
-        case
-            when {{ dbt.datediff('year_start', 'period_start', 'month') }} < 6 then year_start
-            else cast({{ dbt.dateadd('month', 6, 'year_start') }} as date)
-        end as grain_start,
+        months.half_start as grain_start,
         6 as month_count,
         months.*
     from months
     union all
     select
         'year' as period_grain,
-        year_start as grain_start,
+        months.year_start as grain_start,
         12 as month_count,
         months.*
     from months
@@ -87,7 +95,9 @@ periods as (
         max(case when rule_set_order = 1 then rule_set end) as rule_set,
         {{ exact_sum('case when assessed then total_score end') }}
         / nullif(count(case when assessed then total_score end), 0) as total_score,
-        max(case when assessed then 1 else 0 end) as assessed_months
+        max(case when assessed then 1 else 0 end) as assessed_months,
+        -- Ranks are taken among the entities with a total only, whatever the engine's NULL order.
+        case when count(case when assessed then total_score end) > 0 then 1 else 0 end as has_total
     from ordered
     group by period_grain, grain_start, level, entity_id
 ),
@@ -97,11 +107,7 @@ ranked as (
         *,
         case
             when total_score is not null
-                then rank() over (
-                    partition by period_grain, period_start, level, rule_set,
-                    case when total_score is null then 0 else 1 end
-                    order by total_score desc
-                )
+                then rank() over (partition by period_grain, period_start, level, rule_set, has_total order by total_score desc)
         end as score_rank,
         count(total_score) over (partition by period_grain, period_start, level, rule_set) as ranked_entities
     from periods
