@@ -1,8 +1,7 @@
 """`kpi export`: a month's published marts as files for people, an Excel workbook or CSV files.
 
-One sheet (or CSV file) per mart: `scorecards`, `kpi_scores` and `kpi_values` of the month (the
-month's monthly values; quarters and years are in the warehouse), the month's `deductions` (the
-violations ledger), and the whole `kpi_catalog`. Columns
+One sheet (or CSV file) per mart: `scorecards`, `pay_sheet`, `deductions`, `kpi_scores` and `kpi_values` of the
+month (the month's monthly rows; quarters, half-years and years are in the warehouse), and the whole `kpi_catalog`. Columns
 and values are those of the published marts, read from the warehouse file read-only. Every text cell,
 headers included, goes through `cells.spreadsheet_text`: text a spreadsheet would run as a formula gets
 a leading single quote. Numbers stay numbers, dates are dates.
@@ -41,7 +40,13 @@ MIN_WIDTH, MAX_WIDTH = 8, 60
 LEVEL_ORDER = "CASE level WHEN 'center' THEN 0 WHEN 'department' THEN 1 WHEN 'team' THEN 2 ELSE 3 END"
 # The sheets of a workbook, in order: (mart, query of its rows; `?`, where there is one, is the month's first day).
 MART_QUERIES: tuple[tuple[str, str], ...] = (
-    ("scorecards", f"SELECT * FROM marts.scorecards WHERE period_start = ? ORDER BY {LEVEL_ORDER}, rank NULLS LAST, entity_id"),
+    (
+        "scorecards",
+        f"SELECT * FROM marts.scorecards WHERE period_grain = 'month' AND period_start = ? "
+        f"ORDER BY {LEVEL_ORDER}, rank NULLS LAST, entity_id",
+    ),
+    ("pay_sheet", "SELECT * FROM marts.pay_sheet WHERE period_start = ? ORDER BY team NULLS LAST, agent_id"),
+    ("deductions", "SELECT * FROM marts.deductions WHERE period_start = ? ORDER BY occurred_at, violation_id"),
     (
         "kpi_scores",
         f"SELECT * FROM marts.kpi_scores WHERE period_start = ? "

@@ -1,4 +1,5 @@
-"""Plain-text views of the published marts for the terminal: headline KPIs and the month's scorecards."""
+"""Plain-text views of the published marts for the terminal: headline KPIs, the month's scorecards, its pay sheet
+and the agents with deductions."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import duckdb
 
 from dagster_kpi.cells import terminal_text
 from dagster_kpi.errors import KpiError
-from dagster_kpi.sql import one
+from dagster_kpi.sql import one, table_exists
 
 HEADLINE_KPIS = (
     "answer_rate",
@@ -25,6 +26,7 @@ HEADLINE_KPIS = (
     "big_client_churn_rate",
 )
 RANKED_SHOWN = 3
+DEDUCTIONS_SHOWN = 10  # agents listed, most points first; the rest are counted
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -97,7 +99,8 @@ def centre_scorecard(con: duckdb.DuckDBPyConnection, period: date) -> str:
         [period],
     ).fetchall()
     card = con.execute(
-        "SELECT entity_name, total_score, grade, pay_ratio FROM marts.scorecards WHERE level = 'center' AND period_start = ?",
+        "SELECT entity_name, total_score, grade, pay_ratio FROM marts.scorecards"
+        " WHERE period_grain = 'month' AND level = 'center' AND period_start = ?",
         [period],
     ).fetchone()
     if card is None:
@@ -124,7 +127,7 @@ def ranked_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
     query = """
         SELECT rank, entity_id, entity_name, total_score, grade
         FROM marts.scorecards
-        WHERE level = 'agent' AND period_start = ? AND rank IS NOT NULL
+        WHERE period_grain = 'month' AND level = 'agent' AND period_start = ? AND rank IS NOT NULL
         ORDER BY total_score {order}, entity_id
         LIMIT ?
     """
@@ -134,6 +137,60 @@ def ranked_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
         body = [[str(rank), agent, name or "", f"{total:.2f}", grade] for rank, agent, name, total, grade in rows]
         sections.append(f"{title}\n" + render_table(["rank", "agent", "name", "total", "grade"], body))
     return "\n\n".join(sections)
+
+
+def yuan(amount: float) -> str:
+    return f"{amount:,.2f}"
+
+
+def pay_totals(con: duckdb.DuckDBPyConnection, period: date) -> str:
+    """The month's pay sheet in totals: its agents, how many were assessed, and Σ performance pay, awards, fines, net."""
+    agents, assessed, pay, awards, fines, net = one(
+        con,
+        """
+        SELECT count(*), count(*) FILTER (WHERE assessed), coalesce(sum(performance_pay), 0),
+               coalesce(sum(award_amount), 0), coalesce(sum(fine_amount), 0), coalesce(sum(net_amount), 0)
+        FROM marts.pay_sheet WHERE period_start = ?
+        """,
+        [period],
+    )
+    if agents == 0:
+        return "no pay sheet for this month"
+    body = [["performance pay", yuan(pay)], ["awards", yuan(awards)], ["fines", yuan(fines)], ["net", yuan(net)]]
+    heading = f"Pay sheet: {agents} agent{'s' if agents != 1 else ''}, {assessed} assessed, {agents - assessed} not assessed"
+    return heading + "\n" + render_table(["total", "yuan"], body)
+
+
+def deducted_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
+    """The month's agents with deductions (marts.deductions), most points first: incidents, points and fines."""
+    rows = con.execute(
+        """
+        WITH per_agent AS (
+            SELECT agent_id, count(*) AS incidents, sum(points) AS points, sum(fine_amount) AS fines
+            FROM marts.deductions WHERE period_start = ? AND agent_id IS NOT NULL
+            GROUP BY agent_id
+        ),
+        names AS (
+            SELECT entity_id AS agent_id, any_value(entity_name) AS agent_name
+            FROM marts.scorecards WHERE period_grain = 'month' AND period_start = ? AND level = 'agent'
+            GROUP BY entity_id
+        )
+        SELECT agent_id, agent_name, incidents, points, fines
+        FROM per_agent LEFT JOIN names USING (agent_id)
+        ORDER BY points DESC NULLS LAST, fines DESC NULLS LAST, agent_id
+        """,
+        [period, period],
+    ).fetchall()
+    if not rows:
+        return "Deductions: none this month"
+    body = [
+        [agent, name or "", str(incidents), "—" if points is None else f"{points:g}", "—" if fines is None else yuan(fines)]
+        for agent, name, incidents, points, fines in rows[:DEDUCTIONS_SHOWN]
+    ]
+    table = render_table(["agent", "name", "incidents", "points", "fines"], body)
+    more = len(rows) - DEDUCTIONS_SHOWN
+    tail = f"\n… and {more} more agent{'s' if more > 1 else ''} with deductions" if more > 0 else ""
+    return "Deductions (most points first)\n" + table + tail
 
 
 @contextmanager
@@ -152,7 +209,8 @@ def published_marts(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def month_report(warehouse: Path, month: str | None = None) -> str:
-    """Headline KPIs of the centre and teams, the centre's scorecard, and the top and bottom agents.
+    """Headline KPIs of the centre and teams, the centre's scorecard, the top and bottom agents, the pay sheet's totals
+    and the agents with deductions (a warehouse published before those marts existed shows what it has).
 
     Text from the marts is printed as `terminal_text`: a name cannot move the cursor or recolour the screen.
     """
@@ -160,11 +218,14 @@ def month_report(warehouse: Path, month: str | None = None) -> str:
         period = published_month(con, month)
         if period is None:
             return "no published KPI values"
-        return "\n\n".join(
-            [
-                f"== {period:%Y-%m} ==",
-                "Headline KPIs\n" + headline_table(con, period),
-                centre_scorecard(con, period),
-                ranked_agents(con, period),
-            ]
-        )
+        sections = [
+            f"== {period:%Y-%m} ==",
+            "Headline KPIs\n" + headline_table(con, period),
+            centre_scorecard(con, period),
+            ranked_agents(con, period),
+        ]
+        if table_exists(con, "marts", "pay_sheet"):
+            sections.append(pay_totals(con, period))
+        if table_exists(con, "marts", "deductions"):
+            sections.append(deducted_agents(con, period))
+        return "\n\n".join(sections)

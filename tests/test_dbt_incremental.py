@@ -16,7 +16,7 @@ from tests.test_dbt_catalog_kpis import FIXTURE as CATALOG_FIXTURE
 from tests.test_dbt_project import run_dbt
 
 VARS = "short_abandon_seconds: 10"
-MARTS = ("kpi_values", "kpi_scores", "scorecards", "deductions")
+MARTS = ("kpi_values", "kpi_scores", "scorecards", "deductions", "pay_sheet")
 
 # The catalogue fixture's records, with departments on its roster (a1, a2 in D1; a3, a4, a5 in D2), and the
 # assessment fixture's attendance, swaps, callbacks, violations and property-desk records (its agents not on this

@@ -75,6 +75,28 @@ PUBLISHED_COLUMNS: dict[str, dict[str, str]] = {
         "not_assessed_reason": "varchar",
         "base_score": "double",
         "adjustment_points": "double",
+        "period_grain": "varchar",
+        "excellent": "boolean",
+    },
+    "pay_sheet": {
+        "period_start": "date",
+        "agent_id": "varchar",
+        "agent_name": "varchar",
+        "team": "varchar",
+        "department": "varchar",
+        "role": "varchar",
+        "level": "varchar",
+        "assessed": "boolean",
+        "total_score": "double",
+        "grade": "varchar",
+        "pay_ratio": "double",
+        "effective_pay_ratio": "double",
+        "pay_base": "double",
+        "proration": "double",
+        "performance_pay": "double",
+        "award_amount": "double",
+        "fine_amount": "double",
+        "net_amount": "double",
     },
     "deductions": {
         "violation_id": "varchar",
@@ -141,7 +163,18 @@ ASSESSMENT = [  # assessed, not_assessed_reason, base_score, adjustment_points
     (True, None, 55.0, 0.0),
     (True, None, 58.0, 0.0),
 ]
-SCORECARDS = [scored + assessment for scored, assessment in zip(SCORED, ASSESSMENT, strict=True)]
+SCORECARDS = [scored + assessment + ("month", False) for scored, assessment in zip(SCORED, ASSESSMENT, strict=True)] + [
+    # Q1 starts on January's first day: another period, the same key otherwise.
+    (JAN, "agent", "a1", "Ann", "frontline", 93.0, None, "A", 1, 2, None, 0.0, False, False, True, None, None, None,
+     "quarter", False),
+    (JAN, "agent", "a3", "Cy", "frontline", None, None, None, None, 2, None, 0.0, False, False, False,
+     "no_assessed_month", None, None, "year", False),
+]  # fmt: skip
+PAY_SHEET = [
+    (JAN, "a1", "Ann", "T1", "D1", "agent", "junior", True, 96.0, "A", 0.95, 0.95, 300.0, 1.0, 285.0, 0.0, 10.0, 275.0),
+    (JAN, "a2", "Bo", "T1", None, "team_lead", None, True, 60.0, "D", 0.7, 0.7, 500.0, 1.0, 350.0, 0.0, 0.0, 350.0),
+    (JAN, "a3", "Cy", "T1", None, "agent", None, False, None, None, None, 0.0, 300.0, 0.5, 0.0, 0.0, 0.0, 0.0),
+]
 DEDUCTIONS = [
     ("V1", datetime(2024, 1, 5, 9), JAN, "agent", "a1", "T1", "D1", "appearance", "center", 1.0, 10.0),
     ("V2", datetime(2024, 1, 9, 9), JAN, "team", None, "P1", None, "building", None, 3.0, 30.0),
@@ -160,6 +193,7 @@ ROWS = {
     "scorecards": SCORECARDS,
     "deductions": DEDUCTIONS,
     "rating_summary": RATING_SUMMARY,
+    "pay_sheet": PAY_SHEET,
 }
 
 
@@ -243,7 +277,22 @@ def test_consistent_marts_pass_every_test(manifest: dict, mart_tests: dict[str, 
         "deductions.relationships(category)",
         "rating_summary.unique_combination(period_start, agent_id)",
         "rating_summary.not_null(rater_count)",
+        "scorecards.unique_combination(period_grain, period_start, level, entity_id)",
+        "scorecards.accepted_values(period_grain)",
+        "scorecards.not_null(excellent)",
+        "pay_sheet.unique_combination(period_start, agent_id)",
+        "pay_sheet.relationships(agent_id)",
+        "pay_sheet.not_null(proration)",
+        FLOOR_TEST,
     } <= set(mart_tests)
+    assert "effective_pay_ratio >= 0.75" in mart_tests[FLOOR_TEST]
+
+
+# The floor's test reads the dbt var (compiled: 0.75, the default).
+FLOOR_TEST = (
+    "pay_sheet.expression_is_true(not assessed or role not in ('agent', 'property_agent')"
+    " or effective_pay_ratio >= {{ var('frontline_pay_floor', 0.75) }}\n)"
+)
 
 
 def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, list[tuple]]:
@@ -299,8 +348,22 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
             "scorecards",
             2,
             {"entity_id": "a1"},
-            {"scorecards.unique_combination(period_start, level, entity_id)": [(JAN, "agent", "a1", 2)]},
+            {"scorecards.unique_combination(period_grain, period_start, level, entity_id)": [("month", JAN, "agent", "a1", 2)]},
         ),
+        ("scorecards", 5, {"period_grain": "week"}, {"scorecards.accepted_values(period_grain)": [("week", 1)]}),
+        ("scorecards", 6, {"not_assessed_reason": "absent"}, {}),  # any reason of the list
+        ("scorecards", 5, {"excellent": None}, {"scorecards.not_null(excellent)": [(None,)]}),
+        ("pay_sheet", 1, {"agent_id": "a1"}, {"pay_sheet.unique_combination(period_start, agent_id)": [(JAN, "a1", 2)]}),
+        ("pay_sheet", 1, {"agent_id": "zz"}, {"pay_sheet.relationships(agent_id)": [("zz",)]}),
+        ("pay_sheet", 2, {"proration": None}, {"pay_sheet.not_null(proration)": [(None,)]}),
+        (
+            "pay_sheet",
+            0,
+            {"effective_pay_ratio": 0.7, "performance_pay": 210.0, "net_amount": 200.0},
+            {FLOOR_TEST: [PAY_SHEET[0][:11] + (0.7,) + PAY_SHEET[0][12:14] + (210.0,) + PAY_SHEET[0][15:17] + (200.0,)]},
+        ),
+        ("pay_sheet", 1, {"effective_pay_ratio": 0.5}, {}),  # a team lead has no floor
+        ("pay_sheet", 0, {"grade": "E"}, {"pay_sheet.accepted_values(grade)": [("E", 1)]}),
         ("scorecards", 4, {"at_risk": None}, {"scorecards.not_null(at_risk)": [(None,)]}),
         ("scorecards", 1, {"assessed": None}, {"scorecards.not_null(assessed)": [(None,)]}),
         (
@@ -355,6 +418,15 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         "unknown-rule-type",
         "unknown-grade",
         "duplicate-scorecard",
+        "unknown-period-grain",
+        "period-reason",
+        "null-excellent",
+        "duplicate-pay-row",
+        "pay-for-an-agent-off-the-roster",
+        "null-proration",
+        "below-the-pay-floor",
+        "team-lead-without-floor",
+        "unknown-pay-grade",
         "null-flag",
         "null-assessed",
         "unknown-reason",

@@ -173,7 +173,8 @@ def marts(db: Path) -> dict[str, list[tuple]]:
 
 
 def team_scorecards(rows: list[tuple], month: date) -> list[tuple]:
-    return [r for r in rows if r[0] == month and r[1] == "team"]
+    """The month rows (period_grain, column 18, is month: a quarter starting that day is another period)."""
+    return [r for r in rows if r[0] == month and r[1] == "team" and r[18] == "month"]
 
 
 @pytest.fixture(scope="module")

@@ -135,7 +135,7 @@ def query(db: Path, sql: str) -> list[tuple]:
 @pytest.fixture(scope="module")
 def cards(work_db: Path) -> dict[tuple[date, str, str], dict[str, Any]]:
     with duckdb.connect(str(work_db), read_only=True) as con:
-        rel = con.sql("select * from marts.scorecards")
+        rel = con.sql("select * from marts.scorecards where period_grain = 'month'")
         names = rel.columns
         return {(r[0], r[1], r[2]): dict(zip(names, r, strict=True)) for r in rel.fetchall()}
 

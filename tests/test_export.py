@@ -42,8 +42,8 @@ ANSI_NAME = "\x1b[2J\x1b[31m李四\x1b[0m"
 TAB_TEAM = "\t二组"
 AGENTS = {"a1": (HYPERLINK, "=1+1"), "a2": ("张三", DROP), "a3": (ANSI_NAME, "=1+1"), "a4": ("-3", TAB_TEAM)}
 CSAT = {"2024-03": {"a1": [5], "a2": [4], "a3": [5, 4], "a4": [3]}, "2024-02": {"a1": [4]}}
-MARTS = ["kpi_catalog", "kpi_scores", "kpi_values", "scorecards", "deductions"]
-SHEETS = ["scorecards", "kpi_scores", "kpi_values", "deductions", "kpi_catalog"]
+MARTS = ["kpi_catalog", "kpi_scores", "kpi_values", "scorecards", "pay_sheet", "deductions"]
+SHEETS = ["scorecards", "pay_sheet", "deductions", "kpi_scores", "kpi_values", "kpi_catalog"]
 MARCH = datetime(2024, 3, 1)
 
 
@@ -141,6 +141,7 @@ def test_formula_like_text_warns_on_each_mart_holding_it(work_db):
         "kpi_values_formula_like_text": "warn",
         "kpi_scores_formula_like_text": "warn",
         "scorecards_formula_like_text": "warn",
+        "pay_sheet_formula_like_text": "warn",
         "kpi_catalog_formula_like_text": "pass",  # clean text: silent
         "deductions_formula_like_text": "warn",
         "rating_summary_formula_like_text": "pass",  # no ratings
@@ -152,12 +153,16 @@ def test_formula_like_text_warns_on_each_mart_holding_it(work_db):
     assert stored(work_db, "scorecards_formula_like_text") == teams | names
     assert stored(work_db, "kpi_catalog_formula_like_text") == set()
     assert stored(work_db, "deductions_formula_like_text") == {("team", "=1+1")}
+    # the pay sheet names the agents and their teams
+    assert stored(work_db, "pay_sheet_formula_like_text") == {
+        ("agent_name", HYPERLINK), ("agent_name", "-3"), ("team", "=1+1"), ("team", TAB_TEAM),
+    }  # fmt: skip
     with duckdb.connect(str(work_db), read_only=True) as con:
         # What `kpi run` prints: mart, column, the first value (tab shown as \t) and its rows.
         line = first_failure_row(con, "kpi_values_formula_like_text") or ""
         assert re.fullmatch(r"kpi_values\.entity_id begins like a spreadsheet formula: =1\+1 \(\d+ rows\) \(and 1 more\)", line)
         assert first_failure_row(con, "scorecards_formula_like_text") == (
-            "scorecards.entity_id begins like a spreadsheet formula: =1+1 (2 rows) (and 5 more)"
+            "scorecards.entity_id begins like a spreadsheet formula: =1+1 (3 rows) (and 5 more)"  # February, March, Q1
         )
 
 
@@ -273,7 +278,7 @@ def test_csv_files_are_utf8_with_bom_quoted_text_and_bare_numbers(warehouse, tmp
     assert cards[("agent", "a4")]["entity_name"] == "'-3"
     assert cards[("team", "'=1+1")]["rank"] == "1"
     assert cards[("agent", "a2")]["period_start"] == "2024-03-01"
-    catalog = files[4].read_text(encoding="utf-8-sig")
+    catalog = files[SHEETS.index("kpi_catalog")].read_text(encoding="utf-8-sig")
     assert ",-100.0,100.0," in catalog  # nps range: numbers, unquoted and unprefixed
 
 
@@ -282,7 +287,7 @@ def test_export_of_another_month_both_formats_and_a_named_workbook(warehouse, tm
                           "--out", tmp_path)  # fmt: skip
     assert code == 0
     assert out.splitlines()[0] == f"wrote {tmp_path / 'kpi_2024-02.xlsx'}"
-    assert len(out.splitlines()) == 6
+    assert len(out.splitlines()) == 1 + len(SHEETS)
     book = load_workbook(tmp_path / "kpi_2024-02.xlsx")
     assert {r["period_start"] for r in rows_of(book["kpi_values"])} == {datetime(2024, 2, 1)}
     named = tmp_path / "reports" / "march.xlsx"

@@ -43,6 +43,7 @@ from tests.test_validation import make_marts as make_kpi_values
 from tests.test_validation_deductions import make_deductions
 from tests.test_validation_docs import index_statuses
 from tests.test_validation_ratings import RATING_SUMMARY, make_rating_summary
+from tests.test_validation_pay import PAY_SHEET, make_pay_sheet
 from tests.test_validation_scores import KPI_SCORES, SCORECARDS, replaced, unexpected
 from tests.test_validation_scores import make_marts as make_scores
 
@@ -64,6 +65,8 @@ def test_a_row_is_in_the_scope_when_its_period_contains_a_changed_month():
         '"period_start" IS NULL OR CASE "period_grain" '
         "WHEN 'month' THEN date_trunc('month', \"period_start\") IN (DATE '2026-10-01', DATE '2026-11-01') "
         "WHEN 'quarter' THEN date_trunc('quarter', \"period_start\") IN (DATE '2026-10-01') "
+        'WHEN \'half_year\' THEN make_date(year("period_start"), CASE WHEN month("period_start") <= 6 THEN 1 ELSE 7 END, 1)'
+        " IN (DATE '2026-07-01') "
         "WHEN 'year' THEN date_trunc('year', \"period_start\") IN (DATE '2026-01-01') ELSE true END"
     )
     rows = [  # period_grain, period_start, in the scope
@@ -72,6 +75,9 @@ def test_a_row_is_in_the_scope_when_its_period_contains_a_changed_month():
         ("month", "2026-12-01", False),
         ("quarter", "2026-07-01", False),
         ("quarter", "2026-10-01", True),
+        ("half_year", "2026-07-01", True),  # H2 holds October and November
+        ("half_year", "2026-01-01", False),
+        ("half_year", "2025-07-01", False),
         ("year", "2026-01-01", True),
         ("year", "2025-01-01", False),
         ("month", None, True),  # no period: always validated
@@ -83,6 +89,26 @@ def test_a_row_is_in_the_scope_when_its_period_contains_a_changed_month():
         con.executemany("INSERT INTO t VALUES (?, ?, ?)", rows)
         wrong = con.execute(f"SELECT * FROM t WHERE ({condition}) IS DISTINCT FROM expected").fetchall()
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("changed", "in_scope"),
+    [
+        ("2026-06", ["2026-01-01"]),  # June closes H1
+        ("2026-07", ["2026-07-01"]),  # July opens H2
+        ("2026-01", ["2026-01-01"]),
+        ("2026-12", ["2026-07-01"]),
+    ],
+)
+def test_a_changed_month_brings_in_its_half_year(changed, in_scope):
+    condition = scope_condition(GRAINED, months(changed))
+    with duckdb.connect() as con:
+        found = con.execute(
+            "SELECT strftime(period_start, '%Y-%m-%d') FROM (VALUES (DATE '2025-07-01'), (DATE '2026-01-01'),"
+            f" (DATE '2026-07-01'), (DATE '2027-01-01')) AS t(period_start), (SELECT 'half_year' AS period_grain)"
+            f" WHERE {condition} ORDER BY 1"
+        ).fetchall()
+    assert [start for (start,) in found] == in_scope
 
 
 def test_a_monthly_mart_places_a_row_by_the_month_of_its_start():
@@ -99,13 +125,17 @@ def test_a_monthly_mart_places_a_row_by_the_month_of_its_start():
 @pytest.mark.parametrize(
     ("scope", "period", "phrase"),
     [
-        (months("2026-10", "2026-11"), GRAINED, "2026-10, 2026-11 and their quarter 2026-Q4 and year 2026"),
-        (months("2026-12", "2027-01"), GRAINED, "2026-12, 2027-01 and their quarters 2026-Q4, 2027-Q1 and years 2026, 2027"),
-        (months("2024-02"), GRAINED, "2024-02 and its quarter 2024-Q1 and year 2024"),
+        (months("2026-10", "2026-11"), GRAINED, "2026-10, 2026-11 and their quarter 2026-Q4, half-year 2026-H2 and year 2026"),
+        (
+            months("2026-12", "2027-01"),
+            GRAINED,
+            "2026-12, 2027-01 and their quarters 2026-Q4, 2027-Q1, half-years 2026-H2, 2027-H1 and years 2026, 2027",
+        ),
+        (months("2024-02"), GRAINED, "2024-02 and its quarter 2024-Q1, half-year 2024-H1 and year 2024"),
         (months("2026-10", "2026-11"), MONTHLY, "2026-10, 2026-11"),
     ],
 )
-def test_the_scope_is_described_with_its_quarters_and_years(scope, period, phrase):
+def test_the_scope_is_described_with_its_quarters_half_years_and_years(scope, period, phrase):
     assert describe_scope(scope, period) == phrase
 
 
@@ -161,7 +191,12 @@ def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_read
     assert found == {
         "kpi_values": (GRAINED, ["row"] * 5),
         "kpi_scores": (MONTHLY, ["row"] * 6 + ["period"]),
-        "scorecards": (MONTHLY, ["row"] * 5 + ["row", "row", "row", "row", "period", "row", "period", "row", "row", "row"]),
+        "scorecards": (
+            GRAINED,
+            ["row"] * 5
+            + ["row", "row", "row", "row", "period", "row", "period", "row", "row", "row"]
+            + ["period", "row", "row", "row", "row", "period", "table"],  # the mean of the months reads other periods
+        ),
         "deductions": (MONTHLY, ["row", "row", "row", "row", "period", "table"]),
         "rating_summary": (MONTHLY, ["row"] * 5 + ["row", "row", "row"]),
     }
@@ -170,7 +205,7 @@ def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_read
 # --- a mart suite on a scope -----------------------------------------------------------------------------------------
 # KPI_VALUES: months 2024-01 (rows 0, 3, 4, 5) and 2024-02 (row 6), quarter 2024-Q1 (row 1), year 2024 (row 2).
 
-FEBRUARY = "2024-02 and its quarter 2024-Q1 and year 2024"
+FEBRUARY = "2024-02 and its quarter 2024-Q1, half-year 2024-H1 and year 2024"
 
 
 def kpi_values_db(tmp_path: Path, changes_by_row: dict[int, tuple]) -> Path:
@@ -204,7 +239,7 @@ def test_a_changed_month_brings_in_its_quarter_and_year(tmp_path):
     in_q1 = validate_table(db, "marts.kpi_values", "kpi_values", scope=months("2024-02"))
     assert (in_q1.success, in_q1.failures) == (False, [SHARE])
     in_q2 = validate_table(db, "marts.kpi_values", "kpi_values", scope=months("2024-04"))
-    assert (in_q2.success, in_q2.validated) == (True, "2024-04 and its quarter 2024-Q2 and year 2024")
+    assert (in_q2.success, in_q2.validated) == (True, "2024-04 and its quarter 2024-Q2, half-year 2024-H1 and year 2024")
 
 
 def test_every_month_validates_the_whole_table(tmp_path):
@@ -240,7 +275,7 @@ def test_a_rule_over_a_period_sees_the_whole_period(tmp_path):
     wrong_count = unexpected(
         "scorecards",
         "ranked_entities",
-        "ranked_entities differs from the entities with a total at the level and rule set that month",
+        "ranked_entities differs from the entities with a total at the level and rule set that period",
     )
     assert validate_table(db, "marts.scorecards", "scorecards", scope=months("2024-01")).failures == [wrong_count]
     assert validate_table(db, "marts.scorecards", "scorecards", scope=months("2024-03")).success
@@ -366,7 +401,7 @@ def test_every_month_in_scope_runs_every_raw_check(surveys_accepted):
 
 # --- checks and publish in one run -----------------------------------------------------------------------------------
 
-MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards", "deductions", "rating_summary")
+MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards", "deductions", "rating_summary", "pay_sheet")
 # A violation of a team without an agent: it reaches no agent, so no agent KPI has to agree with it.
 DEDUCTIONS = [("V1", "2024-02-03 09:00:00", "2024-02-01", "team", None, "P1", None, "building", None, 3.0, 30.0)]
 
@@ -411,13 +446,14 @@ def recorded(paths: WarehousePaths) -> tuple[Scope, list[str]]:
 
 @pytest.fixture
 def work(tmp_path: Path) -> WarehousePaths:
-    """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS, RATING_SUMMARY), never published."""
+    """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS, RATING_SUMMARY, PAY_SHEET), never published."""
     paths = WarehousePaths(tmp_path / "out" / "warehouse.duckdb")
     paths.ensure()
     make_kpi_values(paths.work_db, KPI_VALUES)
     make_scores(paths.work_db, KPI_SCORES, SCORECARDS)
     make_deductions(paths.work_db, DEDUCTIONS)
     make_rating_summary(paths.work_db, RATING_SUMMARY)
+    make_pay_sheet(paths.work_db, PAY_SHEET)
     return paths
 
 
@@ -436,6 +472,7 @@ def test_a_publish_clears_what_its_checks_validated(work):
             "scorecards_suite": "every month",
             "deductions_suite": "every month",
             "rating_summary_suite": "every month",
+            "pay_sheet_suite": "every month",
         }
         assert (publish_metadata(first) or {})["changes_cleared"] is True
         assert recorded(work) == (NOTHING, [])

@@ -37,7 +37,29 @@ ASSESSMENT = [  # assessed, not_assessed_reason, base_score, adjustment_points
     (True, None, 58.0, 0.0),
     (False, "absent", None, None),
 ]
-SCORECARDS = [scored + assessment for scored, assessment in zip(SCORED, ASSESSMENT, strict=True)]
+MONTH = ("month", False)  # period_grain, excellent
+OCT, NOV, DEC = "2023-10-01", "2023-11-01", "2023-12-01"
+NOT_ASSESSED = (None, None, None, None)  # total_score, scored_weight, grade, rank
+# a5 and a6 in the last quarter of 2023, and their quarter, half-year and year: a5 scores 80 and 90, then has no
+# KPI value (assessed, no total); a6 is on probation throughout. The longer periods average a5's 80 and 90.
+LATE_2023 = [
+    (OCT, "agent", "a5", "Eve", "frontline", 80.0, 45.0, "B", 1, 1, 0.8, 0.0, False, False, True, None, 80.0, 0.0, *MONTH),
+    (NOV, "agent", "a5", "Eve", "frontline", 90.0, 45.0, "B", 1, 1, 0.9, 0.0, False, False, True, None, 90.0, 0.0, *MONTH),
+    (DEC, "agent", "a5", "Eve", "frontline", None, 0.0, None, None, 0, None, 0.0, False, False, True, None, None, 0.0,
+     *MONTH),
+    *((m, "agent", "a6", "Fay", "frontline", *NOT_ASSESSED, n, None, 0.0, False, False, False, "probation", None, None,
+       *MONTH) for m, n in ((OCT, 1), (NOV, 1), (DEC, 0))),
+    (OCT, "agent", "a5", "Eve", "frontline", 85.0, None, "B", 1, 1, None, 0.0, False, False, True, None, None, None,
+     "quarter", False),
+    ("2023-07-01", "agent", "a5", "Eve", "frontline", 85.0, None, "B", 1, 1, None, 0.0, False, False, True, None, None,
+     None, "half_year", False),
+    ("2023-01-01", "agent", "a5", "Eve", "frontline", 85.0, None, "B", 1, 1, None, 0.0, False, False, True, None, None,
+     None, "year", True),
+    *((start, "agent", "a6", "Fay", "frontline", *NOT_ASSESSED, 1, None, 0.0, False, False, False, "no_assessed_month",
+       None, None, grain, False) for start, grain in ((OCT, "quarter"), ("2023-07-01", "half_year"), ("2023-01-01", "year"))),
+]  # fmt: skip
+SCORECARDS = [scored + assessment + MONTH for scored, assessment in zip(SCORED, ASSESSMENT, strict=True)] + LATE_2023
+A5_QUARTER, A5_HALF, A5_YEAR, A6_YEAR = 12, 13, 14, 17  # rows of SCORECARDS
 
 
 def make_marts(db: Path, kpi_scores: list[tuple], scorecards: list[tuple]) -> None:
@@ -52,9 +74,10 @@ def make_marts(db: Path, kpi_scores: list[tuple], scorecards: list[tuple]) -> No
             "CREATE TABLE marts.scorecards (period_start DATE, level VARCHAR, entity_id VARCHAR, entity_name VARCHAR,"
             " rule_set VARCHAR, total_score DOUBLE, scored_weight DOUBLE, grade VARCHAR, rank INTEGER,"
             " ranked_entities INTEGER, pay_ratio DOUBLE, award_amount DOUBLE, improvement_plan_required BOOLEAN,"
-            " at_risk BOOLEAN, assessed BOOLEAN, not_assessed_reason VARCHAR, base_score DOUBLE, adjustment_points DOUBLE)"
+            " at_risk BOOLEAN, assessed BOOLEAN, not_assessed_reason VARCHAR, base_score DOUBLE, adjustment_points DOUBLE,"
+            " period_grain VARCHAR, excellent BOOLEAN)"
         )
-        con.executemany(f"INSERT INTO marts.scorecards VALUES ({', '.join('?' * 18)})", scorecards)
+        con.executemany(f"INSERT INTO marts.scorecards VALUES ({', '.join('?' * 20)})", scorecards)
 
 
 def test_consistent_marts_pass(tmp_path: Path) -> None:
@@ -144,7 +167,7 @@ GRADE_PAY_RANK = unexpected(
     "grade, pay_ratio or rank is missing for an entity with a total, or set for one without",
 )
 RANK_ORDER = unexpected(
-    "scorecards", "total_score, rank", "rank is not the rank by total_score desc within month, level and rule set, ties shared"
+    "scorecards", "total_score, rank", "rank is not the rank by total_score desc within period, level and rule set, ties shared"
 )
 NOT_ASSESSED_RANKED = unexpected("scorecards", "assessed, total_score, rank", "a scorecard not assessed has a total or a rank")
 ASSESSED_REASON = unexpected(
@@ -156,7 +179,38 @@ ASSESSED_REASON = unexpected(
 TOTAL_BASE = unexpected(
     "scorecards",
     "total_score, base_score, adjustment_points",
-    "total_score is not base_score + adjustment_points clamped to [0, 100]",
+    "a month's total_score is not base_score + adjustment_points clamped to [0, 100]",
+)
+RANKED_ENTITIES = unexpected(
+    "scorecards",
+    "ranked_entities",
+    "ranked_entities differs from the entities with a total at the level and rule set that period",
+)
+PERIOD_START = unexpected(
+    "scorecards", "period_grain, period_start", "period_start is not the first day of its quarter, half-year or year"
+)
+PERIOD_MONTHLY = unexpected(
+    "scorecards",
+    "period_grain, pay_ratio, award_amount, improvement_plan_required, at_risk, scored_weight, base_score, adjustment_points",
+    "a quarter, half-year or year row has a pay ratio, an award, a flag, a scored weight, a base score or adjustments",
+)
+PERIOD_REASON = unexpected(
+    "scorecards",
+    "period_grain, not_assessed_reason",
+    "not_assessed_reason no_assessed_month is on a month row, or a longer period has another reason",
+)
+EXCELLENT_ROW = unexpected(
+    "scorecards", "period_grain, excellent, rank", "excellent on a row that is not a year's, or without a rank"
+)
+EXCELLENT_ORDER = unexpected(
+    "scorecards",
+    "excellent, rank",
+    "a year row ranked at or above an excellent one of its level and rule set is not excellent",
+)
+PERIOD_MEAN = (
+    "scorecards: unexpected_rows_expectation(period_grain, total_score, assessed) — 1 row unexpected: "
+    "a quarter, half-year or year total is not the mean of its assessed months' totals, or its assessed is not whether "
+    "any month was"
 )
 
 
@@ -167,7 +221,7 @@ TOTAL_BASE = unexpected(
             0,
             {5: 100.5},
             [
-                "scorecards: expect_column_values_to_be_between(total_score) — 1 of 6 rows unexpected, e.g. 100.5 (1 row)",
+                "scorecards: expect_column_values_to_be_between(total_score) — 1 of 18 rows unexpected, e.g. 100.5 (1 row)",
                 TOTAL_BASE,
             ],
         ),
@@ -182,7 +236,7 @@ TOTAL_BASE = unexpected(
                 unexpected(
                     "scorecards",
                     "ranked_entities",
-                    "ranked_entities differs from the entities with a total at the level and rule set that month",
+                    "ranked_entities differs from the entities with a total at the level and rule set that period",
                 )
             ],
         ),
@@ -217,9 +271,20 @@ TOTAL_BASE = unexpected(
         (
             0,
             {16: 100.5},
-            [("scorecards: expect_column_values_to_be_between(base_score) — 1 of 6 rows unexpected, e.g. 100.5 (1 row)")],
+            [("scorecards: expect_column_values_to_be_between(base_score) — 1 of 18 rows unexpected, e.g. 100.5 (1 row)")],
         ),
         (4, {16: 70.0}, [TOTAL_BASE]),
+        # August .. January still holds October to December; a6's H2 is left with no ranked a5 beside it
+        (A5_HALF, {0: "2023-08-01"}, [RANKED_ENTITIES, PERIOD_START]),
+        (A5_QUARTER, {10: 0.9}, [PERIOD_MONTHLY]),
+        (A5_YEAR, {11: 500.0}, [PERIOD_MONTHLY]),
+        (A5_QUARTER, {16: 85.0}, [PERIOD_MONTHLY]),
+        (A6_YEAR, {15: "probation"}, [PERIOD_REASON]),
+        (9, {15: "no_assessed_month"}, [PERIOD_REASON]),  # a6 in October
+        (A6_YEAR, {19: True}, [EXCELLENT_ROW]),
+        (A5_QUARTER, {19: True}, [EXCELLENT_ROW]),
+        (A5_QUARTER, {5: 86.0}, [PERIOD_MEAN]),  # (80 + 90) / 2
+        (A6_YEAR, {14: True, 15: None}, [PERIOD_MEAN]),  # no month of a6 was assessed
     ],
     ids=[
         "total-above-100",
@@ -238,6 +303,16 @@ TOTAL_BASE = unexpected(
         "assessed-without-adjustment-points",
         "base-above-100",
         "total-not-its-base",
+        "half-year-not-on-its-first-day",
+        "quarter-with-a-pay-ratio",
+        "year-with-an-award",
+        "quarter-with-a-base-score",
+        "period-with-a-monthly-reason",
+        "month-without-an-assessed-month",
+        "excellent-without-a-rank",
+        "excellent-quarter",
+        "quarter-not-the-mean",
+        "assessed-year-without-assessed-months",
     ],
 )
 def test_each_scorecards_failure_is_reported(tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]) -> None:
@@ -246,3 +321,23 @@ def test_each_scorecards_failure_is_reported(tmp_path: Path, row: int, changes: 
     result = validate_table(db, "marts.scorecards", "scorecards")
     assert not result.success
     assert result.failures == failures
+
+
+def test_an_excellent_year_row_is_never_outranked_by_one_that_is_not(tmp_path: Path) -> None:
+    # a7 ranks first in 2023 but is not excellent, while a5, second, is.
+    a7 = ("2023-01-01", "agent", "a7", "Gus", "frontline", 95.0, None, "A", 1, 2, None, 0.0, False, False, True, None,
+          None, None, "year", False)  # fmt: skip
+    cards = replaced(replaced(SCORECARDS, A5_YEAR, {8: 2, 9: 2}), A6_YEAR, {9: 2}) + [a7]
+    db = tmp_path / "warehouse.duckdb"
+    make_marts(db, KPI_SCORES, cards)
+    assert validate_table(db, "marts.scorecards", "scorecards").failures == [EXCELLENT_ORDER]
+
+
+def test_one_scorecard_per_grain_start_level_and_entity(tmp_path: Path) -> None:
+    db = tmp_path / "warehouse.duckdb"
+    make_marts(db, KPI_SCORES, [*SCORECARDS, SCORECARDS[A6_YEAR]])
+    failures = validate_table(db, "marts.scorecards", "scorecards").failures
+    assert [f for f in failures if "compound" in f] == [
+        "scorecards: expect_compound_columns_to_be_unique(period_grain, period_start, level, entity_id) — "
+        "2 of 19 rows unexpected, e.g. ('year', 2023-01-01, 'agent', 'a6') (2 rows)"
+    ]

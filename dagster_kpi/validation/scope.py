@@ -12,9 +12,10 @@ A mart suite says in its `meta` how the mart's rows fall into periods:
     "meta": {"period": {"start_column": "period_start", "grain_column": "period_grain"}}
 
 A row belongs to the scope when its period contains a changed month: the month of `start_column`, or, with
-`grain_column`, the month, quarter or year (the grain that column names) that begins there. A change in 2026-11
-brings in the rows of 2026-11, of 2026-Q4 and of 2026. A row whose period is unknown (no start, another grain) is
-always in the scope. A suite without `period`, or a scope of every month, validates the whole table as it is.
+`grain_column`, the month, quarter, half-year (H1 January-June, H2 July-December) or year (the grain that column
+names) that begins there. A change in 2026-11 brings in the rows of 2026-11, of 2026-Q4, of 2026-H2 and of 2026. A
+row whose period is unknown (no start, another grain) is always in the scope. A suite without `period`, or a scope of
+every month, validates the whole table as it is.
 
 Every expectation keeps its meaning exactly. By what its verdict on a row reads, it is one of:
 
@@ -63,7 +64,7 @@ PUBLISH = "publish"  # the stage of dagster_kpi.changes the publishing gate read
 CHANGED_MONTHS = "changed_months"
 CHANGED_SOURCES = "changed_sources"
 WHOLE_TABLE_SUFFIX = "__whole_table"
-GRAINS = ("month", "quarter", "year")
+GRAINS = ("month", "quarter", "half_year", "year")
 
 Reach = Literal["row", "period", "table"]
 DECLARED: tuple[Reach, ...] = ("row", "period", "table")
@@ -137,7 +138,7 @@ class Period:
     """How a mart's rows fall into periods: the column of the period's first day and, if any, of its grain."""
 
     start_column: str
-    grain_column: str | None = None  # holds 'month', 'quarter' or 'year'; without it, every period is a month
+    grain_column: str | None = None  # holds a grain of GRAINS; without it, every period is a month
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -183,6 +184,8 @@ def _months_sql(months: Sequence[date]) -> str:
 def _truncated(grain: str, months: Sequence[date]) -> list[date]:
     if grain == "quarter":
         return [date(m.year, (m.month - 1) // 3 * 3 + 1, 1) for m in months]
+    if grain == "half_year":
+        return [date(m.year, 1 if m.month <= 6 else 7, 1) for m in months]
     if grain == "year":
         return [date(m.year, 1, 1) for m in months]
     return [date(m.year, m.month, 1) for m in months]
@@ -192,8 +195,13 @@ def scope_condition(period: Period, scope: Scope) -> str:
     """The SQL condition of the rows whose period contains a month of `scope` (not every month)."""
     start = ident(period.start_column)
 
+    def truncated(grain: str) -> str:
+        if grain == "half_year":  # no date_trunc unit: the year's first day, or its 1 July
+            return f"make_date(year({start}), CASE WHEN month({start}) <= 6 THEN 1 ELSE 7 END, 1)"
+        return f"date_trunc({lit(grain)}, {start})"
+
     def contains(grain: str) -> str:
-        return f"date_trunc({lit(grain)}, {start}) IN ({_months_sql(_truncated(grain, scope.months))})"
+        return f"{truncated(grain)} IN ({_months_sql(_truncated(grain, scope.months))})"
 
     if not scope.months:
         return "false"
@@ -208,15 +216,16 @@ def _listed(label: str, values: list[str]) -> str:
 
 
 def describe_scope(scope: Scope, period: Period) -> str:
-    """The periods of `scope` (some months) a suite validates, e.g. `2026-10, 2026-11 and their quarter 2026-Q4 and
-    year 2026`."""
+    """The periods of `scope` (some months) a suite validates, e.g. `2026-10, 2026-11 and their quarter 2026-Q4,
+    half-year 2026-H2 and year 2026`."""
     months = scope.describe()
     if period.grain_column is None:
         return months
     quarters = sorted({f"{m.year}-Q{(m.month - 1) // 3 + 1}" for m in scope.months})
+    halves = sorted({f"{m.year}-H{1 if m.month <= 6 else 2}" for m in scope.months})
     years = sorted({str(m.year) for m in scope.months})
     their = "its" if len(scope.months) == 1 else "their"
-    return f"{months} and {their} {_listed('quarter', quarters)} and {_listed('year', years)}"
+    return f"{months} and {their} {_listed('quarter', quarters)}, {_listed('half-year', halves)} and {_listed('year', years)}"
 
 
 @dataclass(frozen=True)
@@ -230,7 +239,7 @@ class Part:
 @dataclass(frozen=True)
 class Plan:
     parts: tuple[Part, ...]
-    validated: str  # what the parts cover, as a phrase: "every month", "2026-11 and its quarter 2026-Q4 and year 2026"
+    validated: str  # what the parts cover, as a phrase: "every month", "2026-11 and its quarter 2026-Q4, half-year ..."
 
 
 def plan(doc: dict[str, Any], scope: Scope | None) -> Plan:

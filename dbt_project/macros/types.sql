@@ -16,6 +16,11 @@
     {{ dbt.datediff(start_ts, end_ts, 'second') | trim }}
 {%- endmacro %}
 
+{# Whole days from one date to another, as one line of SQL. #}
+{% macro days_between(start_date, end_date) -%}
+    {{ dbt.datediff(start_date, end_date, 'day') | trim }}
+{%- endmacro %}
+
 {# A trimmed text value, empty text as NULL. #}
 {% macro clean_text(column) -%}
     nullif(trim({{ column }}), '')

@@ -1,0 +1,169 @@
+"""`kpi show` (report.month_report) on a small warehouse built by hand: the marts' tables with the columns the
+report reads, two months (February and March 2024), a quarter row sharing January's start to show that only
+month rows are read."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_kpi.report import DEDUCTIONS_SHOWN, month_report
+
+FEB, MAR = date(2024, 2, 1), date(2024, 3, 1)
+
+SCORECARDS = [  # period_grain, period_start, level, entity_id, entity_name, total_score, grade, pay_ratio, rank
+    ("month", MAR, "center", "center", "客服中心", 91.5, "A", 0.9, 1),
+    ("quarter", date(2024, 1, 1), "center", "center", "客服中心", 10.0, "D", None, 1),  # never shown
+    ("month", MAR, "agent", "a1", "Ann", 96.0, "A", 0.95, 1),
+    ("month", MAR, "agent", "a2", "张三", 80.0, "B", 0.8, 2),
+    ("month", MAR, "agent", "a3", "Cy", None, None, None, None),  # not assessed
+    ("month", FEB, "agent", "a1", "Ann", 70.0, "C", 0.7, 1),
+]
+PAY_SHEET = [  # period_start, agent_id, assessed, performance_pay, award_amount, fine_amount, net_amount
+    (MAR, "a1", True, 285.0, 500.0, 30.0, 755.0),
+    (MAR, "a2", True, 240.0, 0.0, 45.5, 194.5),
+    (MAR, "a3", False, 0.0, 0.0, 20.0, -20.0),
+    (FEB, "a1", True, 225.0, 0.0, 0.0, 225.0),
+]
+DEDUCTIONS = [  # violation_id, period_start, agent_id, category, points, fine_amount
+    ("v1", MAR, "a2", "discipline", 2.0, 20.0),
+    ("v2", MAR, "a2", "attitude", 2.0, 25.5),
+    ("v3", MAR, "a1", "appearance", 1.0, 30.0),  # fewer points, though a larger fine: listed after a2
+    ("v4", MAR, "a3", "service", 1.0, 20.0),  # a tie on points: the larger fine first
+    ("v5", MAR, None, "building", 3.0, 30.0),  # a team's or the centre's finding: no agent to list
+    ("v6", FEB, "a1", "other", 5.0, 50.0),  # another month
+]
+
+
+def build(path: Path, *, pay_sheet: bool = True, deductions: list[tuple] | None = None) -> Path:
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute(
+            "CREATE TABLE marts.kpi_values (period_grain VARCHAR, period_start DATE, level VARCHAR, entity_id VARCHAR,"
+            " kpi_code VARCHAR, value DOUBLE)"
+        )
+        con.execute("INSERT INTO marts.kpi_values VALUES ('month', ?, 'center', 'center', 'answer_rate', 0.9)", [FEB])
+        con.execute("INSERT INTO marts.kpi_values VALUES ('month', ?, 'center', 'center', 'answer_rate', 0.875)", [MAR])
+        con.execute(
+            "CREATE TABLE marts.kpi_catalog (kpi_code VARCHAR, name_zh VARCHAR, name_en VARCHAR, unit VARCHAR)"
+            "; INSERT INTO marts.kpi_catalog VALUES ('answer_rate', '接通率', 'Answer rate', 'ratio')"
+        )
+        con.execute(
+            "CREATE TABLE marts.kpi_scores (period_start DATE, level VARCHAR, kpi_code VARCHAR, value DOUBLE,"
+            " target DOUBLE, weight DOUBLE, points DOUBLE, component VARCHAR)"
+        )
+        con.execute("INSERT INTO marts.kpi_scores VALUES (?, 'center', 'answer_rate', 0.875, 0.9, 15, 13, 'item')", [MAR])
+        con.execute(
+            "CREATE TABLE marts.scorecards (period_grain VARCHAR, period_start DATE, level VARCHAR, entity_id VARCHAR,"
+            " entity_name VARCHAR, total_score DOUBLE, grade VARCHAR, pay_ratio DOUBLE, rank INTEGER)"
+        )
+        con.executemany("INSERT INTO marts.scorecards VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", SCORECARDS)
+        if pay_sheet:
+            con.execute(
+                "CREATE TABLE marts.pay_sheet (period_start DATE, agent_id VARCHAR, assessed BOOLEAN,"
+                " performance_pay DOUBLE, award_amount DOUBLE, fine_amount DOUBLE, net_amount DOUBLE)"
+            )
+            con.executemany("INSERT INTO marts.pay_sheet VALUES (?, ?, ?, ?, ?, ?, ?)", PAY_SHEET)
+        if deductions is not None:
+            con.execute(
+                "CREATE TABLE marts.deductions (violation_id VARCHAR, period_start DATE, agent_id VARCHAR,"
+                " category VARCHAR, points DOUBLE, fine_amount DOUBLE)"
+            )
+            if deductions:
+                con.executemany("INSERT INTO marts.deductions VALUES (?, ?, ?, ?, ?, ?)", deductions)
+    return path
+
+
+MARCH_HEAD = [
+    "== 2024-03 ==",
+    "",
+    "Headline KPIs",
+    "KPI                 center",
+    "接通率 Answer rate   87.5%",
+    "",
+    "客服中心 scorecard",
+    "KPI                 value  target  weight  points",
+    "接通率 Answer rate  87.5%   90.0%      15    13.0",
+    "total 91.50  grade A  pay ratio 0.90",
+    "",
+    "Top agents",
+    "rank  agent  name  total  grade",
+    "1        a1   Ann  96.00      A",
+    "2        a2  张三  80.00      B",
+    "",
+    "Bottom agents",
+    "rank  agent  name  total  grade",
+    "2        a2  张三  80.00      B",
+    "1        a1   Ann  96.00      A",
+]
+
+
+def test_show_adds_the_pay_sheet_totals_and_the_agents_with_deductions(tmp_path):
+    warehouse = build(tmp_path / "warehouse.duckdb", deductions=DEDUCTIONS)
+    assert month_report(warehouse).splitlines() == [
+        *MARCH_HEAD,
+        "",
+        # 285 + 240 + 0; awards 500; fines 30 + 45.5 + 20; net 755 + 194.5 - 20
+        "Pay sheet: 3 agents, 2 assessed, 1 not assessed",
+        "total              yuan",
+        "performance pay  525.00",
+        "awards           500.00",
+        "fines             95.50",
+        "net              929.50",
+        "",
+        "Deductions (most points first)",
+        "agent  name  incidents  points  fines",
+        "a2     张三          2       4  45.50",
+        "a1      Ann          1       1  30.00",
+        "a3       Cy          1       1  20.00",
+    ]
+
+
+def test_show_of_an_earlier_month_reads_that_months_rows(tmp_path):
+    warehouse = build(tmp_path / "warehouse.duckdb", deductions=DEDUCTIONS)
+    lines = month_report(warehouse, month="2024-02").splitlines()
+    assert lines[0] == "== 2024-02 =="
+    assert lines[lines.index("Pay sheet: 1 agent, 1 assessed, 0 not assessed") :] == [
+        "Pay sheet: 1 agent, 1 assessed, 0 not assessed",
+        "total              yuan",
+        "performance pay  225.00",
+        "awards             0.00",
+        "fines              0.00",
+        "net              225.00",
+        "",
+        "Deductions (most points first)",
+        "agent  name  incidents  points  fines",
+        "a1      Ann          1       5  50.00",
+    ]
+
+
+def test_show_lists_the_agents_with_most_points_and_counts_the_rest(tmp_path):
+    many = [(f"w{i:02d}", MAR, f"b{i:02d}", "other", float(i), 10.0 * i) for i in range(1, DEDUCTIONS_SHOWN + 3)]
+    warehouse = build(tmp_path / "warehouse.duckdb", deductions=many)
+    lines = month_report(warehouse).splitlines()
+    listed = lines[lines.index("Deductions (most points first)") + 2 :]
+    assert [line.split()[0] for line in listed[:-1]] == [f"b{i:02d}" for i in range(DEDUCTIONS_SHOWN + 2, 2, -1)]
+    assert listed[0] == "b12                  1      12  120.00"  # not scored this month: no name
+    assert listed[-1] == "… and 2 more agents with deductions"
+
+
+@pytest.mark.parametrize(("pay_sheet", "deductions", "tail"), [
+    (True, [], ["Pay sheet: 3 agents, 2 assessed, 1 not assessed"]),
+    (False, None, []),  # a warehouse published before the pay sheet and the ledger existed
+])  # fmt: skip
+def test_show_without_deductions_or_without_the_new_marts(tmp_path, pay_sheet, deductions, tail):
+    warehouse = build(tmp_path / "warehouse.duckdb", pay_sheet=pay_sheet, deductions=deductions)
+    lines = month_report(warehouse).splitlines()
+    assert lines[: len(MARCH_HEAD)] == MARCH_HEAD
+    rest = [line for line in lines[len(MARCH_HEAD) :] if line.startswith(("Pay sheet", "Deductions", "no pay"))]
+    assert rest == tail + (["Deductions: none this month"] if deductions == [] else [])
+
+
+def test_show_of_a_month_without_a_pay_sheet_says_so(tmp_path):
+    warehouse = build(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("DELETE FROM marts.pay_sheet WHERE period_start = ?", [FEB])
+    assert "no pay sheet for this month" in month_report(warehouse, month="2024-02").splitlines()
