@@ -130,7 +130,9 @@ def test_schemas_are_the_folder_names(manifest: dict) -> None:
     assert schemas["kpi_values"] == "marts"
     # The published marts are named as published: no prefix, no alias.
     marts = {(n["name"], n["alias"]) for n in _models(manifest).values() if n["schema"] == "marts"}
-    assert marts == {(m, m) for m in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards", "deductions", "rating_summary", "pay_sheet")}
+    assert marts == {
+        (m, m) for m in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards", "deductions", "rating_summary", "pay_sheet")
+    }
     seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
     assert "kpis" in seeds and "kpi_catalog" not in seeds
 

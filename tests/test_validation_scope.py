@@ -42,8 +42,8 @@ from tests.test_validation import BOUNDS, KPI_VALUES, NULL_VALUE, SHARE
 from tests.test_validation import make_marts as make_kpi_values
 from tests.test_validation_deductions import make_deductions
 from tests.test_validation_docs import index_statuses
-from tests.test_validation_ratings import RATING_SUMMARY, make_rating_summary
 from tests.test_validation_pay import PAY_SHEET, make_pay_sheet
+from tests.test_validation_ratings import RATING_SUMMARY, make_rating_summary
 from tests.test_validation_scores import KPI_SCORES, SCORECARDS, replaced, unexpected
 from tests.test_validation_scores import make_marts as make_scores
 
