@@ -21,6 +21,8 @@ from dagster_kpi.generate import generate_landing
 
 pytestmark = [
     pytest.mark.e2e,
+    # Two full runs on a local Spark session (the fixture), beside the rest of the suite on two cores.
+    pytest.mark.timeout(2700),
     pytest.mark.skipif(not has_spark() or shutil.which("java") is None, reason="needs the spark extra and Java 17"),
 ]
 
