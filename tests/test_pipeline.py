@@ -198,11 +198,12 @@ def test_formula_like_names_are_published_with_a_warning_and_exported_as_quoted_
     assert f"published marts to {out}" in result.stdout
     warnings = sorted(line for line in result.stdout.splitlines() if line.startswith("warning:"))
     assert [line.split(" warns: ")[0] for line in warnings] == [
-        f"warning: check {mart}_formula_like_text on marts/{mart}" for mart in ("kpi_scores", "kpi_values", "scorecards")
+        f"warning: check {mart}_formula_like_text on marts/{mart}"
+        for mart in ("kpi_scores", "kpi_values", "pay_sheet", "scorecards")
     ]
     assert warnings[-1].startswith(  # the first formula-like value of the mart, one line
         "warning: check scorecards_formula_like_text on marts/scorecards warns: "
-        "scorecards.entity_id begins like a spreadsheet formula: =1+1 (3 rows) (and 2 more)"  # 3 months; 2 names
+        "scorecards.entity_id begins like a spreadsheet formula: =1+1 (4 rows) (and 2 more)"  # 3 months and Q1; 2 names
     )
     with duckdb.connect(str(out), read_only=True) as con:
         query = "SELECT DISTINCT entity_name FROM marts.scorecards WHERE entity_id = ?"
@@ -278,7 +279,7 @@ def test_a_roster_re_extract_moving_an_agent_in_march_leaves_januarys_team_score
         with duckdb.connect(str(path), read_only=True) as con:
             return con.execute(
                 f"SELECT * FROM marts.{table} WHERE level = 'team' AND period_start = ? "
-                + ("AND period_grain = 'month' " if table == "kpi_values" else "")
+                + ("AND period_grain = 'month' " if table in ("kpi_values", "scorecards") else "")
                 + "ORDER BY ALL",
                 [month],
             ).fetchall()
