@@ -87,6 +87,20 @@ def hand_over(con: duckdb.DuckDBPyConnection, work_dir: Path) -> list[str]:
     return written
 
 
+def _wall_clock(con: duckdb.DuckDBPyConnection, source: str) -> str:
+    """The select list of `source` with Spark's timestamps as the wall-clock times they hold.
+
+    Spark's TIMESTAMP is an instant: its Parquet says "adjusted to UTC", which DuckDB reads as TIMESTAMP WITH TIME
+    ZONE. The session runs in UTC, so the instant's UTC reading is the local wall-clock time the source recorded,
+    the TIMESTAMP that DuckDB's build publishes.
+    """
+    columns = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    return ", ".join(
+        f"timezone('UTC', {ident(name)}) AS {ident(name)}" if kind == "TIMESTAMP WITH TIME ZONE" else ident(name)
+        for name, kind, *_ in columns
+    )
+
+
 def take_back(con: duckdb.DuckDBPyConnection, work_dir: Path) -> list[str]:
     """Read the marts and the checked models Spark built into the work database, each replaced whole; their names."""
     warehouse = spark_dir(work_dir) / "warehouse"
@@ -102,7 +116,8 @@ def take_back(con: duckdb.DuckDBPyConnection, work_dir: Path) -> list[str]:
                 raise EngineError(f"Spark left no Parquet file for {schema}.{table} in {warehouse / f'{schema}.db' / table}")
             listed = "[" + ", ".join(lit(str(f)) for f in files) + "]"
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
-            con.execute(f"CREATE OR REPLACE TABLE {ident(schema)}.{ident(table)} AS SELECT * FROM read_parquet({listed})")
+            source = f"read_parquet({listed})"
+            con.execute(f"CREATE OR REPLACE TABLE {ident(schema)}.{ident(table)} AS SELECT {_wall_clock(con, source)} FROM {source}")
             taken.append(f"{schema}.{table}")
     return taken
 

@@ -57,7 +57,6 @@ MART_QUERIES: tuple[tuple[str, str], ...] = (
         f"SELECT * FROM marts.kpi_values WHERE period_grain = 'month' AND period_start = ? "
         f"ORDER BY {LEVEL_ORDER}, entity_id, kpi_code",
     ),
-    ("deductions", "SELECT * FROM marts.deductions WHERE period_start = ? ORDER BY occurred_at, violation_id"),
     ("kpi_catalog", "SELECT * FROM marts.kpi_catalog ORDER BY kpi_code"),
 )
 
