@@ -117,7 +117,8 @@ def take_back(con: duckdb.DuckDBPyConnection, work_dir: Path) -> list[str]:
             listed = "[" + ", ".join(lit(str(f)) for f in files) + "]"
             con.execute(f"CREATE SCHEMA IF NOT EXISTS {ident(schema)}")
             source = f"read_parquet({listed})"
-            con.execute(f"CREATE OR REPLACE TABLE {ident(schema)}.{ident(table)} AS SELECT {_wall_clock(con, source)} FROM {source}")
+            columns = _wall_clock(con, source)
+            con.execute(f"CREATE OR REPLACE TABLE {ident(schema)}.{ident(table)} AS SELECT {columns} FROM {source}")
             taken.append(f"{schema}.{table}")
     return taken
 
