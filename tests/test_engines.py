@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from dagster_kpi import engines
@@ -55,6 +58,23 @@ def test_marts_and_the_checked_models_are_taken_back_whole(con, tmp_path):
     assert con.execute("SELECT * FROM marts.kpi_values").fetchall() == [("a", 0.5)]
     assert con.execute("SELECT count(*) FROM marts.scorecards").fetchall() == [(0,)]
     assert con.execute("SELECT * FROM intermediate.int_centre_only_records").fetchall() == [("calls",)]
+
+
+def test_sparks_timestamps_come_back_as_the_wall_clock_times_they_hold(con, tmp_path):
+    # Spark writes its TIMESTAMP (an instant; the session runs in UTC) as Parquet "adjusted to UTC".
+    folder = tmp_path / "spark" / "warehouse" / "marts.db" / "deductions"
+    folder.mkdir(parents=True)
+    instant = pa.array([datetime(2026, 1, 10, 9, 0, 0)], pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({"violation_id": ["v1"], "occurred_at": instant}), folder / "part-00000.parquet")
+    checked = tmp_path / "spark" / "warehouse" / "intermediate.db" / "int_centre_only_records"
+    checked.mkdir(parents=True)
+    pq.write_table(pa.table({"source": ["calls"]}), checked / "part-00000.parquet")
+    con.execute("SET TimeZone = 'Asia/Shanghai'")  # whatever the reader's zone
+    engines.take_back(con, tmp_path)
+    assert con.execute("SELECT * FROM marts.deductions").fetchall() == [("v1", datetime(2026, 1, 10, 9, 0, 0))]
+    assert con.execute("SELECT data_type FROM information_schema.columns WHERE column_name = 'occurred_at'").fetchall() == [
+        ("TIMESTAMP",)
+    ]
 
 
 def test_a_missing_result_is_one_line_and_nothing_is_replaced(con, tmp_path):
