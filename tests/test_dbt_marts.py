@@ -290,7 +290,7 @@ def test_consistent_marts_pass_every_test(manifest: dict, mart_tests: dict[str, 
 
 # The floor's test reads the dbt var (compiled: 0.75, the default).
 FLOOR_TEST = (
-    "pay_sheet.expression_is_true(not assessed or role not in ('agent', 'property_agent')"
+    "pay_sheet.expression_is_true(not assessed or coalesce(role, '') not in ('agent', 'property_agent')"
     " or effective_pay_ratio >= {{ var('frontline_pay_floor', 0.75) }}\n)"
 )
 
