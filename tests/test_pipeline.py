@@ -199,7 +199,7 @@ def test_formula_like_names_are_published_with_a_warning_and_exported_as_quoted_
     warnings = sorted(line for line in result.stdout.splitlines() if line.startswith("warning:"))
     assert [line.split(" warns: ")[0] for line in warnings] == [
         f"warning: check {mart}_formula_like_text on marts/{mart}"
-        for mart in ("kpi_scores", "kpi_values", "pay_sheet", "scorecards")
+        for mart in ("deductions", "kpi_scores", "kpi_values", "pay_sheet", "scorecards")
     ]
     assert warnings[-1].startswith(  # the first formula-like value of the mart, one line
         "warning: check scorecards_formula_like_text on marts/scorecards warns: "
