@@ -1,5 +1,5 @@
-"""Plain-text views of the published marts for the terminal: headline KPIs, the month's scorecards, its pay sheet
-and the agents with deductions."""
+"""Plain-text views of the published marts for the terminal: headline KPIs, the month's scorecards, its pay sheet,
+the agents with deductions, SLA attainment by priority and the busiest intervals with the agents they needed."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ HEADLINE_KPIS = (
 )
 RANKED_SHOWN = 3
 DEDUCTIONS_SHOWN = 10  # agents listed, most points first; the rest are counted
+INTERVALS_SHOWN = 5  # the month's busiest intervals, most calls offered first
+PRIORITIES = ("urgent", "high", "normal")
 
 
 def format_value(value: float | None, unit: str) -> str:
@@ -46,14 +48,15 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Left-aligned first column, right-aligned others, padded by display width; cells as `terminal_text`."""
+def render_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> str:
+    """The first `left` columns left-aligned, the others right-aligned, padded by display width; cells as
+    `terminal_text`."""
     table = [[terminal_text(cell) for cell in row] for row in (header, *rows)]
     widths = [max(display_width(row[i]) for row in table) for i in range(len(header))]
     lines = []
     for row in table:
         cells = [
-            cell + " " * (widths[i] - display_width(cell)) if i == 0 else " " * (widths[i] - display_width(cell)) + cell
+            cell + " " * (widths[i] - display_width(cell)) if i < left else " " * (widths[i] - display_width(cell)) + cell
             for i, cell in enumerate(row)
         ]
         lines.append("  ".join(cells).rstrip())
@@ -193,6 +196,62 @@ def deducted_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
     return "Deductions (most points first)\n" + table + tail
 
 
+def sla_by_priority(con: duckdb.DuckDBPyConnection, period: date) -> str:
+    """The month's SLA events (marts.sla_events, by the month of their target) per priority: achieved, breached and
+    open events, and the attainment (achieved / (achieved + breached), as sla_attainment_rate counts it)."""
+    rows = con.execute(
+        """
+        SELECT priority, count(*) FILTER (WHERE status = 'achieved'), count(*) FILTER (WHERE status = 'breached'),
+               count(*) FILTER (WHERE status = 'open')
+        FROM marts.sla_events WHERE period_start = ?
+        GROUP BY priority
+        """,
+        [period],
+    ).fetchall()
+    if not rows:
+        return "SLA attainment: no SLA events this month"
+    counts = {priority: (achieved, breached, still_open) for priority, achieved, breached, still_open in rows}
+    order = [p for p in PRIORITIES if p in counts] + sorted(set(counts) - set(PRIORITIES))
+    totals = tuple(sum(c[i] for c in counts.values()) for i in range(3))
+    body = []
+    for label, (achieved, breached, still_open) in [*((p, counts[p]) for p in order), ("all", totals)]:
+        closed = achieved + breached
+        rate = format_value(achieved / closed if closed else None, "ratio")
+        body.append([label, f"{achieved:,}", f"{breached:,}", f"{still_open:,}", rate])
+    return "SLA attainment by priority\n" + render_table(["priority", "achieved", "breached", "open", "attainment"], body)
+
+
+def busiest_intervals(con: duckdb.DuckDBPyConnection, period: date) -> str:
+    """The month's intervals with most calls offered (marts.call_intervals, one row per interval and queue), with the
+    service level and the agents Erlang C says were needed."""
+    rows = con.execute(
+        """
+        SELECT interval_start, queue, offered, service_level, aht_seconds, erlang_agents, required_agents
+        FROM marts.call_intervals
+        WHERE interval_start >= ? AND interval_start < ? + INTERVAL 1 MONTH
+        ORDER BY offered DESC, interval_start, queue
+        LIMIT ?
+        """,
+        [period, period, INTERVALS_SHOWN],
+    ).fetchall()
+    if not rows:
+        return "Busiest intervals: no calls this month"
+    body = [
+        [
+            f"{start:%Y-%m-%d %H:%M}",
+            queue,
+            f"{offered:,}",
+            format_value(level, "ratio"),
+            format_value(aht, "seconds"),
+            "—" if erlang is None else str(erlang),
+            "—" if required is None else str(required),
+        ]
+        for start, queue, offered, level, aht, erlang, required in rows
+    ]
+    header = ["interval", "queue", "offered", "service level", "AHT", "Erlang C agents", "required agents"]
+    return "Busiest intervals\n" + render_table(header, body, left=2)
+
+
 @contextmanager
 def published_marts(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to the published warehouse file.
@@ -209,8 +268,9 @@ def published_marts(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def month_report(warehouse: Path, month: str | None = None) -> str:
-    """Headline KPIs of the centre and teams, the centre's scorecard, the top and bottom agents, the pay sheet's totals
-    and the agents with deductions (a warehouse published before those marts existed shows what it has).
+    """Headline KPIs of the centre and teams, the centre's scorecard, the top and bottom agents, the pay sheet's totals,
+    the agents with deductions, SLA attainment by priority and the busiest intervals (a warehouse published before
+    some of those marts existed shows what it has).
 
     Text from the marts is printed as `terminal_text`: a name cannot move the cursor or recolour the screen.
     """
@@ -228,4 +288,8 @@ def month_report(warehouse: Path, month: str | None = None) -> str:
             sections.append(pay_totals(con, period))
         if table_exists(con, "marts", "deductions"):
             sections.append(deducted_agents(con, period))
+        if table_exists(con, "marts", "sla_events"):
+            sections.append(sla_by_priority(con, period))
+        if table_exists(con, "marts", "call_intervals"):
+            sections.append(busiest_intervals(con, period))
         return "\n\n".join(sections)

@@ -167,3 +167,63 @@ def test_show_of_a_month_without_a_pay_sheet_says_so(tmp_path):
     with duckdb.connect(str(warehouse)) as con:
         con.execute("DELETE FROM marts.pay_sheet WHERE period_start = ?", [FEB])
     assert "no pay sheet for this month" in month_report(warehouse, month="2024-02").splitlines()
+
+
+SLA_EVENTS = [  # period_start, priority, status
+    *[(MAR, "urgent", "achieved")] * 3,
+    (MAR, "urgent", "breached"),
+    *[(MAR, "normal", "achieved")] * 9,
+    (MAR, "normal", "breached"),
+    *[(MAR, "normal", "open")] * 2,
+    (MAR, "high", "open"),  # nothing decided yet: no attainment
+    (FEB, "high", "breached"),  # another month
+]
+CALL_INTERVALS = [  # interval_start, queue, offered, service_level, aht_seconds, erlang_agents, required_agents
+    ("2024-03-04 10:00:00", "售后服务", 100, 0.8, 180.0, 14, 20),
+    ("2024-03-04 10:30:00", "售后服务", 120, 0.75, 175.5, 16, 23),
+    ("2024-03-04 10:00:00", "账单查询", 100, 0.9, 200.0, 15, 22),  # a tie on offered: earlier interval, then queue
+    ("2024-03-05 02:00:00", "未分组", 3, None, None, None, None),  # no answered call
+    ("2024-03-31 23:30:00", "售后服务", 7, 1.0, 90.0, 3, 5),
+    ("2024-04-01 00:00:00", "售后服务", 500, 0.5, 100.0, 30, 43),  # next month
+    ("2024-02-29 23:30:00", "售后服务", 400, 0.5, 100.0, 25, 36),  # last month
+]
+
+
+def with_service_levels(warehouse: Path, intervals: list[tuple]) -> Path:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE TABLE marts.sla_events (period_start DATE, priority VARCHAR, status VARCHAR)")
+        con.executemany("INSERT INTO marts.sla_events VALUES (?, ?, ?)", SLA_EVENTS)
+        con.execute(
+            "CREATE TABLE marts.call_intervals (interval_start TIMESTAMP, queue VARCHAR, offered BIGINT,"
+            " service_level DOUBLE, aht_seconds DOUBLE, erlang_agents INTEGER, required_agents INTEGER)"
+        )
+        if intervals:
+            con.executemany("INSERT INTO marts.call_intervals VALUES (?, ?, ?, ?, ?, ?, ?)", intervals)
+    return warehouse
+
+
+def test_show_adds_sla_attainment_by_priority_and_the_busiest_intervals(tmp_path):
+    warehouse = with_service_levels(build(tmp_path / "warehouse.duckdb", deductions=DEDUCTIONS), CALL_INTERVALS)
+    lines = month_report(warehouse).splitlines()
+    assert lines[lines.index("SLA attainment by priority") :] == [
+        "SLA attainment by priority",
+        "priority  achieved  breached  open  attainment",
+        "urgent           3         1     0       75.0%",  # 3 / (3 + 1)
+        "high             0         0     1           —",
+        "normal           9         1     2       90.0%",  # 9 / (9 + 1): open events are not counted
+        "all             12         2     3       85.7%",  # 12 / 14
+        "",
+        "Busiest intervals",
+        "interval          queue     offered  service level      AHT  Erlang C agents  required agents",
+        "2024-03-04 10:30  售后服务      120          75.0%  175.5 s               16               23",
+        "2024-03-04 10:00  售后服务      100          80.0%  180.0 s               14               20",
+        "2024-03-04 10:00  账单查询      100          90.0%  200.0 s               15               22",
+        "2024-03-31 23:30  售后服务        7         100.0%   90.0 s                3                5",
+        "2024-03-05 02:00  未分组          3              —        —                —                —",
+    ]
+
+
+def test_show_of_a_month_without_sla_events_or_calls_says_so(tmp_path):
+    warehouse = with_service_levels(build(tmp_path / "warehouse.duckdb"), [])
+    lines = month_report(warehouse, month="2024-01").splitlines()
+    assert lines[-3:] == ["SLA attainment: no SLA events this month", "", "Busiest intervals: no calls this month"]
