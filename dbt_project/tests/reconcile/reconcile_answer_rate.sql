@@ -15,11 +15,12 @@ select
     count(*) as denominator
 from {{ ref('stg_calls') }}
 where is_valid and direction = 'inbound'
+{%- if var('short_answer_seconds') | int > 0 %}
     and not (
         outcome = 'answered'
-        and {{ var('short_answer_seconds') }} > 0
         and coalesce({{ seconds_between('answered_at', 'ended_at') }} < {{ var('short_answer_seconds') }}, false)
     )
+{%- endif %}
 group by all
 {% endset %}
 {{ reconcile_centre_months('answer_rate', recount) }}
