@@ -121,6 +121,21 @@ PUBLISHED_COLUMNS: dict[str, dict[str, str]] = {
         "combined_score": "double",
         "rater_count": "integer",
     },
+    "call_intervals": {
+        "interval_start": "timestamp",
+        "queue": "varchar",
+        "offered": "integer",
+        "answered": "integer",
+        "abandoned": "integer",
+        "short_abandoned": "integer",
+        "blocked": "integer",
+        "answered_in_sl": "integer",
+        "service_level": "double",
+        "asa_seconds": "double",
+        "aht_seconds": "double",
+        "erlang_agents": "integer",
+        "required_agents": "integer",
+    },
 }
 MARTS = tuple(PUBLISHED_COLUMNS)
 
@@ -186,7 +201,13 @@ RATING_SUMMARY = [
     (JAN, "x9", None, None, 88.0, None, 88.0, 1),  # rated, not on the roster: kept
     (FEB, "a1", 60.0, 75.0, None, None, None, 2),
 ]
+CALL_INTERVALS = [
+    (datetime(2024, 1, 5, 9), "sales", 7, 2, 4, 1, 0, 1, 0.5, 25.5, 300.0, 3, 5),
+    (datetime(2024, 1, 5, 9, 30), "sales", 1, 1, 0, 0, 0, 1, 1.0, 10.0, 15.0, 1, 2),
+    (datetime(2024, 1, 5, 9, 30), "未分组", 1, 0, 0, 0, 1, 0, None, None, None, None, None),  # blocked only
+]
 ROWS = {
+    "call_intervals": CALL_INTERVALS,
     "kpi_values": KPI_VALUES,
     "kpi_catalog": CATALOG,
     "kpi_scores": KPI_SCORES,
@@ -283,6 +304,9 @@ def test_consistent_marts_pass_every_test(manifest: dict, mart_tests: dict[str, 
         "pay_sheet.unique_combination(period_start, agent_id)",
         "pay_sheet.relationships(agent_id)",
         "pay_sheet.not_null(proration)",
+        "call_intervals.unique_combination(interval_start, queue)",
+        "call_intervals.not_null(queue)",
+        "call_intervals.not_null(offered)",
         FLOOR_TEST,
     } <= set(mart_tests)
     assert "effective_pay_ratio >= 0.75" in mart_tests[FLOOR_TEST]
@@ -403,6 +427,13 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
             {"rating_summary.unique_combination(period_start, agent_id)": [(JAN, "a1", 2)]},
         ),
         ("rating_summary", 1, {"agent_id": None}, {"rating_summary.not_null(agent_id)": [(None,)]}),
+        (
+            "call_intervals",
+            2,
+            {"queue": "sales"},
+            {"call_intervals.unique_combination(interval_start, queue)": [(datetime(2024, 1, 5, 9, 30), "sales", 2)]},
+        ),
+        ("call_intervals", 2, {"queue": None}, {"call_intervals.not_null(queue)": [(None,)]}),
     ],
     ids=[
         "duplicate-kpi-value",
@@ -438,6 +469,8 @@ def changed(mart: str, row: int | None, changes: dict[str, Any]) -> dict[str, li
         "null-points",
         "duplicate-rating-summary",
         "null-rated-agent",
+        "duplicate-interval",
+        "null-queue",
     ],
 )
 def test_each_broken_row_fails_the_test_of_its_rule(

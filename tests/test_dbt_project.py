@@ -131,7 +131,17 @@ def test_schemas_are_the_folder_names(manifest: dict) -> None:
     # The published marts are named as published: no prefix, no alias.
     marts = {(n["name"], n["alias"]) for n in _models(manifest).values() if n["schema"] == "marts"}
     assert marts == {
-        (m, m) for m in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards", "deductions", "rating_summary", "pay_sheet")
+        (m, m)
+        for m in (
+            "kpi_values",
+            "kpi_catalog",
+            "kpi_scores",
+            "scorecards",
+            "deductions",
+            "rating_summary",
+            "pay_sheet",
+            "call_intervals",
+        )
     }
     seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
     assert "kpis" in seeds and "kpi_catalog" not in seeds

@@ -173,6 +173,15 @@ def test_definitions_load_with_dagsters_own_tooling_in_a_fresh_process(tmp_path)
 
 
 def test_formula_like_text_is_a_non_blocking_check_on_every_mart(graph):
-    for mart in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards", "deductions", "rating_summary", "pay_sheet"):
+    for mart in (
+        "kpi_values",
+        "kpi_catalog",
+        "kpi_scores",
+        "scorecards",
+        "deductions",
+        "rating_summary",
+        "pay_sheet",
+        "call_intervals",
+    ):
         [key] = [k for k in graph.get_check_keys_for_assets({AssetKey(["marts", mart])}) if k.name == f"{mart}_formula_like_text"]
         assert not graph.get_check_spec(key).blocking, "a warning: it never holds back a publish"

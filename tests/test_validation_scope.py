@@ -40,6 +40,7 @@ from dagster_kpi.validation.suites import read_suite
 from tests.test_raw_drift import ACCEPT, SURVEYS, load, run_check
 from tests.test_validation import BOUNDS, KPI_VALUES, NULL_VALUE, SHARE
 from tests.test_validation import make_marts as make_kpi_values
+from tests.test_validation_call_intervals import CALL_INTERVALS, make_call_intervals
 from tests.test_validation_deductions import make_deductions
 from tests.test_validation_docs import index_statuses
 from tests.test_validation_pay import PAY_SHEET, make_pay_sheet
@@ -184,7 +185,7 @@ def test_an_unknown_declared_scope_is_refused():
 
 def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_reads():
     found = {}
-    for name in ("kpi_values", "kpi_scores", "scorecards", "deductions", "rating_summary"):
+    for name in ("kpi_values", "kpi_scores", "scorecards", "deductions", "rating_summary", "call_intervals"):
         doc = read_suite(name)
         period = Period(**doc["meta"]["period"])
         found[name] = (period, [reach(spec, period) for spec in doc["expectations"]])
@@ -199,6 +200,7 @@ def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_read
         ),
         "deductions": (MONTHLY, ["row", "row", "row", "row", "period", "table"]),
         "rating_summary": (MONTHLY, ["row"] * 5 + ["row", "row", "row"]),
+        "call_intervals": (Period("interval_start"), ["row", "row", "row", "period", "table"]),  # months without intervals
     }
 
 
@@ -401,7 +403,7 @@ def test_every_month_in_scope_runs_every_raw_check(surveys_accepted):
 
 # --- checks and publish in one run -----------------------------------------------------------------------------------
 
-MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards", "deductions", "rating_summary", "pay_sheet")
+MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards", "deductions", "rating_summary", "pay_sheet", "call_intervals")
 # A violation of a team without an agent: it reaches no agent, so no agent KPI has to agree with it.
 DEDUCTIONS = [("V1", "2024-02-03 09:00:00", "2024-02-01", "team", None, "P1", None, "building", None, 3.0, 30.0)]
 
@@ -446,7 +448,8 @@ def recorded(paths: WarehousePaths) -> tuple[Scope, list[str]]:
 
 @pytest.fixture
 def work(tmp_path: Path) -> WarehousePaths:
-    """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS, RATING_SUMMARY, PAY_SHEET), never published."""
+    """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS, RATING_SUMMARY, PAY_SHEET,
+    CALL_INTERVALS), never published."""
     paths = WarehousePaths(tmp_path / "out" / "warehouse.duckdb")
     paths.ensure()
     make_kpi_values(paths.work_db, KPI_VALUES)
@@ -454,6 +457,7 @@ def work(tmp_path: Path) -> WarehousePaths:
     make_deductions(paths.work_db, DEDUCTIONS)
     make_rating_summary(paths.work_db, RATING_SUMMARY)
     make_pay_sheet(paths.work_db, PAY_SHEET)
+    make_call_intervals(paths.work_db, CALL_INTERVALS)
     return paths
 
 
@@ -473,6 +477,7 @@ def test_a_publish_clears_what_its_checks_validated(work):
             "deductions_suite": "every month",
             "rating_summary_suite": "every month",
             "pay_sheet_suite": "every month",
+            "call_intervals_suite": "every month",
         }
         assert (publish_metadata(first) or {})["changes_cleared"] is True
         assert recorded(work) == (NOTHING, [])
@@ -484,6 +489,9 @@ def test_a_publish_clears_what_its_checks_validated(work):
         assert checked["kpi_values_suite"].description == f"kpi_values: all expectations met; validated {FEBRUARY}"
         assert checked["kpi_scores_suite"].metadata["validated"].value == "2024-02"
         assert checked["deductions_suite"].metadata["validated"].value == (
+            "2024-02 (1 expectation reading across periods: the whole table)"
+        )
+        assert checked["call_intervals_suite"].metadata["validated"].value == (
             "2024-02 (1 expectation reading across periods: the whole table)"
         )
         assert checked["kpi_values_suite"].metadata["changed_sources"].value == ["calls"]

@@ -1,4 +1,5 @@
--- answer_rate: answered inbound valid calls / inbound valid calls, by the month offered.
+-- answer_rate: answered inbound valid calls / inbound valid calls, by the month offered; short answers
+-- (answered calls with ended_at - answered_at < short_answer_seconds, 0 = none) leave both.
 {{ config(
     store_failures=true,
     schema='audit',
@@ -14,6 +15,12 @@ select
     count(*) as denominator
 from {{ ref('stg_calls') }}
 where is_valid and direction = 'inbound'
+{%- if var('short_answer_seconds') | int > 0 %}
+    and not (
+        outcome = 'answered'
+        and coalesce({{ seconds_between('answered_at', 'ended_at') }} < {{ var('short_answer_seconds') }}, false)
+    )
+{%- endif %}
 group by all
 {% endset %}
 {{ reconcile_centre_months('answer_rate', recount) }}

@@ -1,7 +1,7 @@
 -- 呼叫放弃率: valid inbound calls offered in the period (by offered_at) that were
 -- answered or abandoned, short abandons excluded; numerator: abandoned. A short
 -- abandon lasts (ended_at - offered_at) less than short_abandon_seconds; an
--- abandon without ended_at is not known to be short and stays.
+-- abandon without ended_at is not known to be short and stays (macros/call_rules.sql).
 with facts as (
     select
         offered_date as event_date,
@@ -13,7 +13,7 @@ with facts as (
         and direction = 'inbound'
         and (
             outcome = 'answered'
-            or (outcome = 'abandoned' and not coalesce(call_seconds < {{ var('short_abandon_seconds') }}, false))
+            or (outcome = 'abandoned' and not {{ is_short_abandon() }})
         )
 )
 {{ aggregate_kpi('facts', method='sum') }}
