@@ -12,6 +12,7 @@ work database, so the checks need no model of their own. Default hours: Monday-F
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,6 @@ import pytest
 
 from tests.dbt_fixture import build_work_db
 from tests.test_dbt_project import run_dbt
-
-CLOCK_MODELS = ["business_hours", "holidays", "int_business_clock", "int_business_clock_buckets"]
 
 
 def ts(text: str | None) -> datetime | None:
@@ -48,9 +47,77 @@ def clock_query(db: Path, tmp: Path, pairs: list[tuple[Any, ...]], body: str) ->
         return con.execute(f"select * from ({compiled}) as q order by case_id").fetchall()
 
 
+# The five KPIs var sla_clock switches, each with its parents (the clock models among them).
+CLOCK_KPIS = [
+    "kpi_feedback_timeliness_rate",
+    "kpi_info_transfer_timeliness_rate",
+    "kpi_first_response_minutes",
+    "kpi_avg_resolution_hours",
+    "kpi_complaint_resolution_hours",
+]
+
+
+def ticket(ticket_id: str, category: str, created: str, **times: str) -> dict[str, Any]:
+    status = "resolved" if "resolved_at" in times else "processing"
+    return {"ticket_id": ticket_id, "channel": "web", "category": category, "created_at": created, "status": status,
+            **times}  # fmt: skip
+
+
+# Trailing comments: (calendar, business) elapsed time, hand-counted on the default hours (Mon-Fri 09:00-18:00).
+TICKETS = [
+    # Fri 03-06 10:00: response Mon 16:00 (78 h, 8 + 7 = 15 h), resolved Mon 18:00 (80 h, 8 + 9 = 17 h).
+    ticket("T1", "feedback", "2026-03-06 10:00:00", first_response_at="2026-03-09 16:00:00",
+           resolved_at="2026-03-09 18:00:00"),
+    # Mon 03-02 09:00: response Wed 15:00 = 54 h; business Mon 9 + Tue 9 + Wed 6 = exactly 24 h (timely).
+    ticket("T2", "feedback", "2026-03-02 09:00:00", first_response_at="2026-03-04 15:00:00"),
+    # One minute later: 54 h 1 min; 24 h 1 min of business time (late).
+    ticket("T3", "feedback", "2026-03-02 09:00:00", first_response_at="2026-03-04 15:01:00"),
+    # Tue 03-10 10:00: response 10:30 (30 min on both); resolved Sat 03-14 12:00 (98 h; 8 + 9 + 9 + 9 = 35 h).
+    ticket("T4", "feedback", "2026-03-10 10:00:00", first_response_at="2026-03-10 10:30:00",
+           resolved_at="2026-03-14 12:00:00"),
+    ticket("T5", "feedback", "2026-03-11 10:00:00"),  # no first response: not timely on either clock
+    # February, across 春节: Fri 02-13 17:00 -> Tue 02-24 10:00 = 257 h; business Fri 1 + Sat 02-14 9 + Tue 1 = 11 h.
+    ticket("T6", "feedback", "2026-02-13 17:00:00", first_response_at="2026-02-24 10:00:00"),
+    # Fri 02-27 17:00 -> the 调休 Saturday 02-28 12:00: 19 h; business Fri 1 + Sat 09-12 3 = 4 h.
+    ticket("T7", "inquiry", "2026-02-27 17:00:00", resolved_at="2026-02-28 12:00:00"),
+    # Info transfer (transfer_sla_hours 2): Fri 17:30 -> Mon 09:30 = 64 h; business 30 + 30 min = 1 h (timely).
+    ticket("I1", "info_transfer", "2026-03-06 17:30:00", transferred_at="2026-03-09 09:30:00"),
+    ticket("I2", "info_transfer", "2026-03-10 10:00:00", transferred_at="2026-03-10 12:30:00"),  # 2.5 h on both
+    # A cancelled ticket counts nowhere.
+    {**ticket("X1", "feedback", "2026-03-02 09:00:00", first_response_at="2026-03-02 09:01:00"), "status": "cancelled"},
+]  # fmt: skip
+
+
+def complaint(complaint_id: str, received: str, resolved: str) -> dict[str, Any]:
+    return {"complaint_id": complaint_id, "severity": "general", "received_at": received, "resolved_at": resolved}
+
+
+COMPLAINTS = [
+    complaint("C1", "2026-03-06 17:00:00", "2026-03-09 10:00:00"),  # 65 h; business Fri 1 + Mon 1 = 2 h
+    complaint("C2", "2026-03-07 10:00:00", "2026-03-07 16:00:00"),  # a Saturday: 6 h; business 0
+]
+
+
 @pytest.fixture(scope="module")
 def work_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_work_db(tmp_path_factory, "dbt_business_clock", {}, ["--select", *CLOCK_MODELS])
+    """The raw tickets and complaints built once with the default clock (calendar)."""
+    selection = [*(f"+{model}" for model in CLOCK_KPIS), "int_business_clock_buckets"]
+    return build_work_db(
+        tmp_path_factory,
+        "dbt_business_clock",
+        {"tickets": TICKETS, "complaints": COMPLAINTS},
+        ["--select", *selection, "--indirect-selection", "cautious"],
+    )
+
+
+@pytest.fixture(scope="module")
+def business_db(work_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the work database with the five KPIs rebuilt on the business clock."""
+    tmp = tmp_path_factory.mktemp("dbt_business_clock_business")
+    db = tmp / "work.duckdb"
+    shutil.copyfile(work_db, db)
+    run_dbt(["run", "--full-refresh", "--select", *CLOCK_KPIS, "--vars", "{sla_clock: business}"], db, tmp)
+    return db
 
 
 # (case, start, end, business seconds of [start, end), hand-counted)
@@ -231,3 +298,45 @@ def test_the_holidays_seed_follows_the_notices() -> None:
     off = [date for date, workday in rows.items() if not workday]
     assert len(off) == (3 + 8 + 3 + 5 + 3 + 3 + 7) + (1 + 8 + 3 + 5 + 3 + 8) + (3 + 9 + 3 + 5 + 3 + 3 + 7)
     assert all(rows.get(f"2026-02-{day}") is False for day in range(15, 24))
+
+
+def month_rows(db: Path, kpi: str) -> dict[str, tuple[float, float]]:
+    """Centre-level month rows of metrics.kpi_<kpi> as {month: (numerator, denominator)}."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            f"select cast(period_start as varchar), numerator, denominator from metrics.kpi_{kpi}"
+            " where period_grain = 'month' and level = 'center'"
+        ).fetchall()
+    return {month: (numerator, denominator) for month, numerator, denominator in rows}
+
+
+FEB, MAR = "2026-02-01", "2026-03-01"
+# {kpi: {month: ((calendar numerator, denominator), (business numerator, denominator))}}, from the comments above.
+KPI_ROWS = {
+    # Timely: calendar T4 only in March, nothing in February; business T1, T2 (exactly 24 h), T4 and T6 (11 h).
+    "feedback_timeliness_rate": {MAR: ((1, 5), (3, 5)), FEB: ((0, 1), (1, 1))},
+    "info_transfer_timeliness_rate": {MAR: ((0, 2), (1, 2))},  # I1 is 1 business hour
+    # Minutes: calendar 4680 + 3240 + 3241 + 30 = 11191, business 900 + 1440 + 1441 + 30 = 3811; February 15420 / 660.
+    "first_response_minutes": {MAR: ((11191, 4), (3811, 4)), FEB: ((15420, 1), (660, 1))},
+    # Hours by resolved_at: March T1 + T4 = 80 + 98 = 178 / 17 + 35 = 52; February T7 19 / 4.
+    "avg_resolution_hours": {MAR: ((178, 2), (52, 2)), FEB: ((19, 1), (4, 1))},
+    "complaint_resolution_hours": {MAR: ((71, 2), (2, 2))},  # 65 + 6 / 2 + 0
+}
+
+
+@pytest.mark.parametrize("kpi", sorted(KPI_ROWS))
+def test_sla_clock_switches_the_durations(work_db: Path, business_db: Path, kpi: str) -> None:
+    calendar = {month: rows[0] for month, rows in KPI_ROWS[kpi].items()}
+    business = {month: rows[1] for month, rows in KPI_ROWS[kpi].items()}
+    assert month_rows(work_db, kpi) == calendar
+    # The same periods and denominators: the clock changes durations, never the period a record falls in.
+    assert month_rows(business_db, kpi) == business
+
+
+def test_an_unknown_clock_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(AssertionError, match="a clock is 'calendar' or 'business'"):
+        run_dbt(
+            ["compile", "--select", "kpi_first_response_minutes", "--vars", "{sla_clock: office}"],
+            tmp_path / "w.duckdb",
+            tmp_path,
+        )

@@ -54,7 +54,7 @@ select
         when ({{ minutes }}) <= 0 then {{ start_at }}
         else {{ dbt.dateadd(
             'second',
-            reached ~ '.segment_start_second + ' ~ target ~ ' - ' ~ reached ~ '.business_seconds_before',
+            '(' ~ reached ~ '.segment_start_second + ' ~ target ~ ' - ' ~ reached ~ '.business_seconds_before)',
             'cast(' ~ reached ~ '.calendar_date as timestamp)'
         ) | trim }}
     end as {{ name }}
@@ -72,6 +72,8 @@ left join {{ ref('int_business_clock_buckets') }} as {{ reached }}
 {%- if _clock_name(clock) == 'business' -%}
 {{ business_seconds(start, end, relation, name) }}
 {%- else -%}
+{#- The model depends on the clock whichever clock it runs on, so its parents do not change with a var. -#}
+{%- do ref('int_business_clock') -%}
 select
     {{ relation }}.*,
     {{ seconds_between(_clock_operand(start, relation), _clock_operand(end, relation)) }} as {{ name }}
@@ -85,6 +87,8 @@ from {{ relation }}
 {%- if _clock_name(clock) == 'business' -%}
 {{ business_deadline(start, minutes, relation, name) }}
 {%- else -%}
+{%- do ref('int_business_clock') -%}
+{%- do ref('int_business_clock_buckets') -%}
 select
     {{ relation }}.*,
     {{ dbt.dateadd('second', _clock_whole_seconds(minutes), _clock_operand(start, relation)) | trim }} as {{ name }}
