@@ -14,6 +14,11 @@
       timed as ({{ business_seconds('created_at', 'resolved_at', 'tickets', 'resolution_business_seconds') }})
 
   `start`, `end`: column names of the relation (or expressions); `minutes`: a column or expression of it.
+  clock_seconds and clock_deadline take the clock by name, so a model follows the var sla_clock with
+
+      timed as ({{ clock_seconds(var('sla_clock'), 'created_at', 'resolved_at', 'tickets', 'elapsed_seconds') }})
+
+  and a clock that differs by row (a policy's) is met by computing both clocks' columns and picking with CASE.
 #}
 
 {#- Business seconds of [start, end): 0 when end <= start, NULL when either is NULL (or outside the calendar). -#}
@@ -94,11 +99,6 @@ select
     {{ dbt.dateadd('second', _clock_whole_seconds(minutes), _clock_operand(start, relation)) | trim }} as {{ name }}
 from {{ relation }}
 {%- endif -%}
-{%- endmacro %}
-
-{#- The clock a model runs on: var('sla_clock') unless named. -#}
-{% macro sla_clock(clock=none) -%}
-{{ return(_clock_name(clock if clock is not none else var('sla_clock'))) }}
 {%- endmacro %}
 
 {#- Business seconds per deadline bucket: at least the longest segment (a day), so a segment spans at most two. -#}
