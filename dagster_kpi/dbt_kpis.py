@@ -45,9 +45,7 @@ def kpi_model_names(manifest: Mapping[str, Any], *tags: str) -> list[str]:
     """The models of the parsed `manifest` tagged `kpi` (and every one of `tags`), by name."""
     wanted = {KPI_TAG, *tags}
     return sorted(
-        node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model" and wanted <= set(node["tags"])
+        node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model" and wanted <= set(node["tags"])
     )
 
 

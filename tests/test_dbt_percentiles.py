@@ -296,9 +296,7 @@ def test_catalogue_rows(work_db):
             "select kpi_code, name_zh, unit, direction, levels, value_min, value_max from marts.kpi_catalog "
             "where kpi_code like '%\\_p_0' escape '\\' order by kpi_code"
         ).fetchall()
-        talk_direction = con.execute(
-            "select direction from marts.kpi_catalog where kpi_code = 'avg_talk_seconds'"
-        ).fetchone()
+        talk_direction = con.execute("select direction from marts.kpi_catalog where kpi_code = 'avg_talk_seconds'").fetchone()
     levels = "center|department|team|agent"
     assert rows == [
         ("first_response_minutes_p50", "首次响应时长中位数", "minutes", "down", levels, 0.0, None),
@@ -372,6 +370,7 @@ def test_a_refreshed_month_recomputes_its_quarter_and_year_from_their_records(wo
     stale = {k for k in expected if k[:2] == ("month", JAN)}
     assert stale and all(got[k] == pytest.approx(expected[k], rel=1e-12) for k in expected.keys() - stale)
     before = published(read_kpi_values(work_db))
-    assert got[("quarter", Q1, "center", "center", "talk_seconds_p50")] != before[
-        ("quarter", Q1, "center", "center", "talk_seconds_p50")
-    ]
+    assert (
+        got[("quarter", Q1, "center", "center", "talk_seconds_p50")]
+        != before[("quarter", Q1, "center", "center", "talk_seconds_p50")]
+    )

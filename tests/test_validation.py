@@ -173,7 +173,9 @@ KPI_VALUES = [
     ("month", "2024-01-01", "center", "center", "call_volume", None, None, 120),
     ("month", "2024-01-01", "agent", "A1", "nps", -2, 4, -50),
     ("month", "2024-02-01", "agent", "A1", "avg_talk_seconds", 300, 2, 150),
-    # A percentile publishes its value without numerator and denominator, and no value without records.
+]
+# A percentile publishes its value without numerator and denominator, and no value without records.
+PERCENTILES = [
     ("month", "2024-02-01", "agent", "A1", "talk_seconds_p50", None, None, 95.5),
     ("month", "2024-02-01", "agent", "A2", "talk_seconds_p50", None, None, None),
 ]
@@ -193,7 +195,7 @@ def make_marts(db: Path, values: list[tuple]) -> None:
 
 def test_consistent_kpi_values_pass(tmp_path):
     db = tmp_path / "warehouse.duckdb"
-    make_marts(db, KPI_VALUES)
+    make_marts(db, KPI_VALUES + PERCENTILES)
     result = validate_table(db, "marts.kpi_values", "kpi_values")
     assert result.success and result.failures == []
 
@@ -236,7 +238,7 @@ NULL_VALUE = (
                 "a ratio or nps KPI has no numerator or denominator"
             ],
         ),
-        (8, ("month", "2024-02-01", "agent", "A2", "talk_seconds_p50", None, None, -1.0), [BOUNDS]),
+        (None, ("month", "2024-02-01", "agent", "A2", "talk_seconds_p50", None, None, -1.0), [BOUNDS]),
         (
             4,
             ("month", "2024-01-01", "center", "center", "call_volume", 120, None, 120),

@@ -15,12 +15,14 @@ with tickets as (
     where not is_cancelled
         and first_response_at is not null
 ),
+
 timed as (
     select
         tickets.*,
         {{ seconds_between('created_at', 'first_response_at') }} as response_seconds
     from tickets
 ),
+
 facts as (
     select
         created_date as event_date,

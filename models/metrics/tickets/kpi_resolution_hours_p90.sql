@@ -15,12 +15,14 @@ with tickets as (
     where not is_cancelled
         and resolved_at is not null
 ),
+
 timed as (
     select
         tickets.*,
         {{ seconds_between('created_at', 'resolved_at') }} as resolution_seconds
     from tickets
 ),
+
 facts as (
     select
         resolved_date as event_date,
