@@ -20,22 +20,36 @@ with facts as (
 {% endmacro %}
 
 {#- Ticket timeliness: tickets of one category created in the period; numerator:
-    `timestamp_column` within `sla_hours` of creation (exactly on the SLA is timely;
-    no timestamp = not timely). -#}
+    `timestamp_column` within `sla_hours` of creation on the clock of var sla_clock
+    (business: `sla_hours` business hours). Exactly on the SLA is timely; no
+    timestamp = not timely. -#}
 {% macro ticket_timeliness(category, timestamp_column, sla_hours) %}
-with facts as (
+with tickets as (
+    select
+        created_date,
+        agent_id,
+        created_at,
+        {{ timestamp_column }}
+    from {{ ref('stg_tickets') }}
+    where not is_cancelled
+        and category = '{{ category }}'
+),
+
+timed as (
+    {{ clock_seconds(var('sla_clock'), 'created_at', timestamp_column, 'tickets', 'elapsed_seconds') }}
+),
+
+facts as (
     select
         created_date as event_date,
         agent_id,
         case
-            when {{ seconds_between('created_at', timestamp_column) }} <= {{ sla_hours }} * 3600
+            when elapsed_seconds <= {{ sla_hours }} * 3600
                 then 1
             else 0
         end as numerator,
         1 as denominator
-    from {{ ref('stg_tickets') }}
-    where not is_cancelled
-        and category = '{{ category }}'
+    from timed
 )
 {{ aggregate_kpi('facts', method='sum') }}
 {% endmacro %}
