@@ -374,3 +374,50 @@ def test_a_refreshed_month_recomputes_its_quarter_and_year_from_their_records(wo
         got[("quarter", Q1, "center", "center", "talk_seconds_p50")]
         != before[("quarter", Q1, "center", "center", "talk_seconds_p50")]
     )
+
+
+# --- the business clock -----------------------------------------------------------------------------------------------
+
+# a1's tickets in March 2024 (no holiday; business hours Monday-Friday 09:00-18:00, the seeds' defaults):
+#   created              first response        resolved              response (business)   resolution (business)
+#   Mon 03-04 17:00      Tue 03-05 10:00       Wed 03-06 17:00       60 + 60 = 120 min     1 + 9 + 8 = 18 h
+#   Fri 03-08 16:00      Mon 03-11 09:30       Mon 03-11 18:00       120 + 30 = 150 min    2 + 9 = 11 h
+#   Sat 03-09 10:00      Sat 03-09 11:00       Mon 03-11 10:00       0 min (weekend)       1 h
+# Business: response 0 120 150 -> P50 120, P90 position 1.8 -> 120 + 0.8 x 30 = 144;
+#           resolution 1 11 18 -> P50 11, P90 11 + 0.8 x 7 = 16.6.
+# Calendar: response 1020 3930 60 -> P50 1020; resolution 48 74 48 -> P50 48.
+BUSINESS_TICKETS = [
+    ticket("B1", "a1", datetime(2024, 3, 4, 17), None, first_response_at=datetime(2024, 3, 5, 10),
+           resolved_at=datetime(2024, 3, 6, 17), status="resolved"),
+    ticket("B2", "a1", datetime(2024, 3, 8, 16), None, first_response_at=datetime(2024, 3, 11, 9, 30),
+           resolved_at=datetime(2024, 3, 11, 18), status="resolved"),
+    ticket("B3", "a1", datetime(2024, 3, 9, 10), None, first_response_at=datetime(2024, 3, 9, 11),
+           resolved_at=datetime(2024, 3, 11, 10), status="resolved"),
+]  # fmt: skip
+TICKET_PERCENTILES = [k for k in PERCENTILE_KPIS if PERCENTILE_KPIS[k][0] in ("first_response_minutes", "resolution_hours")]
+
+
+def test_ticket_percentiles_follow_the_sla_clock(tmp_path_factory):
+    selected = " ".join(f"+kpi_{kpi}" for kpi in TICKET_PERCENTILES)
+    found = {}
+    for clock in ("calendar", "business"):
+        db = build_work_db(
+            tmp_path_factory, f"dbt_percentiles_{clock}", {"agents": AGENTS, "tickets": BUSINESS_TICKETS},
+            ["--select", selected, "--exclude", "resource_type:test", "resource_type:unit_test",
+             "--vars", "{sla_clock: " + clock + "}"],
+        )  # fmt: skip
+        with duckdb.connect(str(db), read_only=True) as con:
+            for kpi in TICKET_PERCENTILES:
+                found[clock, kpi] = con.execute(
+                    f"select value from metrics.kpi_{kpi} where period_grain = 'month' and level = 'center'"
+                ).fetchall()
+    assert found == {
+        ("calendar", "first_response_minutes_p50"): [(1020.0,)],
+        ("calendar", "first_response_minutes_p90"): [(pytest.approx(1020 + 0.8 * (3930 - 1020)),)],
+        ("calendar", "resolution_hours_p50"): [(48.0,)],
+        ("calendar", "resolution_hours_p90"): [(pytest.approx(48 + 0.8 * (74 - 48)),)],
+        ("business", "first_response_minutes_p50"): [(120.0,)],
+        ("business", "first_response_minutes_p90"): [(pytest.approx(144.0),)],
+        ("business", "resolution_hours_p50"): [(11.0,)],
+        ("business", "resolution_hours_p90"): [(pytest.approx(16.6),)],
+    }
