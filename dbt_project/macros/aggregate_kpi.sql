@@ -22,9 +22,10 @@
                      in the team (department): an agent who moved counts once in
                      each of its teams (departments)
     percentile       value = the `p` percentile (percentile_cont: position
-                     (n - 1) x p between the sorted values, linearly interpolated)
-                     of the facts' values, numerator NULL, denominator = n, the
-                     facts counted; no row without facts
+                     (n - 1) x p between the sorted values, linearly interpolated;
+                     p to 6 decimals) of the facts' values that are not NULL,
+                     numerator NULL, denominator = n, those values counted; no
+                     row without one
   Method sum re-aggregates numerators and denominators, which add up: months from
   the facts, quarters and years from the exact sums of their months' rows (the
   same figures as from the facts, to the last bits of a double). So a refresh of
@@ -44,8 +45,8 @@
 {%- if fact_team and method == 'per_person_mean' -%}
     {{ exceptions.raise_compiler_error("aggregate_kpi: a per-person mean needs an agent; fact_team does not apply") }}
 {%- endif -%}
-{%- set key = ', f.distinct_key' if method == 'distinct' else (', f.value' if method == 'percentile' else '') -%}
-{%- set key_column = ', distinct_key' if method == 'distinct' else (', value' if method == 'percentile' else '') -%}
+{%- set key = ', f.distinct_key' if method == 'distinct' else '' -%}
+{%- set key_column = ', distinct_key' if method == 'distinct' else '' -%}
 , kpi_attributed as (
     select
         f.event_date,
@@ -80,7 +81,13 @@ kpi_placed as (
         f.agent_id,
         f.team,
         f.department,
-        f.roster_agent_id{{ '' if method == 'percentile' else ',\n        f.numerator,\n        f.denominator' }}{{ key }}
+        f.roster_agent_id,
+        {%- if method == 'percentile' %}
+        f.value
+        {%- else %}
+        f.numerator,
+        f.denominator{{ key }}
+        {%- endif %}
     from kpi_attributed as f
     where {{ event_in_refresh_window(grain, 'f.event_date') }}
     {% if not loop.last %}union all{% endif %}
@@ -134,8 +141,7 @@ kpi_units as (
 {%- set team_units = 'kpi_units' %}
 {%- set department_units = 'kpi_units' %}
 {%- endif %}
-{%- set measures = '' if method == 'percentile' else 'numerator, denominator' %}
-{%- set key_column = key_column[2:] if method == 'percentile' else key_column %}
+{%- set measures = 'value' if method == 'percentile' else 'numerator, denominator' %}
 kpi_leveled as (
     select period_grain, period_start, 'center' as level, 'center' as entity_id,
         {{ measures }}{{ key_column }}
