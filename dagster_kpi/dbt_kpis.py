@@ -1,8 +1,9 @@
 """The list of measured KPI models (`dbt_project/macros/kpi_models.sql`) rendered from the dbt graph.
 
 A measured KPI is a model tagged `kpi` (every model under models/metrics/, by the folder's config in
-dbt_project.yml). `score_measured_kpi_values` unions them through the `kpi_models()` macro. The macro
-cannot read the tag from dbt's `graph` itself: that context is empty while dbt parses the project, so
+dbt_project.yml). `score_measured_kpi_values` unions them through the `kpi_models()` macro, and
+publishes those also tagged `percentile` (`kpi_percentile_models()`) with their value only. The macro
+cannot read the tags from dbt's `graph` itself: that context is empty while dbt parses the project, so
 a model that loops over `graph.nodes` gets no `ref()` dependencies and dbt stops at run time, unable
 to infer them. The committed macro is therefore this rendering of a parsed manifest; a test fails
 when it drifts. Regenerate with `python -m dagster_kpi.dbt_kpis` after adding or removing a KPI model
@@ -23,6 +24,7 @@ from typing import Any
 from dagster_kpi.paths import DBT_PROJECT_DIR
 
 KPI_TAG = "kpi"
+PERCENTILE_TAG = "percentile"
 KPI_MODELS_MACRO = DBT_PROJECT_DIR / "macros" / "kpi_models.sql"
 
 HEADER = """\
@@ -31,24 +33,35 @@ HEADER = """\
   Regenerate: python -m dagster_kpi.dbt_kpis
 
   The measured KPI models, one kpi_<kpi_code> each: every model tagged `kpi`
-  (models/metrics/, see dbt_project.yml). A macro that read the tag from
-  `graph` would see an empty graph while dbt parses, and the models calling
-  it would get no ref() dependencies.
+  (models/metrics/, see dbt_project.yml); kpi_percentile_models(): those also
+  tagged `percentile`, published with their value only. A macro that read the
+  tags from `graph` would see an empty graph while dbt parses, and the models
+  calling it would get no ref() dependencies.
 #}
 """
 
 
-def kpi_model_names(manifest: Mapping[str, Any]) -> list[str]:
-    """The models of the parsed `manifest` tagged `kpi`, by name."""
+def kpi_model_names(manifest: Mapping[str, Any], *tags: str) -> list[str]:
+    """The models of the parsed `manifest` tagged `kpi` (and every one of `tags`), by name."""
+    wanted = {KPI_TAG, *tags}
     return sorted(
-        node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model" and KPI_TAG in node["tags"]
+        node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model" and wanted <= set(node["tags"])
     )
+
+
+def _list_macro(name: str, models: list[str]) -> str:
+    entries = "".join(f"    '{model}',\n" for model in models)
+    return f"{{% macro {name}() %}}\n{{{{ return([\n" + entries + "]) }}\n{% endmacro %}\n"
 
 
 def render_kpi_models_macro(manifest: Mapping[str, Any]) -> str:
     """The text of `dbt_project/macros/kpi_models.sql` for the parsed `manifest`."""
-    entries = "".join(f"    '{name}',\n" for name in kpi_model_names(manifest))
-    return HEADER + "{% macro kpi_models() %}\n{{ return([\n" + entries + "]) }}\n{% endmacro %}\n"
+    return (
+        HEADER
+        + _list_macro("kpi_models", kpi_model_names(manifest))
+        + "\n"
+        + _list_macro("kpi_percentile_models", kpi_model_names(manifest, PERCENTILE_TAG))
+    )
 
 
 def parse_manifest() -> dict[str, Any]:

@@ -35,6 +35,9 @@ DUCKDB_ONLY = {
     r"//": "integer division //: floor(a / b)",
     r"\btrunc\s*\(\s*[^'\s]": "trunc of a number (a date function on Spark): floor()",
     r"/\s*\d+\.\d+\b": "division by a decimal literal (6 decimals on Spark): cast(x as double) / n",
+    r"\b(quantile\w*|median|percentile\w*|approx_quantile)\s*\(": (
+        "a percentile function (the engines interpolate to different last bits): aggregate_kpi's method percentile"
+    ),
 }
 # Macros whose body may use DuckDB syntax: the DuckDB side of a dispatch.
 DUCKDB_SIDE = re.compile(r"{%-?\s*macro\s+(default|duckdb)__\w+.*?{%-?\s*endmacro\s*-?%}", re.S)
@@ -83,6 +86,8 @@ def test_models_macros_and_tests_use_no_duckdb_only_sql_outside_a_dispatch():
         ("select seconds / 60.0 from t", "division by a decimal literal"),
         ("select * from t order by all", "order by all"),
         ("select hugeint_col from t where regexp_matches(a, 'b')", "regexp_matches"),
+        ("select quantile_cont(x, 0.9) from t", "a percentile function"),
+        ("select percentile_cont(0.5) within group (order by x) from t", "a percentile function"),
     ],
 )
 def test_the_check_names_duckdb_only_sql(tmp_path, sql, advice):

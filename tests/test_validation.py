@@ -163,6 +163,7 @@ CATALOG = [  # kpi_code, unit, value_min, value_max
     ("call_volume", "count", 0.0, None),
     ("nps", "nps", -100.0, 100.0),
     ("avg_talk_seconds", "seconds", 0.0, None),
+    ("talk_seconds_p50", "seconds", 0.0, None),
 ]
 KPI_VALUES = [
     ("month", "2024-01-01", "center", "center", "answer_rate", 9, 10, 0.9),
@@ -172,6 +173,11 @@ KPI_VALUES = [
     ("month", "2024-01-01", "center", "center", "call_volume", None, None, 120),
     ("month", "2024-01-01", "agent", "A1", "nps", -2, 4, -50),
     ("month", "2024-02-01", "agent", "A1", "avg_talk_seconds", 300, 2, 150),
+]
+# A percentile publishes its value without numerator and denominator, and no value without records.
+PERCENTILES = [
+    ("month", "2024-02-01", "agent", "A1", "talk_seconds_p50", None, None, 95.5),
+    ("month", "2024-02-01", "agent", "A2", "talk_seconds_p50", None, None, None),
 ]
 
 
@@ -189,7 +195,7 @@ def make_marts(db: Path, values: list[tuple]) -> None:
 
 def test_consistent_kpi_values_pass(tmp_path):
     db = tmp_path / "warehouse.duckdb"
-    make_marts(db, KPI_VALUES)
+    make_marts(db, KPI_VALUES + PERCENTILES)
     result = validate_table(db, "marts.kpi_values", "kpi_values")
     assert result.success and result.failures == []
 
@@ -204,7 +210,7 @@ BOUNDS = (
 )
 NULL_VALUE = (
     "kpi_values: unexpected_rows_expectation(value, denominator) — 1 row unexpected: "
-    "a ratio or mean has a value although its denominator is 0, or no value although it is not"
+    "a ratio or mean has a value although its denominator is 0, or no value although it is not (percentiles have no denominator)"
 )
 
 
@@ -225,6 +231,15 @@ NULL_VALUE = (
             ],
         ),
         (
+            0,
+            ("month", "2024-01-01", "center", "center", "answer_rate", None, None, 0.9),
+            [
+                "kpi_values: unexpected_rows_expectation(numerator, denominator) — 1 row unexpected: "
+                "a ratio or nps KPI has no numerator or denominator"
+            ],
+        ),
+        (None, ("month", "2024-02-01", "agent", "A2", "talk_seconds_p50", None, None, -1.0), [BOUNDS]),
+        (
             4,
             ("month", "2024-01-01", "center", "center", "call_volume", 120, None, 120),
             [
@@ -240,6 +255,8 @@ NULL_VALUE = (
         "null-value",
         "value-for-zero-denominator",
         "period-start-mid-quarter",
+        "ratio-without-denominator",
+        "percentile-below-min",
         "count-with-numerator",
     ],
 )

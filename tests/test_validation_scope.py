@@ -190,7 +190,7 @@ def test_the_committed_mart_suites_declare_their_periods_and_what_each_rule_read
         period = Period(**doc["meta"]["period"])
         found[name] = (period, [reach(spec, period) for spec in doc["expectations"]])
     assert found == {
-        "kpi_values": (GRAINED, ["row"] * 5),
+        "kpi_values": (GRAINED, ["row"] * 6),
         "kpi_scores": (MONTHLY, ["row"] * 6 + ["period"]),
         "scorecards": (
             GRAINED,

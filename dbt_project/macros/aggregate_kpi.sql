@@ -1,9 +1,10 @@
 {#
   Re-aggregates a KPI's event-level facts to every period grain and level.
 
-  `facts` names a CTE with: event_date (date), agent_id, numerator, denominator,
-  for method 'distinct' distinct_key and, with `fact_team`, team. Emits
-  (period_grain, period_start, level, entity_id, numerator, denominator):
+  `facts` names a CTE with: event_date (date), agent_id, numerator, denominator
+  (for method 'percentile': value instead of both), for method 'distinct'
+  distinct_key and, with `fact_team`, team. Emits (period_grain, period_start,
+  level, entity_id, numerator, denominator), and value for method 'percentile':
     level center: every fact; department and team: the department and team of
     the fact's agent in the fact's month (int_agent_months: the roster snapshot
     in force on the month's last day), in every grain; an agent without a
@@ -20,6 +21,11 @@
                      (department) level over the agent's records of its months
                      in the team (department): an agent who moved counts once in
                      each of its teams (departments)
+    percentile       value = the `p` percentile (percentile_cont: position
+                     (n - 1) x p between the sorted values, linearly interpolated;
+                     p to 6 decimals) of the facts' values that are not NULL,
+                     numerator NULL, denominator = n, those values counted; no
+                     row without one
   Method sum re-aggregates numerators and denominators, which add up: months from
   the facts, quarters and years from the exact sums of their months' rows (the
   same figures as from the facts, to the last bits of a double). So a refresh of
@@ -29,9 +35,12 @@
   Usage: `with facts as (...) {{ aggregate_kpi('facts', method='sum') }}`; the
   macro continues the WITH list and ends with the final select.
 #}
-{% macro aggregate_kpi(facts, method='sum', fact_team=false) %}
-{%- if method not in ('sum', 'distinct', 'per_person_mean') -%}
+{% macro aggregate_kpi(facts, method='sum', fact_team=false, p=none) %}
+{%- if method not in ('sum', 'distinct', 'per_person_mean', 'percentile') -%}
     {{ exceptions.raise_compiler_error("aggregate_kpi: unknown method '" ~ method ~ "'") }}
+{%- endif -%}
+{%- if (method == 'percentile') != (p is not none) or (p is not none and not (0 <= p <= 1)) -%}
+    {{ exceptions.raise_compiler_error("aggregate_kpi: p is the percentile of method 'percentile' (0 <= p <= 1), and only of it") }}
 {%- endif -%}
 {%- if fact_team and method == 'per_person_mean' -%}
     {{ exceptions.raise_compiler_error("aggregate_kpi: a per-person mean needs an agent; fact_team does not apply") }}
@@ -49,8 +58,12 @@
         {%- endif %}
         agent_months.department,
         roster.agent_id as roster_agent_id,
+        {%- if method == 'percentile' %}
+        cast(f.value as {{ type_double() }}) as value
+        {%- else %}
         cast(f.numerator as {{ type_double() }}) as numerator,
         cast(f.denominator as {{ type_double() }}) as denominator{{ key }}
+        {%- endif %}
     from {{ facts }} as f
     left join {{ ref('int_agents') }} as roster
         on roster.agent_id = f.agent_id
@@ -69,8 +82,12 @@ kpi_placed as (
         f.team,
         f.department,
         f.roster_agent_id,
+        {%- if method == 'percentile' %}
+        f.value
+        {%- else %}
         f.numerator,
         f.denominator{{ key }}
+        {%- endif %}
     from kpi_attributed as f
     where {{ event_in_refresh_window(grain, 'f.event_date') }}
     {% if not loop.last %}union all{% endif %}
@@ -124,23 +141,24 @@ kpi_units as (
 {%- set team_units = 'kpi_units' %}
 {%- set department_units = 'kpi_units' %}
 {%- endif %}
+{%- set measures = 'value' if method == 'percentile' else 'numerator, denominator' %}
 kpi_leveled as (
     select period_grain, period_start, 'center' as level, 'center' as entity_id,
-        numerator, denominator{{ key_column }}
+        {{ measures }}{{ key_column }}
     from kpi_units
     union all
     select period_grain, period_start, 'department' as level, department as entity_id,
-        numerator, denominator{{ key_column }}
+        {{ measures }}{{ key_column }}
     from {{ department_units }}
     where department is not null
     union all
     select period_grain, period_start, 'team' as level, team as entity_id,
-        numerator, denominator{{ key_column }}
+        {{ measures }}{{ key_column }}
     from {{ team_units }}
     where team is not null
     union all
     select period_grain, period_start, 'agent' as level, roster_agent_id as entity_id,
-        numerator, denominator{{ key_column }}
+        {{ measures }}{{ key_column }}
     from kpi_units
     where roster_agent_id is not null
 )
@@ -180,6 +198,61 @@ from kpi_every_month
 where {{ event_in_refresh_window(grain, 'period_start') }}
 group by cast({{ dbt.date_trunc(grain, 'period_start') }} as date), level, entity_id
 {%- endfor %}
+{%- elif method == 'percentile' %},
+{#- percentile_cont, the same to the last bit on every engine (the engines' own functions interpolate in different
+    ways): the position (n - 1) x p, in millionths, is a whole number; the values ranked lower_rank and
+    lower_rank + 1 are interpolated at its fraction. #}
+{%- set p_millionths = (p * 1000000) | round | int %}
+kpi_ranked as (
+    select
+        period_grain,
+        period_start,
+        level,
+        entity_id,
+        value,
+        row_number() over (partition by period_grain, period_start, level, entity_id order by value) as value_rank,
+        (count(*) over (partition by period_grain, period_start, level, entity_id) - 1) * {{ p_millionths }}
+            as position_millionths
+    from kpi_leveled
+    where value is not null
+),
+kpi_positions as (
+    select
+        period_grain,
+        period_start,
+        level,
+        entity_id,
+        value,
+        value_rank,
+        cast((position_millionths - position_millionths % 1000000) / 1000000 as bigint) + 1 as lower_rank,
+        cast(position_millionths % 1000000 as {{ type_double() }}) / 1000000 as fraction
+    from kpi_ranked
+),
+kpi_bounds as (
+    select
+        period_grain,
+        period_start,
+        level,
+        entity_id,
+        count(*) as n,
+        max(case when value_rank = lower_rank then value end) as lower_value,
+        max(case when value_rank = lower_rank + 1 then value end) as upper_value,
+        max(fraction) as fraction
+    from kpi_positions
+    group by period_grain, period_start, level, entity_id
+)
+select
+    period_grain,
+    period_start,
+    level,
+    entity_id,
+    cast(null as {{ type_double() }}) as numerator,
+    cast(n as {{ type_double() }}) as denominator,
+    case
+        when fraction = 0 then lower_value
+        else lower_value + (upper_value - lower_value) * fraction
+    end as value
+from kpi_bounds
 {%- else %}
 select
     period_grain,

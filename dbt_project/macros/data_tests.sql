@@ -16,12 +16,20 @@ where not coalesce(({{ expression }}), false)
 {#
   The shape every kpi_<code> model shares, in one query: keys and sums not NULL,
   grain and level from their sets, one row per (period, level, entity), and an
-  agent entity on the roster. Returns the offending rows.
+  agent entity on the roster. Returns the offending rows. With `percentile`
+  (models of aggregate_kpi's method percentile): numerator NULL, denominator
+  (the records) at least 1 and a value instead.
 #}
-{% test kpi_rows_well_formed(model) %}
+{% test kpi_rows_well_formed(model, percentile=false) %}
 with rows_of_model as (
     select
-        period_grain, period_start, level, entity_id, numerator, denominator,
+        period_grain, period_start, level, entity_id,
+        {%- if percentile %}
+        coalesce(numerator, 0) as numerator,
+        case when numerator is null and denominator >= 1 and value is not null then denominator end as denominator,
+        {%- else %}
+        numerator, denominator,
+        {%- endif %}
         count(*) over (partition by period_grain, period_start, level, entity_id) as n_same_key
     from {{ model }}
 )

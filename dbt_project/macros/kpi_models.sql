@@ -3,9 +3,10 @@
   Regenerate: python -m dagster_kpi.dbt_kpis
 
   The measured KPI models, one kpi_<kpi_code> each: every model tagged `kpi`
-  (models/metrics/, see dbt_project.yml). A macro that read the tag from
-  `graph` would see an empty graph while dbt parses, and the models calling
-  it would get no ref() dependencies.
+  (models/metrics/, see dbt_project.yml); kpi_percentile_models(): those also
+  tagged `percentile`, published with their value only. A macro that read the
+  tags from `graph` would see an empty graph while dbt parses, and the models
+  calling it would get no ref() dependencies.
 #}
 {% macro kpi_models() %}
 {{ return([
@@ -38,6 +39,8 @@
     'kpi_feedback_timeliness_rate',
     'kpi_fine_amount',
     'kpi_first_response_minutes',
+    'kpi_first_response_minutes_p50',
+    'kpi_first_response_minutes_p90',
     'kpi_handled_calls',
     'kpi_handled_tickets',
     'kpi_info_transfer_timeliness_rate',
@@ -52,11 +55,15 @@
     'kpi_rating_score',
     'kpi_repeat_issue_rate',
     'kpi_report_issue_count',
+    'kpi_resolution_hours_p50',
+    'kpi_resolution_hours_p90',
     'kpi_service_cost_budget_rate',
     'kpi_service_level',
     'kpi_shift_swap_count',
+    'kpi_speed_of_answer_seconds_p90',
     'kpi_staff_turnover_rate',
     'kpi_survey_plan_completion_rate',
+    'kpi_talk_seconds_p50',
     'kpi_transfer_rate',
     'kpi_violations_appearance',
     'kpi_violations_attitude',
@@ -65,5 +72,16 @@
     'kpi_violations_facility',
     'kpi_violations_other',
     'kpi_violations_service',
+]) }}
+{% endmacro %}
+
+{% macro kpi_percentile_models() %}
+{{ return([
+    'kpi_first_response_minutes_p50',
+    'kpi_first_response_minutes_p90',
+    'kpi_resolution_hours_p50',
+    'kpi_resolution_hours_p90',
+    'kpi_speed_of_answer_seconds_p90',
+    'kpi_talk_seconds_p50',
 ]) }}
 {% endmacro %}

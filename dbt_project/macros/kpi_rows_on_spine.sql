@@ -10,13 +10,23 @@
   period_start, level, entity_id, numerator, denominator) attached.
   Count KPIs publish NULL numerator/denominator and the count (0 without
   records); a ratio or mean with denominator 0 publishes 0, 0 and value NULL;
-  nps = 100 x numerator / denominator.
+  nps = 100 x numerator / denominator. The KPIs `value_codes` (percentiles)
+  publish NULL numerator/denominator and `computed`'s value column (NULL
+  without records); `computed` then has that column.
   Usage: `with computed as (...) {{ kpi_rows_on_spine([...], 'computed') }}`;
   the macro continues the WITH list and ends with the final select.
 #}
-{% macro kpi_rows_on_spine(kpi_codes, computed, month_only=false) %}
+{% macro kpi_rows_on_spine(kpi_codes, computed, month_only=false, value_codes=[]) %}
 , kpi_levels as (
-    select kpi_code, unit, levels
+    select
+        kpi_code,
+        unit,
+        levels,
+        {%- if value_codes %}
+        kpi_code in ({%- for code in value_codes %}'{{ code }}'{{ ", " if not loop.last }}{% endfor -%}) as publishes_value
+        {%- else %}
+        false as publishes_value
+        {%- endif %}
     from {{ ref('kpis') }}
     where kpi_code in ({%- for code in kpi_codes %}'{{ code }}'{{ ", " if not loop.last }}{% endfor -%})
 ),
@@ -27,7 +37,8 @@ kpi_spine as (
         entities.level,
         entities.entity_id,
         kpi_levels.kpi_code,
-        kpi_levels.unit
+        kpi_levels.unit,
+        kpi_levels.publishes_value
     from {{ ref('int_kpi_entities') }} as entities
     inner join kpi_levels
         on {{ level_in_levels('entities.level', 'kpi_levels.levels') }}
@@ -43,8 +54,10 @@ kpi_sums as (
         spine.entity_id,
         spine.kpi_code,
         spine.unit,
+        spine.publishes_value,
         coalesce(computed.numerator, 0) as numerator,
-        coalesce(computed.denominator, 0) as denominator
+        coalesce(computed.denominator, 0) as denominator,
+        {{ 'computed.value' if value_codes else 'cast(null as ' ~ type_double() ~ ')' }} as computed_value
     from kpi_spine as spine
     left join {{ computed }} as computed
         on computed.kpi_code = spine.kpi_code
@@ -60,12 +73,13 @@ select
     entity_id,
     kpi_code,
     cast(case
-        when unit = 'count' then null
+        when unit = 'count' or publishes_value then null
         when denominator = 0 then 0
         else numerator
     end as {{ type_double() }}) as numerator,
-    cast(case when unit = 'count' then null else denominator end as {{ type_double() }}) as denominator,
+    cast(case when unit = 'count' or publishes_value then null else denominator end as {{ type_double() }}) as denominator,
     cast(case
+        when publishes_value then computed_value
         when unit = 'count' then numerator
         when denominator = 0 then null
         when unit = 'nps' then 100 * numerator / denominator
