@@ -298,11 +298,11 @@ def test_periods_and_entities_of_the_spine(kpi_values: dict[Key, tuple]) -> None
     assert month[APR] == month[FEB]
     q1 = {(lvl, e) for g, s, lvl, e in entities if (g, s) == ("quarter", Q1)}
     assert q1 == month[JAN] | {("agent", "a2")}
-    # 56 KPIs at center, 44 of them also at team level and 43 of those at agent level (no roster row has a
-    # department: no department rows): Jan 56+2*44+2*43, Feb-Apr 3*(56+44+2*43), Q1 56+2*44+3*43,
-    # Q2 56+44+2*43, year as Q1 = 230 + 558 + 273 + 186 + 273 = 1520, plus agent_score_avg (month rows only,
+    # 57 KPIs at center, 45 of them also at team level and 44 of those at agent level (no roster row has a
+    # department: no department rows): Jan 57+2*45+2*44, Feb-Apr 3*(57+45+2*44), Q1 57+2*45+3*44,
+    # Q2 57+45+2*44, year as Q1 = 235 + 570 + 279 + 190 + 279 = 1553, plus agent_score_avg (month rows only,
     # center and team): Jan center, T1, T2 and Feb-Apr center, T1 = 9.
-    assert len(kpi_values) == 1520 + 9
+    assert len(kpi_values) == 1553 + 9
     assert not any(k[3] == "x9" for k in kpi_values)
 
 

@@ -26,7 +26,8 @@ pytestmark = [
     pytest.mark.skipif(not has_spark() or shutil.which("java") is None, reason="needs the spark extra and Java 17"),
 ]
 
-MARTS = ("deductions", "kpi_catalog", "kpi_scores", "kpi_values", "pay_sheet", "rating_summary", "scorecards")
+MARTS = ("deductions", "kpi_catalog", "kpi_scores", "kpi_values", "pay_sheet", "rating_summary", "scorecards", "sla_events",
+         "ticket_backlog")  # fmt: skip
 
 CALLS_HEADER = (
     "call_id,direction,queue,customer_id,caller_number,agent_id,offered_at,answered_at,ended_at,talk_seconds,"

@@ -55,6 +55,7 @@
     'kpi_service_cost_budget_rate',
     'kpi_service_level',
     'kpi_shift_swap_count',
+    'kpi_sla_attainment_rate',
     'kpi_staff_turnover_rate',
     'kpi_survey_plan_completion_rate',
     'kpi_transfer_rate',
