@@ -86,3 +86,42 @@ select
 where false
 {%- endfor %}
 {% endtest %}
+
+{#
+  Opening hours by weekday (seed business_hours): every row starts before it ends, and no two rows of one
+  weekday overlap (windows may touch: 09:00-12:00 and 12:00-13:00). Returns the offending rows: a row that
+  does not start before it ends, and each overlapping pair (as the earlier row, with the row it overlaps).
+#}
+{% test business_hours_do_not_overlap(model) %}
+with hours as (
+    select
+        weekday,
+        {{ adapter.quote('start') }} as opens,
+        {{ adapter.quote('end') }} as closes,
+        {{ time_text_seconds(adapter.quote('start')) }} as start_second,
+        {{ time_text_seconds(adapter.quote('end')) }} as end_second,
+        row_number() over (partition by weekday order by {{ adapter.quote('start') }}, {{ adapter.quote('end') }}) as row_in_day
+    from {{ model }}
+)
+select
+    weekday,
+    opens,
+    closes,
+    cast(null as {{ dbt.type_string() }}) as overlaps_opens,
+    cast(null as {{ dbt.type_string() }}) as overlaps_closes
+from hours
+where not coalesce(start_second < end_second, false)
+union all
+select
+    earlier.weekday,
+    earlier.opens,
+    earlier.closes,
+    later.opens as overlaps_opens,
+    later.closes as overlaps_closes
+from hours as earlier
+inner join hours as later
+    on earlier.weekday = later.weekday
+    and earlier.row_in_day < later.row_in_day
+    and later.start_second < earlier.end_second
+    and earlier.start_second < later.end_second
+{% endtest %}
