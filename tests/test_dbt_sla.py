@@ -4,7 +4,8 @@ sla_attainment_rate, as of 2026-03-10 12:00:00 (var as_of).
 The build excludes the seed sla_policies and reads these policies instead (seeds.sla_policies written beforehand):
     tickets     urgent  first_response    60  calendar      tickets     urgent  resolution   120  calendar
     tickets     normal  first_response  1440  calendar      tickets     normal  resolution 10080  calendar
-    complaints  normal  resolution      1440  calendar      (complaints high: no policy, no event)
+    tickets     high    resolution       540  business (Monday to Friday 09:00-18:00: one business day)
+    complaints  normal  resolution      1440  calendar      (complaints high, tickets high first_response: none)
 Roster: a1 team T1 department D1, a2 team T2 without department; x9 is not on the roster.
 Tickets (2026-03-02 is a Monday):
     T1 urgent   inquiry  a1  created 03-02 09:00, first response 10:00 (exactly 60 min: achieved),
@@ -18,6 +19,9 @@ Tickets (2026-03-02 is a Monday):
                               04-01 01:31 (target 01:30, breached): both events in April
     T6 urgent   feedback x9  created 03-03 09:00, resolved 09:30 without a first response: resolution achieved
                               (30 min), first response breached (target 10:00): a resolution is not a first response
+    T7 high     fault    a2  created Friday 03-06 17:00: 1 business hour that day and 8 on Monday, so the target
+                              is Monday 03-09 17:00; resolved 17:00 (540 business minutes: achieved)
+    T8 high     fault    a2  the same, resolved 17:01 (541 business minutes: breached by a minute)
     T9 urgent   service_request, no agent, created 03-03 10:00, resolved 03-06 00:00 (the midnight ending 03-05);
                               no first response (target 11:00, breached); resolution target 12:00: breached
 Complaints:
@@ -51,6 +55,7 @@ POLICIES = [
     ("tickets", "urgent", "resolution", 120, "calendar"),
     ("tickets", "normal", "first_response", 1440, "calendar"),
     ("tickets", "normal", "resolution", 10080, "calendar"),
+    ("tickets", "high", "resolution", 540, "business"),
     ("complaints", "normal", "resolution", 1440, "calendar"),
 ]
 
@@ -78,6 +83,8 @@ TICKETS = [
     ticket("T4", "urgent", "inquiry", "a1", "2026-03-02 09:00:00", status="cancelled"),
     ticket("T5", "urgent", "inquiry", "a1", "2026-03-31 23:30:00", "2026-04-01 00:29:00", "2026-04-01 01:31:00", "resolved"),
     ticket("T6", "urgent", "feedback", "x9", "2026-03-03 09:00:00", None, "2026-03-03 09:30:00", "resolved"),
+    ticket("T7", "high", "fault", "a2", "2026-03-06 17:00:00", None, "2026-03-09 17:00:00", "resolved"),
+    ticket("T8", "high", "fault", "a2", "2026-03-06 17:00:00", None, "2026-03-09 17:01:00", "resolved"),
     ticket("T9", "urgent", "service_request", None, "2026-03-03 10:00:00", None, "2026-03-06 00:00:00", "resolved"),
 ]
 COMPLAINTS = [
@@ -143,6 +150,13 @@ def test_sla_events_per_record_and_metric(work_db: Path) -> None:
                                               60, cal, "breached", "x9", None, None, MAR),
         ("tickets", "T6", "resolution"): ("urgent", T("2026-03-03 09:00"), T("2026-03-03 11:00"),
                                           T("2026-03-03 09:30"), 30.0, 120, cal, "achieved", "x9", None, None, MAR),
+        # The business clock: exactly on the target, and a minute late; no first-response policy for high.
+        ("tickets", "T7", "resolution"): ("high", T("2026-03-06 17:00"), T("2026-03-09 17:00"),
+                                          T("2026-03-09 17:00"), 540.0, 540, "business", "achieved", "a2", "T2", None,
+                                          MAR),
+        ("tickets", "T8", "resolution"): ("high", T("2026-03-06 17:00"), T("2026-03-09 17:00"),
+                                          T("2026-03-09 17:01"), 541.0, 540, "business", "breached", "a2", "T2", None,
+                                          MAR),
         ("tickets", "T9", "first_response"): ("urgent", T("2026-03-03 10:00"), T("2026-03-03 11:00"), None, None,
                                               60, cal, "breached", None, None, None, MAR),
         # 03-03 10:00 to 03-06 00:00 = 14 h + 2 x 24 h = 62 h = 3720 min.
@@ -167,21 +181,21 @@ def test_sla_attainment_rate_counts_closed_events_by_target_month(work_db: Path)
                           " from metrics.kpi_sla_attainment_rate")  # fmt: skip
     got = {tuple(r[:4]): tuple(r[4:]) for r in rows}
     # March, open events (T3 resolution, C4) left out: T1 fr A, T1 res B, T2 fr B, T2 res B, T3 fr A, T6 fr B,
-    # T6 res A, T9 fr B, T9 res B, C1 A, C2 B -> 4 achieved of 11.  a1: T1 fr A, T1 res B, T2 x2 B, C2 B -> 1/5;
-    # a2: T3 fr A, C1 A -> 2/2; x9 and T9 (no agent) reach the centre only.
-    # April (T5, created in March): fr A, res B -> 1/2.
+    # T6 res A, T7 res A, T8 res B, T9 fr B, T9 res B, C1 A, C2 B -> 5 achieved of 13.
+    # a1: T1 fr A, T1 res B, T2 x2 B, C2 B -> 1/5; a2: T3 fr A, T7 A, T8 B, C1 A -> 3/4; x9 and T9 (no agent)
+    # reach the centre only.  April (T5, created in March): fr A, res B -> 1/2.
     want = {
-        ("month", MAR, "center", "center"): (4, 11),
+        ("month", MAR, "center", "center"): (5, 13),
         ("month", MAR, "department", "D1"): (1, 5),
         ("month", MAR, "team", "T1"): (1, 5),
-        ("month", MAR, "team", "T2"): (2, 2),
+        ("month", MAR, "team", "T2"): (3, 4),
         ("month", MAR, "agent", "a1"): (1, 5),
-        ("month", MAR, "agent", "a2"): (2, 2),
+        ("month", MAR, "agent", "a2"): (3, 4),
         ("month", APR, "center", "center"): (1, 2),
         ("month", APR, "agent", "a1"): (1, 2),
-        ("quarter", Q1, "center", "center"): (4, 11),
+        ("quarter", Q1, "center", "center"): (5, 13),
         ("quarter", Q2, "center", "center"): (1, 2),
-        ("year", Y2026, "center", "center"): (5, 13),
+        ("year", Y2026, "center", "center"): (6, 15),
         ("year", Y2026, "agent", "a1"): (2, 7),
     }
     for key, value in want.items():
@@ -204,6 +218,8 @@ def test_ticket_backlog_counts_every_day_and_category(work_db: Path) -> None:
         want[d, "inquiry"] = (1, 0)
     for d in days[1:]:  # T2 never resolved: open from 03-02; past its target (03-09 09:00) from the end of 03-09
         want[d, "fault"] = (1, 1 if d >= date(2026, 3, 9) else 0)
+    for d in days[5:8]:  # T7 and T8, resolved on 03-09 (at and after their target): open at the ends of 03-06 to 03-08
+        want[d, "fault"] = (3, 0)
     for d in days[2:5]:  # T9 resolved at 03-06 00:00, the end of 03-05: open at the ends of 03-03 to 03-05
         want[d, "service_request"] = (1, 1)  # its target (03-03 12:00) passed on its first day
     assert got == want

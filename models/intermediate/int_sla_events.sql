@@ -5,7 +5,8 @@
 -- created_at (tickets) or received_at (complaints). achieved_at is the metric's
 -- own timestamp: a resolved or closed ticket without resolved_at is not
 -- achieved, and a resolution is not a first response. target_at is the
--- earliest instant at which the policy's clock has run target_minutes since
+-- earliest instant at which the policy's clock (calendar, or business: the
+-- business hours of macros/business_clock.sql) has run target_minutes since
 -- started_at; elapsed_minutes the minutes on that clock up to achieved_at
 -- (unrounded, NULL while not achieved). The status is not here: it depends on
 -- the run's as-of time, so the models that publish it judge it (sla_status),
@@ -66,12 +67,31 @@ covered as (
         and records.metric = policies.metric
 ),
 
-timed as (
-    select
-        covered.*,
-        {{ dbt.dateadd('minute', 'target_minutes', 'started_at') }} as target_at,
-        {{ seconds_between('started_at', 'achieved_at') }} as elapsed_seconds
+calendar_events as (
+    select *
     from covered
+    where clock = 'calendar'
+),
+
+calendar_deadlines as ({{ clock_deadline('calendar', 'started_at', 'target_minutes', 'calendar_events', 'target_at') }}),
+
+calendar_timed as ({{ clock_seconds('calendar', 'started_at', 'achieved_at', 'calendar_deadlines', 'elapsed_seconds') }}),
+
+-- The business clock joins the calendar of business hours: only the events of a business policy pay for it.
+business_events as (
+    select *
+    from covered
+    where clock = 'business'
+),
+
+business_deadlines as ({{ clock_deadline('business', 'started_at', 'target_minutes', 'business_events', 'target_at') }}),
+
+business_timed as ({{ clock_seconds('business', 'started_at', 'achieved_at', 'business_deadlines', 'elapsed_seconds') }}),
+
+timed as (
+    select * from calendar_timed
+    union all
+    select * from business_timed
 )
 
 select
