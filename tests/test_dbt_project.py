@@ -132,8 +132,17 @@ def test_schemas_are_the_folder_names(manifest: dict) -> None:
     marts = {(n["name"], n["alias"]) for n in _models(manifest).values() if n["schema"] == "marts"}
     assert marts == {
         (m, m)
-        for m in ("kpi_values", "kpi_catalog", "kpi_scores", "scorecards", "deductions", "rating_summary", "pay_sheet",
-                  "sla_events", "ticket_backlog")  # fmt: skip
+        for m in (
+            "kpi_values",
+            "kpi_catalog",
+            "kpi_scores",
+            "scorecards",
+            "deductions",
+            "rating_summary",
+            "pay_sheet",
+            "sla_events",
+            "ticket_backlog",
+        )
     }
     seeds = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "seed"}
     assert "kpis" in seeds and "kpi_catalog" not in seeds

@@ -65,8 +65,16 @@ AGENTS = [
 ]
 
 
-def ticket(ticket_id: str, priority: str | None, category: str, agent: str | None, created: str,
-           first_response: str | None = None, resolved: str | None = None, status: str = "processing") -> dict:
+def ticket(
+    ticket_id: str,
+    priority: str | None,
+    category: str,
+    agent: str | None,
+    created: str,
+    first_response: str | None = None,
+    resolved: str | None = None,
+    status: str = "processing",
+) -> dict:
     return {"ticket_id": ticket_id, "channel": "web", "category": category, "agent_id": agent, "created_at": created,
             "first_response_at": first_response, "resolved_at": resolved, "status": status, "priority": priority}  # fmt: skip
 
@@ -106,7 +114,16 @@ def write_policies(con: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.fixture(scope="module")
 def work_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    args = ["--select", *MODELS, "--exclude", "sla_policies", "--indirect-selection", "cautious", "--vars", f'{{as_of: "{AS_OF}"}}']
+    args = [
+        "--select",
+        *MODELS,
+        "--exclude",
+        "sla_policies",
+        "--indirect-selection",
+        "cautious",
+        "--vars",
+        f'{{as_of: "{AS_OF}"}}',
+    ]
     return build_work_db(tmp_path_factory, "dbt_sla", FIXTURE, args, then=write_policies)
 
 

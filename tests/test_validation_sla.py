@@ -120,9 +120,7 @@ PERIOD_NOT_TARGET_MONTH = unexpected(
         "period-not-the-target-month",
     ],
 )
-def test_each_sla_events_failure_is_reported(
-    tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]
-) -> None:
+def test_each_sla_events_failure_is_reported(tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]) -> None:
     db = tmp_path / "warehouse.duckdb"
     make_table(db, "sla_events", SLA_COLUMNS, replaced(SLA_EVENTS, row, changes))
     result = validate_table(db, "marts.sla_events", "sla_events")
@@ -138,13 +136,19 @@ def test_each_sla_events_failure_is_reported(
             {2: -1},
             [
                 "ticket_backlog: expect_column_values_to_be_between(open_tickets) — 1 of 4 rows unexpected, e.g. -1 (1 row)",
-                unexpected("ticket_backlog", "open_tickets, past_target_tickets", "more tickets past their target than open tickets"),
+                unexpected(
+                    "ticket_backlog", "open_tickets, past_target_tickets", "more tickets past their target than open tickets"
+                ),
             ],
         ),
         (
             2,
             {3: 3},
-            [unexpected("ticket_backlog", "open_tickets, past_target_tickets", "more tickets past their target than open tickets")],
+            [
+                unexpected(
+                    "ticket_backlog", "open_tickets, past_target_tickets", "more tickets past their target than open tickets"
+                )
+            ],
         ),
     ],
     ids=["negative-open", "more-past-target-than-open"],

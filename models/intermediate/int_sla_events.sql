@@ -62,9 +62,9 @@ covered as (
         policies.clock
     from records
     inner join {{ ref('sla_policies') }} as policies
-        on records.source = policies.source
-        and records.priority = policies.priority
-        and records.metric = policies.metric
+        on policies.source = records.source
+        and policies.priority = records.priority
+        and policies.metric = records.metric
 ),
 
 calendar_events as (

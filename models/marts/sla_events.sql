@@ -22,5 +22,5 @@ select
     events.period_start
 from {{ ref('int_sla_events') }} as events
 left join {{ ref('int_agent_months') }} as agent_months
-    on events.agent_id = agent_months.agent_id
-    and events.period_start = agent_months.month_start
+    on agent_months.agent_id = events.agent_id
+    and agent_months.month_start = events.period_start

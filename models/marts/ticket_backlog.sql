@@ -44,18 +44,34 @@ spans as (
 ),
 
 steps as (
-    select category, open_from as day, 1 as open_step, 0 as past_step
+    select
+        category,
+        open_from as day,
+        1 as open_step,
+        0 as past_step
     from spans
     union all
-    select category, open_until as day, -1 as open_step, 0 as past_step
+    select
+        category,
+        open_until as day,
+        -1 as open_step,
+        0 as past_step
     from spans
     where open_until is not null
     union all
-    select category, past_from as day, 0 as open_step, 1 as past_step
+    select
+        category,
+        past_from as day,
+        0 as open_step,
+        1 as past_step
     from spans
     where past_from is not null and (open_until is null or open_until > past_from)
     union all
-    select category, open_until as day, 0 as open_step, -1 as past_step
+    select
+        category,
+        open_until as day,
+        0 as open_step,
+        -1 as past_step
     from spans
     where past_from is not null and open_until > past_from
 ),
@@ -79,8 +95,8 @@ grid as (
     from days
     cross join categories
     left join daily_steps
-        on days.day = daily_steps.day
-        and categories.category = daily_steps.category
+        on daily_steps.day = days.day
+        and daily_steps.category = categories.category
 )
 
 select
