@@ -33,6 +33,7 @@ SLA_EVENTS = [  # as of 2026-03-10 12:00:00
     ("complaints", "C5", "urgent", "resolution", "2026-03-31 23:00:00", "2026-04-01 23:00:00",
      None, None, 1440, "calendar", "open", "x9", None, None, "2026-04-01"),  # April by its target
 ]  # fmt: skip
+BACKLOG_COLUMNS = "day DATE, category VARCHAR, open_tickets INTEGER, past_target_tickets INTEGER"
 BACKLOG = [  # day, category, open_tickets, past_target_tickets
     ("2026-03-01", "inquiry", 0, 0),
     ("2026-03-02", "inquiry", 2, 0),
@@ -52,7 +53,7 @@ def make_table(db: Path, name: str, columns: str, rows: list[tuple]) -> None:
     ("name", "columns", "rows"),
     [
         ("sla_events", SLA_COLUMNS, SLA_EVENTS),
-        ("ticket_backlog", "day DATE, category VARCHAR, open_tickets INTEGER, past_target_tickets INTEGER", BACKLOG),
+        ("ticket_backlog", BACKLOG_COLUMNS, BACKLOG),
     ],
 )
 def test_consistent_rows_pass(tmp_path: Path, name: str, columns: str, rows: list[tuple]) -> None:
@@ -157,7 +158,7 @@ def test_each_ticket_backlog_failure_is_reported(
     tmp_path: Path, row: int, changes: dict[int, object], failures: list[str]
 ) -> None:
     db = tmp_path / "warehouse.duckdb"
-    make_table(db, "ticket_backlog", "day DATE, category VARCHAR, open_tickets INTEGER, past_target_tickets INTEGER",
+    make_table(db, "ticket_backlog", BACKLOG_COLUMNS,
                replaced(BACKLOG, row, changes))  # fmt: skip
     result = validate_table(db, "marts.ticket_backlog", "ticket_backlog")
     assert not result.success
