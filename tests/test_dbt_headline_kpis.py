@@ -530,7 +530,7 @@ def test_kpi_catalog_mart_publishes_every_row(work_db: Path) -> None:
         n, zh = con.execute(
             "select count(*), max(case when kpi_code = 'csat_score' then name_zh end) from marts.kpi_catalog"
         ).fetchone()
-    assert (n, zh) == (57, "客户满意度")
+    assert (n, zh) == (58, "客户满意度")
 
 
 def test_built_marts_have_the_published_columns_and_types(work_db: Path) -> None:
