@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from dagster_kpi.dbt_project import dbt_vars
+from dagster_kpi.dbt_project import dbt_vars, vars_argument
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.settings import Settings, SettingsError, child_environment, load_settings
 
@@ -142,8 +143,9 @@ def test_dbt_vars_are_checked_against_the_project(tmp_path, argument, message):
 def test_a_time_var_stays_the_text_it_was_written_as(tmp_path, written):
     settings = load_settings(environ={}, cwd=tmp_path, dbt_vars=[f"as_of={written}"])
     assert settings.dbt_vars == {"as_of": written}
-    # The run's vars carry it as written, with the zone the run's start would be read in.
-    assert dbt_vars(settings)["as_of"] == written and dbt_vars(settings)["timezone"] == "Asia/Shanghai"
+    # The run's vars carry it as written (dbt reads them as JSON), with the zone the run's start would be read in.
+    passed = json.loads(vars_argument(dbt_vars(settings))[1])
+    assert (passed["as_of"], passed["timezone"]) == (written, "Asia/Shanghai")
 
 
 def test_the_resource_carries_every_setting(tmp_path):
