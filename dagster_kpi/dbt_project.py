@@ -60,10 +60,12 @@ class DbtParseError(KpiError):
 
 def dbt_vars(settings: Settings, **extra: Any) -> dict[str, Any]:
     """The vars of a dbt invocation: the profile's (the work database, relative to the work folder dbt starts in;
-    the memory limit), the settings' dbt vars, `extra`."""
+    the memory limit), the zone of the sources' wall-clock times (the run's start is read in it), the settings' dbt
+    vars, `extra`. The same for every run of the same settings, so dbt reuses its parse."""
     return {
         "kpi_work_db": settings.paths.work_db.name,
         "kpi_memory_limit": settings.memory_limit,
+        "timezone": settings.timezone,
         **settings.dbt_vars,
         **extra,
     }

@@ -3,6 +3,8 @@
 - `models/staging/_sources.yml`: the raw tables, their columns and types;
 - `dbt_project/macros/contract_defaults.sql`: `contract_default(source, column)`, the value staging gives
   a missing one (the contract's column `default`);
+- `dbt_project/macros/contract_values.sql`: `contract_values(source, column)`, the values an enumerated column
+  allows (the contract's column `values`), e.g. the categories a mart lists with zeros;
 - `models/intermediate/int_event_months.sql`: the months in which records are placed (the contract's
   `event_months`);
 - `models/intermediate/int_centre_only_records.sql`: per source and month, the records that reach the
@@ -24,6 +26,7 @@ from dagster_kpi.paths import DBT_PROJECT_DIR, PROJECT_ROOT
 
 SOURCES_YML = PROJECT_ROOT / "models" / "staging" / "_sources.yml"
 DEFAULTS_MACRO = DBT_PROJECT_DIR / "macros" / "contract_defaults.sql"
+VALUES_MACRO = DBT_PROJECT_DIR / "macros" / "contract_values.sql"
 EVENT_MONTHS_MODEL = PROJECT_ROOT / "models" / "intermediate" / "int_event_months.sql"
 CENTRE_ONLY_MODEL = PROJECT_ROOT / "models" / "intermediate" / "int_centre_only_records.sql"
 UNKNOWN_AGENT_SAMPLE = 5  # agent ids not on the roster listed per source and month
@@ -176,6 +179,35 @@ def render_defaults_macro(contract: dict[str, Source] | None = None) -> str:
     )
 
 
+def render_values_macro(contract: dict[str, Source] | None = None) -> str:
+    """The text of `dbt_project/macros/contract_values.sql`."""
+    sources = contract if contract is not None else load_contract()
+    entries = ",\n".join(
+        f"        '{name}': {{{', '.join(f'{col.name!r}: {list(col.values)!r}' for col in columns)}}}"
+        for name, source in sources.items()
+        if (columns := [col for col in source.columns if col.values])
+    )
+    return (
+        "{# Rendered from dagster_kpi/source_extracts.yml by dagster_kpi.dbt_sources; do not edit.\n"
+        "   Regenerate: python -m dagster_kpi.dbt_sources #}\n\n"
+        "{# The values the contract allows in the enumerated `column` of the source, in the contract's order. #}\n"
+        "{% macro contract_values(source_name, column) -%}\n"
+        "    {%- set values = {\n"
+        f"{entries}\n"
+        "    } -%}\n"
+        "    {%- if column not in values.get(source_name, {}) -%}\n"
+        "        {{ exceptions.raise_compiler_error('the contract lists no values of ' ~ source_name ~ '.' ~ column) }}\n"
+        "    {%- endif -%}\n"
+        "    {{ return(values[source_name][column]) }}\n"
+        "{%- endmacro %}\n"
+    )
+
+
+# Months placed by a derived time rather than a source column: (model, column, the sources it derives from). An SLA
+# event counts in the month of its target (int_sla_events.target_at), which may lie after every source timestamp.
+DERIVED_EVENT_MONTHS = [("int_sla_events", "target_at", ("tickets", "complaints"))]
+
+
 def render_event_months_model(contract: dict[str, Source] | None = None) -> str:
     """The text of `models/intermediate/int_event_months.sql`."""
     sources = contract if contract is not None else load_contract()
@@ -186,6 +218,9 @@ def render_event_months_model(contract: dict[str, Source] | None = None) -> str:
         where = f"\n    where {source.event_months.where}" if source.event_months.where else ""
         for column in source.event_months.columns:
             selects.append(f"    select cast({column} as date) as event_date\n    from {{{{ ref('stg_{name}') }}}}{where}")
+    for model, column, derived_from in DERIVED_EVENT_MONTHS:
+        if any(name in sources for name in derived_from):
+            selects.append(f"    select cast({column} as date) as event_date\n    from {{{{ ref('{model}') }}}}")
     union = "\n    union all\n".join(selects)
     return (
         "-- Rendered from dagster_kpi/source_extracts.yml (each source's `event_months`) by\n"
@@ -225,6 +260,7 @@ def render_centre_only_model(contract: dict[str, Source] | None = None) -> str:
 RENDERED: dict[Path, Callable[[], str]] = {
     SOURCES_YML: render_sources_yml,
     DEFAULTS_MACRO: render_defaults_macro,
+    VALUES_MACRO: render_values_macro,
     EVENT_MONTHS_MODEL: render_event_months_model,
     CENTRE_ONLY_MODEL: render_centre_only_model,
 }

@@ -286,6 +286,10 @@ def freshness_env(source: str) -> str:
 # --- dbt vars ---------------------------------------------------------------------------------------------------
 
 
+# dbt vars that a setting passes to every run (dagster_kpi.dbt_project.dbt_vars): not set as vars of their own.
+SETTING_VARS = {"timezone": SCALARS["timezone"][0]}
+
+
 def declared_dbt_vars() -> dict[str, Any]:
     """The vars dbt_project.yml declares, with their defaults."""
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
@@ -296,12 +300,16 @@ def parse_dbt_var(label: str, name: str, value: Any, declared: Mapping[str, Any]
     """A dbt var's value, checked against the var dbt_project.yml declares (a number stays a number)."""
     if name not in declared:
         raise SettingsError(f"{label}: dbt_project.yml declares no var {name!r} (declared: {', '.join(sorted(declared))})")
+    if name in SETTING_VARS:
+        raise SettingsError(f"{label}: the var {name} follows the setting {name} ({SETTING_VARS[name]}); set that")
     default = declared[name]
     if isinstance(value, str):
         try:
-            value = yaml.safe_load(value) if value.strip() else value
+            loaded = yaml.safe_load(value) if value.strip() else value
         except yaml.YAMLError:
-            pass
+            loaded = value
+        # A date or time stays the text it was written as (as_of=2026-03-31T18:00:00), as dbt reads it.
+        value = value.strip() if isinstance(loaded, date) else loaded
     if isinstance(default, bool) and not isinstance(value, bool):
         raise SettingsError(f"{label}: {name} must be true or false like its default, got {value!r}")
     if isinstance(default, int | float) and not isinstance(default, bool):

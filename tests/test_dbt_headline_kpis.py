@@ -298,11 +298,11 @@ def test_periods_and_entities_of_the_spine(kpi_values: dict[Key, tuple]) -> None
     assert month[APR] == month[FEB]
     q1 = {(lvl, e) for g, s, lvl, e in entities if (g, s) == ("quarter", Q1)}
     assert q1 == month[JAN] | {("agent", "a2")}
-    # 62 KPIs at center, 50 of them also at team level and 49 of those at agent level (no roster row has a
-    # department: no department rows): Jan 62+2*50+2*49, Feb-Apr 3*(62+50+2*49), Q1 62+2*50+3*49,
-    # Q2 62+50+2*49, year as Q1 = 260 + 630 + 309 + 210 + 309 = 1718, plus agent_score_avg (month rows only,
+    # 63 KPIs at center, 51 of them also at team level and 50 of those at agent level (no roster row has a
+    # department: no department rows): Jan 63+2*51+2*50, Feb-Apr 3*(63+51+2*50), Q1 63+2*51+3*50,
+    # Q2 63+51+2*50, year as Q1 = 265 + 642 + 315 + 214 + 315 = 1751, plus agent_score_avg (month rows only,
     # center and team): Jan center, T1, T2 and Feb-Apr center, T1 = 9.
-    assert len(kpi_values) == 1718 + 9
+    assert len(kpi_values) == 1751 + 9
     assert not any(k[3] == "x9" for k in kpi_values)
 
 
@@ -530,7 +530,7 @@ def test_kpi_catalog_mart_publishes_every_row(work_db: Path) -> None:
         n, zh = con.execute(
             "select count(*), max(case when kpi_code = 'csat_score' then name_zh end) from marts.kpi_catalog"
         ).fetchone()
-    assert (n, zh) == (63, "客户满意度")
+    assert (n, zh) == (64, "客户满意度")
 
 
 def test_built_marts_have_the_published_columns_and_types(work_db: Path) -> None:

@@ -30,7 +30,7 @@ def test_the_tag_marks_exactly_the_metrics_models(manifest: dict) -> None:
         if node["resource_type"] == "model" and Path(node["original_file_path"]).parts[:2] == ("models", "metrics")
     )
     assert tagged == in_metrics
-    assert len(tagged) == 62
+    assert len(tagged) == 63
     assert (tagged[0], tagged[-1]) == ("kpi_abandonment_rate", "kpi_violations_service")
     assert "kpi_agent_score_avg" not in tagged  # computed from the agents' scores, not measured
 

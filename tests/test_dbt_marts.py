@@ -136,6 +136,29 @@ PUBLISHED_COLUMNS: dict[str, dict[str, str]] = {
         "erlang_agents": "integer",
         "required_agents": "integer",
     },
+    "sla_events": {
+        "source": "varchar",
+        "record_id": "varchar",
+        "priority": "varchar",
+        "metric": "varchar",
+        "started_at": "timestamp",
+        "target_at": "timestamp",
+        "achieved_at": "timestamp",
+        "elapsed_minutes": "double",
+        "target_minutes": "integer",
+        "clock": "varchar",
+        "status": "varchar",
+        "agent_id": "varchar",
+        "team": "varchar",
+        "department": "varchar",
+        "period_start": "date",
+    },
+    "ticket_backlog": {
+        "day": "date",
+        "category": "varchar",
+        "open_tickets": "integer",
+        "past_target_tickets": "integer",
+    },
 }
 MARTS = tuple(PUBLISHED_COLUMNS)
 
@@ -206,6 +229,15 @@ CALL_INTERVALS = [
     (datetime(2024, 1, 5, 9, 30), "sales", 1, 1, 0, 0, 0, 1, 1.0, 10.0, 15.0, 1, 2),
     (datetime(2024, 1, 5, 9, 30), "未分组", 1, 0, 0, 0, 1, 0, None, None, None, None, None),  # blocked only
 ]
+SLA_EVENTS = [
+    ("tickets", "T1", "normal", "first_response", datetime(2024, 1, 5, 9), datetime(2024, 1, 6, 9),
+     datetime(2024, 1, 5, 10), 60.0, 1440, "calendar", "achieved", "a1", "T1", "D1", JAN),
+    ("tickets", "T1", "normal", "resolution", datetime(2024, 1, 5, 9), datetime(2024, 1, 12, 9), None, None, 10080,
+     "calendar", "breached", "a1", "T1", "D1", JAN),
+    ("complaints", "T1", "urgent", "resolution", datetime(2024, 1, 31, 9), datetime(2024, 2, 1, 9), None, None, 1440,
+     "calendar", "open", "x9", None, None, FEB),
+]  # fmt: skip
+TICKET_BACKLOG = [(JAN, "inquiry", 2, 1), (JAN, "fault", 0, 0), (FEB, "inquiry", 0, 0)]
 ROWS = {
     "call_intervals": CALL_INTERVALS,
     "kpi_values": KPI_VALUES,
@@ -215,6 +247,8 @@ ROWS = {
     "deductions": DEDUCTIONS,
     "rating_summary": RATING_SUMMARY,
     "pay_sheet": PAY_SHEET,
+    "sla_events": SLA_EVENTS,
+    "ticket_backlog": TICKET_BACKLOG,
 }
 
 
@@ -307,6 +341,9 @@ def test_consistent_marts_pass_every_test(manifest: dict, mart_tests: dict[str, 
         "call_intervals.unique_combination(interval_start, queue)",
         "call_intervals.not_null(queue)",
         "call_intervals.not_null(offered)",
+        "sla_events.unique_combination(source, record_id, metric)",
+        "sla_events.accepted_values(status)",
+        "ticket_backlog.unique_combination(day, category)",
         FLOOR_TEST,
     } <= set(mart_tests)
     assert "effective_pay_ratio >= 0.75" in mart_tests[FLOOR_TEST]

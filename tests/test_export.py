@@ -146,6 +146,8 @@ def test_formula_like_text_warns_on_each_mart_holding_it(work_db):
         "deductions_formula_like_text": "warn",
         "rating_summary_formula_like_text": "pass",  # no ratings
         "call_intervals_formula_like_text": "pass",
+        "sla_events_formula_like_text": "pass",  # no tickets, no complaints
+        "ticket_backlog_formula_like_text": "pass",  # the contract's categories only
     }
     teams = {("entity_id", "=1+1"), ("entity_id", TAB_TEAM)}
     assert stored(work_db, "kpi_values_formula_like_text") == teams

@@ -301,5 +301,6 @@ def test_every_source_has_a_blocking_raw_check_and_marts_keep_their_suites():
     assert marts == {("marts/kpi_values", "kpi_values_suite"), ("marts/kpi_scores", "kpi_scores_suite"),
                      ("marts/scorecards", "scorecards_suite"), ("marts/deductions", "deductions_suite"),
                      ("marts/rating_summary", "rating_summary_suite"), ("marts/pay_sheet", "pay_sheet_suite"),
-                     ("marts/call_intervals", "call_intervals_suite")}  # fmt: skip
+                     ("marts/call_intervals", "call_intervals_suite"), ("marts/sla_events", "sla_events_suite"),
+                     ("marts/ticket_backlog", "ticket_backlog_suite")}  # fmt: skip
     assert len(specs) == len(raw) + len(marts)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from dagster_kpi.dbt_project import dbt_vars, vars_argument
 from dagster_kpi.defs.resources import KpiWarehouse
 from dagster_kpi.settings import Settings, SettingsError, child_environment, load_settings
 
@@ -125,15 +127,25 @@ def test_the_warehouse_file_cannot_move_the_warehouse(tmp_path):
     ("argument", "message"),
     [
         ("feedback_sla_hours", "--var must be NAME=VALUE, got 'feedback_sla_hours'"),
-        ("sla_hours=12", "--var: dbt_project.yml declares no var 'sla_hours' (declared: at_risk_below, "),
+        ("sla_hours=12", "--var: dbt_project.yml declares no var 'sla_hours' (declared: as_of, at_risk_below, "),
         ("feedback_sla_hours=a day", "--var: feedback_sla_hours must be a number like its default (24), got 'a day'"),
         ("kpi_work_db=/tmp/x.duckdb", "--var: dbt_project.yml declares no var 'kpi_work_db'"),
+        ("timezone=UTC", "--var: the var timezone follows the setting timezone (KPI_TIMEZONE); set that"),
     ],
 )
 def test_dbt_vars_are_checked_against_the_project(tmp_path, argument, message):
     with pytest.raises(SettingsError) as error:
         load_settings(environ={}, cwd=tmp_path, dbt_vars=[argument])
     assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize("written", ["2026-03-31T18:00:00", "2026-03-31 18:00:00", "2026-03-31"])
+def test_a_time_var_stays_the_text_it_was_written_as(tmp_path, written):
+    settings = load_settings(environ={}, cwd=tmp_path, dbt_vars=[f"as_of={written}"])
+    assert settings.dbt_vars == {"as_of": written}
+    # The run's vars carry it as written (dbt reads them as JSON), with the zone the run's start would be read in.
+    passed = json.loads(vars_argument(dbt_vars(settings))[1])
+    assert (passed["as_of"], passed["timezone"]) == (written, "Asia/Shanghai")
 
 
 def test_the_resource_carries_every_setting(tmp_path):

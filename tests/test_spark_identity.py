@@ -26,7 +26,8 @@ pytestmark = [
     pytest.mark.skipif(not has_spark() or shutil.which("java") is None, reason="needs the spark extra and Java 17"),
 ]
 
-MARTS = ("call_intervals", "deductions", "kpi_catalog", "kpi_scores", "kpi_values", "pay_sheet", "rating_summary", "scorecards")
+MARTS = ("call_intervals", "deductions", "kpi_catalog", "kpi_scores", "kpi_values", "pay_sheet", "rating_summary",
+         "scorecards", "sla_events", "ticket_backlog")  # fmt: skip
 
 CALLS_HEADER = (
     "call_id,direction,queue,customer_id,caller_number,agent_id,offered_at,answered_at,ended_at,talk_seconds,"
@@ -75,10 +76,14 @@ MORE_CALLS = calls_csv(
 )
 
 
+# Both engines judge the SLA statuses and end the ticket backlog at one as-of time, whenever each run starts.
+AS_OF = "2026-04-01T00:00:00"
+
+
 def kpi_run(landing: Path, warehouse: Path, *more: str) -> subprocess.CompletedProcess[str]:
     """`kpi run`, its output in files (a Spark session's JVM may keep a pipe open a moment after dbt ends)."""
     command = [sys.executable, "-m", "dagster_kpi.cli", "run", "--landing", str(landing), "--warehouse", str(warehouse),
-               *more]  # fmt: skip
+               "--var", f"as_of={AS_OF}", *more]  # fmt: skip
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         returncode = subprocess.run(command, stdout=out, stderr=err, text=True, timeout=1500, check=False).returncode
         out.seek(0)

@@ -47,6 +47,7 @@ from tests.test_validation_pay import PAY_SHEET, make_pay_sheet
 from tests.test_validation_ratings import RATING_SUMMARY, make_rating_summary
 from tests.test_validation_scores import KPI_SCORES, SCORECARDS, replaced, unexpected
 from tests.test_validation_scores import make_marts as make_scores
+from tests.test_validation_sla import BACKLOG, BACKLOG_COLUMNS, SLA_COLUMNS, SLA_EVENTS, make_table
 
 
 def months(*texts: str) -> Scope:
@@ -403,7 +404,18 @@ def test_every_month_in_scope_runs_every_raw_check(surveys_accepted):
 
 # --- checks and publish in one run -----------------------------------------------------------------------------------
 
-MARTS = ("kpi_catalog", "kpi_values", "kpi_scores", "scorecards", "deductions", "rating_summary", "pay_sheet", "call_intervals")
+MARTS = (
+    "kpi_catalog",
+    "kpi_values",
+    "kpi_scores",
+    "scorecards",
+    "deductions",
+    "rating_summary",
+    "pay_sheet",
+    "call_intervals",
+    "sla_events",
+    "ticket_backlog",
+)
 # A violation of a team without an agent: it reaches no agent, so no agent KPI has to agree with it.
 DEDUCTIONS = [("V1", "2024-02-03 09:00:00", "2024-02-01", "team", None, "P1", None, "building", None, 3.0, 30.0)]
 
@@ -449,7 +461,7 @@ def recorded(paths: WarehousePaths) -> tuple[Scope, list[str]]:
 @pytest.fixture
 def work(tmp_path: Path) -> WarehousePaths:
     """Consistent marts in the work database (KPI_VALUES, KPI_SCORES, SCORECARDS, RATING_SUMMARY, PAY_SHEET,
-    CALL_INTERVALS), never published."""
+    CALL_INTERVALS, SLA_EVENTS, BACKLOG), never published."""
     paths = WarehousePaths(tmp_path / "out" / "warehouse.duckdb")
     paths.ensure()
     make_kpi_values(paths.work_db, KPI_VALUES)
@@ -458,6 +470,8 @@ def work(tmp_path: Path) -> WarehousePaths:
     make_rating_summary(paths.work_db, RATING_SUMMARY)
     make_pay_sheet(paths.work_db, PAY_SHEET)
     make_call_intervals(paths.work_db, CALL_INTERVALS)
+    make_table(paths.work_db, "sla_events", SLA_COLUMNS, SLA_EVENTS)
+    make_table(paths.work_db, "ticket_backlog", BACKLOG_COLUMNS, BACKLOG)
     return paths
 
 
@@ -478,6 +492,8 @@ def test_a_publish_clears_what_its_checks_validated(work):
             "rating_summary_suite": "every month",
             "pay_sheet_suite": "every month",
             "call_intervals_suite": "every month",
+            "sla_events_suite": "every month",
+            "ticket_backlog_suite": "every month",
         }
         assert (publish_metadata(first) or {})["changes_cleared"] is True
         assert recorded(work) == (NOTHING, [])

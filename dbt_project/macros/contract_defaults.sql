@@ -5,7 +5,8 @@
 {% macro contract_default(source_name, column) -%}
     {%- set defaults = {
         'calls': {'transferred': 'false', 'is_valid': 'true'},
-        'complaints': {'is_responsible': 'true'},
+        'tickets': {'priority': "'normal'"},
+        'complaints': {'is_responsible': 'true', 'priority': "'normal'"},
         'attendance': {'late_minutes': '0', 'early_leave_minutes': '0', 'missed_punch': 'false'}
     } -%}
     {%- if column not in defaults.get(source_name, {}) -%}

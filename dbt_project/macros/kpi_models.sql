@@ -60,6 +60,7 @@
     'kpi_service_cost_budget_rate',
     'kpi_service_level',
     'kpi_shift_swap_count',
+    'kpi_sla_attainment_rate',
     'kpi_speed_of_answer_seconds_p90',
     'kpi_staff_turnover_rate',
     'kpi_survey_plan_completion_rate',

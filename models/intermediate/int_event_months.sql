@@ -68,6 +68,9 @@ with event_dates as (
     union all
     select cast(check_date as date) as event_date
     from {{ ref('stg_facility_checks') }}
+    union all
+    select cast(target_at as date) as event_date
+    from {{ ref('int_sla_events') }}
 )
 
 select distinct cast({{ dbt.date_trunc('month', 'event_date') }} as date) as event_month

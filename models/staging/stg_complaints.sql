@@ -1,5 +1,6 @@
 -- Complaints typed and cleaned. A missing is_responsible means true;
--- satisfied stays NULL when the customer gave no verdict.
+-- satisfied stays NULL when the customer gave no verdict. A missing priority
+-- (no column in the extract, or an empty cell) is normal.
 select
     {{ clean_text('complaint_id') }} as complaint_id,
     {{ clean_text('ticket_id') }} as ticket_id,
@@ -11,6 +12,7 @@ select
     {{ contract_default('complaints', 'is_responsible') }} as is_responsible,
     resolved_at,
     satisfied,
+    {{ contract_default('complaints', 'priority') }} as priority,
     cast(received_at as date) as received_date,
     cast(resolved_at as date) as resolved_date,
     cast({{ seconds_between('received_at', 'resolved_at') }} as {{ type_double() }}) / 3600 as resolution_hours,

@@ -1,5 +1,6 @@
 -- Non-call work orders typed and cleaned. is_resolved is judged as of the
--- extract: resolved_at set, or status resolved/closed.
+-- extract: resolved_at set, or status resolved/closed. A missing priority
+-- (no column in the extract, or an empty cell) is normal.
 select
     {{ clean_text('ticket_id') }} as ticket_id,
     {{ clean_code('channel') }} as channel,
@@ -15,6 +16,7 @@ select
     {{ clean_code('status') }} as status,
     first_contact_resolution,
     reopened_count,
+    {{ contract_default('tickets', 'priority') }} as priority,
     cast(created_at as date) as created_date,
     cast(resolved_at as date) as resolved_date,
     {{ clean_code('status') }} = 'cancelled' as is_cancelled,
