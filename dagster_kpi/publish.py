@@ -6,6 +6,11 @@ one rename and the serving `current` link by another, so a reader of either sees
 the new ones, never a half-published state, and the run never holds a lock on FILE. If staging fails (a
 full disk, a read-only folder), nothing switches and the staged files are removed. Marts whose content
 did not change are not rewritten: FILE stays byte-identical.
+
+FILE is written in DuckDB's v1.0.0 storage format (STORAGE_VERSION), the format DuckDB 1.x writes by default:
+BI tools bundle a DuckDB 1.x (Superset's `duckdb` extra pins duckdb<2, Metabase's DuckDB driver and Evidence ship
+1.x builds), and DuckDB 1.x cannot open a file in DuckDB 2's own format. A FILE in another format is rewritten by
+the next publish even when its marts did not change.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ CURRENT_LINK = "current"
 KEPT_SERVING_VERSIONS = 2
 STAGING_SUFFIX = ".publishing"
 PREVIOUS_SUFFIX = ".previous"
+STORAGE_VERSION = "v1.0.0"
+"""The storage format FILE is written in: readable by DuckDB 1.0 and later (and by DuckDB 2)."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,17 @@ def published_fingerprint(warehouse: Path, tables: Sequence[str]) -> str | None:
         return None
 
 
+def storage_version(warehouse: Path) -> str | None:
+    """The storage format of a DuckDB file (`v1.0.0`, `v2.0.0`); None when it cannot be read."""
+    try:
+        with duckdb.connect() as con:
+            con.execute(f"ATTACH {lit(str(warehouse))} AS file (READ_ONLY)")
+            (tags,) = one(con, "SELECT tags FROM duckdb_databases() WHERE database_name = 'file'")
+    except duckdb.Error:
+        return None
+    return str(tags.get("storage_version", "")).rstrip("+") or None
+
+
 def publish_marts(
     paths: WarehousePaths,
     tables: Sequence[str],
@@ -88,7 +106,8 @@ def publish_marts(
     with duckdb.connect(str(paths.work_db), read_only=True) as work:
         fingerprint, rows = marts_fingerprint(work, one(work, "SELECT current_database()")[0], tables)
     serving = _serving_version(paths)
-    if fingerprint == published_fingerprint(paths.warehouse, tables) and serving == fingerprint:
+    unchanged = fingerprint == published_fingerprint(paths.warehouse, tables) and serving == fingerprint
+    if unchanged and storage_version(paths.warehouse) == STORAGE_VERSION:
         return PublishReport(changed=False, fingerprint=fingerprint, rows=rows)
     staged_version = None if serving == fingerprint else paths.serving_dir / fingerprint
     try:
@@ -156,7 +175,7 @@ def _remove_leftovers(paths: WarehousePaths) -> None:
 def _write_warehouse(paths: WarehousePaths, tables: Sequence[str], new_file: Path, config: DuckDBConfig) -> None:
     """Copy the marts, sorted, into `new_file` (the same marts give the same rows in the same order)."""
     new_file.unlink(missing_ok=True)
-    con = duckdb.connect(str(new_file), config=config)
+    con = duckdb.connect(str(new_file), config={**config, "storage_compatibility_version": STORAGE_VERSION})
     try:
         con.execute(f"ATTACH {lit(str(paths.work_db))} AS work (READ_ONLY)")
         con.execute("CREATE SCHEMA marts")

@@ -14,7 +14,7 @@ import pytest
 
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import WarehousePaths
-from dagster_kpi.publish import PublishError, publish_marts
+from dagster_kpi.publish import STORAGE_VERSION, PublishError, publish_marts, storage_version
 from dagster_kpi.runner import check_run_paths, check_work_db_free, exclusive_run, work_db_holders
 
 
@@ -64,6 +64,25 @@ def test_unchanged_marts_leave_the_file_byte_identical(paths):
     second = publish_marts(paths, TABLES)
     assert not second.changed and second.fingerprint == first.fingerprint
     assert digest(paths.warehouse) == before and paths.warehouse.stat().st_mtime_ns == mtime
+
+
+def test_the_file_is_written_in_the_storage_format_duckdb_1_reads_and_an_older_format_is_rewritten(paths):
+    write_marts(paths, [("a", 1.0)])
+    publish_marts(paths, TABLES)
+    assert STORAGE_VERSION == "v1.0.0" and storage_version(paths.warehouse) == "v1.0.0"
+    # A FILE published in DuckDB 2's own format (as before), same marts: rewritten in the readable format.
+    paths.warehouse.unlink()
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute(f"ATTACH '{paths.work_db}' AS work (READ_ONLY)")
+        con.execute("CREATE SCHEMA marts")
+        for table in TABLES:
+            con.execute(f"CREATE TABLE marts.{table} AS SELECT * FROM work.marts.{table} ORDER BY ALL")
+    assert storage_version(paths.warehouse) == "v2.0.0"
+    report = publish_marts(paths, TABLES)
+    assert report.changed and storage_version(paths.warehouse) == "v1.0.0"
+    assert published(paths.warehouse) == [("a", 1.0)]
+    assert not publish_marts(paths, TABLES).changed
+    assert storage_version(paths.work_db.parent / "nothing.duckdb") is None
 
 
 def test_a_reader_keeps_its_snapshot_while_a_publish_replaces_the_file(paths):
