@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 
 from dagster_kpi.cells import terminal_text
-from dagster_kpi.errors import KpiError
+from dagster_kpi.errors import KpiError, UsageError
+from dagster_kpi.naming import natural_key
 from dagster_kpi.sql import one, table_exists
 
 HEADLINE_KPIS = (
@@ -63,11 +64,35 @@ def render_table(header: Sequence[str], rows: Sequence[Sequence[str]], left: int
     return "\n".join(lines)
 
 
+def published_months(con: duckdb.DuckDBPyConnection) -> list[date]:
+    """The first days of the months with published KPI values, in order."""
+    query = "SELECT DISTINCT period_start FROM marts.kpi_values WHERE period_grain = 'month' ORDER BY period_start"
+    return [start for (start,) in con.execute(query).fetchall()]
+
+
+def month_spans(months: Sequence[date]) -> str:
+    """`2025-12 … 2026-11` for consecutive months; gaps split the spans: `2024-01, 2024-03 … 2024-05`."""
+    spans: list[list[date]] = []
+    for month in months:
+        previous = spans[-1][-1] if spans else None
+        if previous is not None and (month.year * 12 + month.month) - (previous.year * 12 + previous.month) == 1:
+            spans[-1].append(month)
+        else:
+            spans.append([month])
+    return ", ".join(f"{s[0]:%Y-%m}" if len(s) == 1 else f"{s[0]:%Y-%m} … {s[-1]:%Y-%m}" for s in spans)
+
+
 def published_month(con: duckdb.DuckDBPyConnection, month: str | None) -> date | None:
     """The first day of `month` (`YYYY-MM`), or of the latest month with published KPI values when None
-    (None when there is none)."""
-    query = "SELECT coalesce(CAST(? || '-01' AS DATE), max(period_start)) FROM marts.kpi_values WHERE period_grain = 'month'"
-    return one(con, query, [month])[0]
+    (None when there is none). A month without published values is a UsageError naming the months there are."""
+    months = published_months(con)
+    if month is None:
+        return months[-1] if months else None
+    period = date.fromisoformat(f"{month}-01")
+    if period not in months:
+        there = f"published months: {month_spans(months)}" if months else "nothing is published yet"
+        raise UsageError(f"no published values for {month}; {there}")
+    return period
 
 
 def headline_table(con: duckdb.DuckDBPyConnection, period: date) -> str:
@@ -80,7 +105,7 @@ def headline_table(con: duckdb.DuckDBPyConnection, period: date) -> str:
         """,
         [period, list(HEADLINE_KPIS)],
     ).fetchall()
-    entities = ["center", *sorted({r[5] for r in rows if r[4] == "team"})]
+    entities = ["center", *sorted({r[5] for r in rows if r[4] == "team"}, key=natural_key)]
     values = {(r[0], r[5]): r[6] for r in rows}
     names = {r[0]: (f"{r[1]} {r[2]}", r[3]) for r in rows}
     body = [

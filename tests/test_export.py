@@ -301,7 +301,7 @@ def test_export_of_another_month_both_formats_and_a_named_workbook(warehouse, tm
 
 def test_export_problems_are_one_line(warehouse, tmp_path, capsys):
     assert export(capsys, "--warehouse", warehouse, "--month", "2023-12", "--out", tmp_path) == (
-        1, "", "kpi export: no published KPI values for 2023-12\n",
+        2, "", "kpi export: no published values for 2023-12; published months: 2024-02 … 2024-03\n",
     )  # fmt: skip
     assert export(capsys, "--warehouse", warehouse, "--month", "2024-13", "--out", tmp_path) == (
         2, "", "kpi export: month must be YYYY-MM, got '2024-13'\n",

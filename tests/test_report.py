@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_kpi.errors import UsageError
 from dagster_kpi.report import DEDUCTIONS_SHOWN, month_report
 
 FEB, MAR = date(2024, 2, 1), date(2024, 3, 1)
@@ -225,5 +226,34 @@ def test_show_adds_sla_attainment_by_priority_and_the_busiest_intervals(tmp_path
 
 def test_show_of_a_month_without_sla_events_or_calls_says_so(tmp_path):
     warehouse = with_service_levels(build(tmp_path / "warehouse.duckdb"), [])
+    with duckdb.connect(str(warehouse)) as con:  # January has values, but no SLA events or calls
+        con.execute("INSERT INTO marts.kpi_values VALUES ('month', '2024-01-01', 'center', 'center', 'answer_rate', 0.8)")
     lines = month_report(warehouse, month="2024-01").splitlines()
     assert lines[-3:] == ["SLA attainment: no SLA events this month", "", "Busiest intervals: no calls this month"]
+
+
+def test_show_of_a_month_without_values_names_the_published_months(tmp_path):
+    warehouse = build(tmp_path / "warehouse.duckdb")
+    with pytest.raises(UsageError) as error:
+        month_report(warehouse, month="2019-01")
+    assert str(error.value) == "no published values for 2019-01; published months: 2024-02 … 2024-03"
+    assert error.value.exit_code == 2
+    with duckdb.connect(str(warehouse)) as con:  # a gap: January and March to May
+        con.execute("DELETE FROM marts.kpi_values")
+        for month in ("2024-01-01", "2024-03-01", "2024-04-01", "2024-05-01"):
+            con.execute("INSERT INTO marts.kpi_values VALUES ('month', ?, 'center', 'center', 'answer_rate', 0.9)", [month])
+        con.execute("INSERT INTO marts.kpi_values VALUES ('quarter', '2023-10-01', 'center', 'center', 'answer_rate', 0.9)")
+    with pytest.raises(UsageError, match=r"for 2024-02; published months: 2024-01, 2024-03 … 2024-05$"):
+        month_report(warehouse, month="2024-02")
+    with pytest.raises(UsageError, match=r"for 2023-10; published months: 2024-01, "):  # a quarter's start is no month
+        month_report(warehouse, month="2023-10")
+
+
+def test_show_puts_the_teams_in_their_natural_order(tmp_path):
+    warehouse = build(tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        for team, value in (("热线三组", 0.3), ("热线一组", 0.1), ("热线四组", 0.4), ("热线二组", 0.2), ("热线十组", 0.25)):
+            con.execute("INSERT INTO marts.kpi_values VALUES ('month', ?, 'team', ?, 'answer_rate', ?)", [MAR, team, value])
+    lines = month_report(warehouse).splitlines()
+    assert lines[3].split() == ["KPI", "center", "热线一组", "热线二组", "热线三组", "热线四组", "热线十组"]
+    assert lines[4].split()[3:] == ["87.5%", "10.0%", "20.0%", "30.0%", "40.0%", "25.0%"]
