@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from dagster_kpi.cells import terminal_text
 from dagster_kpi.engines import ENGINES, check_engine
@@ -24,6 +24,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         rows = generate_landing(out, months=args.months, agents=args.agents, scale=args.scale, seed=args.seed, start=args.start)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    except OSError as error:
+        raise KpiError(f"cannot write the landing folder {out}: {error.strerror or error}") from None
     print(f"wrote {sum(rows.values()):,} rows for {len(rows)} sources to {out}")
     for source, count in rows.items():
         print(f"  {source:<24}{count:>12,}")
@@ -159,9 +161,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     check_engine(settings.engine)
     prepare_warehouse(settings)
     prepare_manifest(settings)
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "dagster_kpi.definitions", "-p", str(args.port)]
-    os.execve(sys.executable, command, child_environment(settings))
-    return 0  # not reached
+    from dagster_kpi.ui import serve
+
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "dagster_kpi.definitions", "-h", args.host, "-p", str(args.port)]
+    return serve(command, child_environment(settings))
 
 
 def published_warehouse(args: argparse.Namespace) -> Path:
@@ -195,17 +198,53 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+class KpiArgumentParser(argparse.ArgumentParser):
+    """Bad arguments are one line on stderr, exit 2, like every other error of the command."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (`{self.prog} --help` lists the options)\n")
+
+
+def port(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, got {text!r}")
+    return number
+
+
+def package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dagster-kpi")
+    except PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+WAREHOUSE_HELP = "warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb), e.g. --warehouse /srv/kpi/warehouse.duckdb"
+MONTH_HELP = "YYYY-MM (default: the latest published month), e.g. --month 2026-03"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kpi", description="Customer-service KPI warehouse.")
+    parser = KpiArgumentParser(prog="kpi", description="Customer-service KPI warehouse.")
+    parser.add_argument("--version", action="version", version=f"kpi (dagster-kpi) {package_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     generate = commands.add_parser("generate", help="write a synthetic landing folder")
-    generate.add_argument("--out", required=True, help="landing folder to write")
-    generate.add_argument("--months", type=int, default=12)
-    generate.add_argument("--agents", type=int, default=60)
-    generate.add_argument("--scale", type=float, default=1.0, help="volume factor; 1 is about 100k calls a month")
-    generate.add_argument("--seed", type=int, default=7)
-    generate.add_argument("--start", help="first month, YYYY-MM (default: so the last month is the last complete one)")
+    generate.add_argument("--out", required=True, help="landing folder to write, e.g. --out data/landing")
+    generate.add_argument("--months", type=int, default=12,
+                          help="months of data, ending with the last complete month (default 12), e.g. --months 3")  # fmt: skip
+    generate.add_argument("--agents", type=int, default=60, help="agents on the roster (default 60), e.g. --agents 20")
+    generate.add_argument("--scale", type=float, default=1.0,
+                          help="volume factor; 1 is about 100k calls a month (default 1), e.g. --scale 0.1")  # fmt: skip
+    generate.add_argument("--seed", type=int, default=7,
+                          help="random seed: the same seed writes the same files (default 7), e.g. --seed 42")  # fmt: skip
+    generate.add_argument("--start",
+                          help="first month, YYYY-MM (default: so the last month is the last complete one), "
+                          "e.g. --start 2026-01")  # fmt: skip
     generate.set_defaults(handler=cmd_generate)
 
     for name, handler, help_text in (
@@ -213,21 +252,28 @@ def build_parser() -> argparse.ArgumentParser:
         ("ui", cmd_ui, "open the Dagster UI on the same definitions"),
     ):
         sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("--landing", help="landing folder (default $KPI_LANDING_DIR or data/landing)")
-        sub.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
         sub.add_argument(
-            "--engine", choices=ENGINES, help="where dbt builds (default $KPI_ENGINE or duckdb; spark: a local Spark session)"
+            "--landing", help="landing folder (default $KPI_LANDING_DIR or data/landing), e.g. --landing /srv/kpi/landing"
+        )
+        sub.add_argument("--warehouse", help=WAREHOUSE_HELP)
+        sub.add_argument(
+            "--engine",
+            choices=ENGINES,
+            help="where dbt builds (default $KPI_ENGINE or duckdb; spark: a local Spark session), e.g. --engine spark",
         )
         sub.set_defaults(handler=handler)
         if name == "ui":
-            sub.add_argument("--port", type=int, default=3000)
+            sub.add_argument("--port", type=port, default=3000, help="port of the web UI (default 3000), e.g. --port 3001")
+            sub.add_argument("--host", default="127.0.0.1",
+                             help="address to listen on (default 127.0.0.1: this machine only), "
+                             "e.g. --host 0.0.0.0 for every interface")  # fmt: skip
         else:
-            sub.add_argument("--month", help="refresh one month, YYYY-MM (default: every month)")
+            sub.add_argument("--month", help="refresh one month, YYYY-MM (default: every month), e.g. --month 2026-03")
             sub.add_argument(
                 "--var",
                 action="append",
                 metavar="NAME=VALUE",
-                help="a dbt var for this run (repeatable), one that dbt_project.yml declares",
+                help="a dbt var for this run (repeatable), one that dbt_project.yml declares, e.g. --var feedback_sla_hours=12",
             )
             sub.add_argument(
                 "--force",
@@ -241,20 +287,22 @@ def build_parser() -> argparse.ArgumentParser:
             )
 
     show = commands.add_parser("show", help="print a month's headline KPIs, the centre scorecard and the top and bottom agents")
-    show.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
-    show.add_argument("--month", help="YYYY-MM (default: the latest published month)")
+    show.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    show.add_argument("--month", help=MONTH_HELP)
     show.set_defaults(handler=cmd_show)
 
     export = commands.add_parser("export", help="write a month's published marts for people: an Excel workbook or CSV files")
-    export.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
-    export.add_argument("--month", help="YYYY-MM (default: the latest published month)")
+    export.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    export.add_argument("--month", help=MONTH_HELP)
     export.add_argument(
         "--format",
         action="append",
         choices=("xlsx", "csv"),
-        help="xlsx (one workbook, the default) or csv (one file per mart); repeat for both",
+        help="xlsx (one workbook, the default) or csv (one file per mart); repeat for both, e.g. --format xlsx --format csv",
     )
-    export.add_argument("--out", default=".", help="folder to write to (default: the current one), or the workbook's .xlsx file")
+    export.add_argument("--out", default=".",
+                        help="folder to write to (default: the current one), or the workbook's .xlsx file, "
+                        "e.g. --out reports/")  # fmt: skip
     export.set_defaults(handler=cmd_export)
     return parser
 
