@@ -180,3 +180,19 @@ def test_formula_like_text_is_a_non_blocking_check_on_every_mart(graph):
     for mart in marts:
         [key] = [k for k in graph.get_check_keys_for_assets({AssetKey(["marts", mart])}) if k.name == f"{mart}_formula_like_text"]
         assert not graph.get_check_spec(key).blocking, "a warning: it never holds back a publish"
+
+
+def test_partitions_start_at_the_recorded_first_month_of_the_data(tmp_path):
+    """Data from 2025-03 on: monthly partitions from 2025-03 up to the current month, on every partitioned asset,
+    not a span from years before the data."""
+    unset = replace(make_settings(tmp_path), first_month=None)
+    unset.paths.ensure()
+    (unset.paths.work_dir / "first_data_month").write_text("2025-03\n", encoding="utf-8")
+    graph = build_definitions(unset).resolve_asset_graph()
+    partitioned = [key for key in graph.get_all_asset_keys() if graph.get(key).partitions_def is not None]
+    assert AssetKey(["marts", "kpi_values"]) in partitioned
+    now = datetime.now()
+    expected = (now.year * 12 + now.month) - (2025 * 12 + 3) + 1
+    for key in partitioned:
+        keys = graph.get(key).partitions_def.get_partition_keys()
+        assert (keys[0], len(keys)) == ("2025-03-01", expected), key
