@@ -171,14 +171,14 @@ def published_warehouse(args: argparse.Namespace) -> Path:
     """The warehouse file `kpi show` and `kpi export` read, after checking it exists and `--month` is a month."""
     from dagster_kpi.defs.partitions import month_key
 
-    warehouse = load_settings(warehouse=args.warehouse).warehouse
-    if not warehouse.is_file():
-        raise UsageError(f"warehouse {warehouse} does not exist yet: run `kpi run` first")
-    if args.month is not None:
+    if args.month is not None:  # the arguments first, then the files
         try:
             month_key(args.month)
         except ValueError as error:
             raise UsageError(str(error)) from None
+    warehouse = load_settings(warehouse=args.warehouse).warehouse
+    if not warehouse.is_file():
+        raise UsageError(f"warehouse {warehouse} does not exist yet: run `kpi run` first")
     return warehouse
 
 

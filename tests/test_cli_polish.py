@@ -65,6 +65,8 @@ def test_every_option_has_help_with_an_example():
         (["run", "--month", "bad"], "kpi run: month must be YYYY-MM, got 'bad'"),
         (["export", "--format", "pdf"], "kpi export: argument --format: invalid choice: 'pdf' (choose from 'xlsx', 'csv')"),
         (["show", "--bogus"], "kpi: unrecognized arguments: --bogus"),
+        (["show", "--month", "bad"], "kpi show: month must be YYYY-MM, got 'bad'"),
+        (["export", "--month", "2026-1"], "kpi export: month must be YYYY-MM, got '2026-1'"),
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(args, line, tmp_path):
