@@ -155,10 +155,11 @@ def quality_summary(ingest: dict[str, dict[str, Any]]) -> str:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     from dagster_kpi.dbt_project import prepare_manifest
-    from dagster_kpi.runner import prepare_warehouse
+    from dagster_kpi.runner import check_run_paths, prepare_warehouse
 
     settings = run_settings(args)
     check_engine(settings.engine)
+    check_run_paths(settings.landing, settings.warehouse)  # the paths its runs would use, as `kpi run` checks them
     prepare_warehouse(settings)
     prepare_manifest(settings)
     from dagster_kpi.ui import serve

@@ -77,6 +77,17 @@ def test_bad_arguments_are_one_line_and_exit_2(args, line, tmp_path):
     assert done.stderr in (line + "\n", line + help_hint + "\n"), done.stderr
 
 
+def test_ui_refuses_the_paths_run_refuses(tmp_path):
+    not_duckdb = tmp_path / "notes.duckdb"
+    not_duckdb.write_text("my notes")
+    done = kpi("ui", "--landing", str(tmp_path), "--warehouse", str(not_duckdb))
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"kpi ui: warehouse {not_duckdb} exists and is not a DuckDB database; refusing to replace it\n"
+    assert not_duckdb.read_text() == "my notes"
+    done = kpi("ui", "--landing", str(tmp_path / "none"), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert (done.returncode, done.stderr) == (2, f"kpi ui: landing folder {tmp_path / 'none'} is not a folder\n")
+
+
 def test_a_landing_folder_that_cannot_be_written_is_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("")
