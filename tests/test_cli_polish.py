@@ -148,11 +148,12 @@ def free_port() -> int:
 
 @pytest.mark.e2e
 def test_kpi_ui_listens_on_the_host_and_stops_with_everything_on_sigterm(tmp_path):
-    port = free_port()
+    port, landing, log = free_port(), tmp_path / "landing", tmp_path / "ui.log"
+    landing.mkdir()
     ui = subprocess.Popen(
-        [sys.executable, "-m", "dagster_kpi.cli", "ui", "--warehouse", str(tmp_path / "warehouse.duckdb"),
-         "--landing", str(tmp_path), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        [sys.executable, "-m", "dagster_kpi.cli", "ui", "--warehouse", str(tmp_path / "out" / "warehouse.duckdb"),
+         "--landing", str(landing), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
     )  # fmt: skip
     try:
@@ -162,7 +163,7 @@ def test_kpi_ui_listens_on_the_host_and_stops_with_everything_on_sigterm(tmp_pat
                 info = urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2).read()
                 break
             except OSError:
-                assert ui.poll() is None and time.monotonic() < deadline, "the UI did not come up"
+                assert ui.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
                 time.sleep(1)
         assert b"dagster_webserver_version" in info
         ui.send_signal(signal.SIGTERM)
