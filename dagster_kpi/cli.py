@@ -1,4 +1,4 @@
-"""The `kpi` command line: generate, run, ui, show, export."""
+"""The `kpi` command line: generate, run, ui, show, export, report."""
 
 from __future__ import annotations
 
@@ -195,6 +195,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from dagster_kpi.report_html import write_report
+
+    warehouse = published_warehouse(args)
+    print(f"wrote {write_report(warehouse, Path(args.out) if args.out else None, month=args.month, lang=args.lang)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kpi", description="Customer-service KPI warehouse.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -256,6 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--out", default=".", help="folder to write to (default: the current one), or the workbook's .xlsx file")
     export.set_defaults(handler=cmd_export)
+
+    report = commands.add_parser("report", help="write a month's report for managers: one self-contained HTML file")
+    report.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
+    report.add_argument("--month", help="YYYY-MM (default: the latest published month)")
+    report.add_argument("--out", help="HTML file to write (default: kpi_report_<YYYY-MM>.html in the current folder)")
+    report.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels and KPI names (default zh)")
+    report.set_defaults(handler=cmd_report)
     return parser
 
 
