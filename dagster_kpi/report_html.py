@@ -239,10 +239,10 @@ def sparkline(
     unit: str,
     target: float | None = None,
     width: int = 180,
-    height: int = 44,
+    height: int = 52,
 ) -> Markup:
     """A small line chart of monthly values (a gap where a month has none), the last point marked, the target as a
-    dashed line; each point's <title> holds its month and value."""
+    dashed line, the first and last month written below; each point's <title> holds its month and value."""
     values = [v for _, v in points if v is not None]
     if not values:
         return Markup("")
@@ -250,11 +250,11 @@ def sparkline(
     low, high = min(scale), max(scale)
     if math.isclose(low, high):
         low, high = low - 1, high + 1
-    pad = 5
+    pad, axis = 5, 12  # margin around the plot; the month labels' band at the bottom
     step = (width - 2 * pad) / max(len(points) - 1, 1)
 
     def y(value: float) -> float:
-        return round(height - pad - (value - low) / (high - low) * (height - 2 * pad), 1)
+        return round(height - axis - (value - low) / (high - low) * (height - axis - pad), 1)
 
     segments: list[list[str]] = [[]]
     marks = []
@@ -276,6 +276,9 @@ def sparkline(
         parts.append(f'<line class="target" x1="{pad}" x2="{width - pad}" y1="{ty}" y2="{ty}"/>')
     parts += [f'<polyline class="line" points="{" ".join(s)}"/>' for s in segments if len(s) > 1]
     parts += marks
+    parts.append(f'<text class="axis" x="{pad}" y="{height - 1}">{points[0][0]:%Y-%m}</text>')
+    if len(points) > 1:
+        parts.append(f'<text class="axis" x="{width - pad}" y="{height - 1}" text-anchor="end">{points[-1][0]:%Y-%m}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
