@@ -268,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write a month's report for managers: one self-contained HTML file")
     report.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
     report.add_argument("--month", help="YYYY-MM (default: the latest published month)")
-    report.add_argument("--out", help="HTML file to write (default: kpi_report_<YYYY-MM>.html in the current folder)")
+    report.add_argument("--out", help="HTML file or folder to write (default: ./kpi_report_<YYYY-MM>.html)")
     report.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels and KPI names (default zh)")
     report.set_defaults(handler=cmd_report)
     return parser

@@ -580,7 +580,8 @@ def default_output(period: date) -> Path:
 
 
 def write_report(warehouse: Path, out: Path | None = None, month: str | None = None, lang: str = "zh") -> Path:
-    """Write the month's (default: the latest published month's) report; the file written.
+    """Write the month's (default: the latest published month's) report to `out` (default `kpi_report_<YYYY-MM>.html`
+    in the current folder, or in `out` when it is a folder); the file written.
 
     The page is written beside `out` and renamed over it, so a reader of a shared folder never sees half a page.
     """
@@ -595,7 +596,7 @@ def write_report(warehouse: Path, out: Path | None = None, month: str | None = N
             raise KpiError(f"no published KPI values for {month}" if month else "no published KPI values")
         report = read_report(con, period, lang)
     page = render(report)
-    path = out or default_output(period)
+    path = default_output(period) if out is None else out / default_output(period) if out.is_dir() else out
     partial = path.with_name(f".{path.name}.partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -158,6 +158,7 @@ def test_the_report_is_written_beside_and_named_after_the_month(tmp_path, monkey
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".html"] == ["kpi_report_2024-03.html"]
     out = write_report(warehouse, tmp_path / "sub" / "feb.html", month="2024-02")
     assert out.is_file() and not any(p.name.endswith(".partial") for p in out.parent.iterdir())
+    assert write_report(warehouse, tmp_path / "sub", month="2024-02") == tmp_path / "sub" / "kpi_report_2024-02.html"
 
 
 def test_a_warehouse_published_before_the_newer_marts_shows_what_it_has(tmp_path):
