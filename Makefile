@@ -7,12 +7,15 @@ SCALES ?= 1 5 20
 .PHONY: run test test-fast lint format bench bench-encodings bench-spark install ui clean
 
 # The spark extra runs the Spark identity test; Spark 4 needs Java 17 (installed from Debian's packages when missing).
+# The report's browser test renders the page in headless Chromium, also from Debian's packages.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null) \
 		|| echo "no Java: the Spark tests are skipped"
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "no Chromium: the report's browser tests are skipped"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,4 +1,4 @@
-"""The `kpi` command line: generate, run, ui, show, export."""
+"""The `kpi` command line: generate, run, ui, show, export, report."""
 
 from __future__ import annotations
 
@@ -199,6 +199,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from dagster_kpi.report_html import write_report
+
+    warehouse = published_warehouse(args)
+    print(f"wrote {write_report(warehouse, Path(args.out) if args.out else None, month=args.month, lang=args.lang)}")
+    return 0
+
+
 class KpiArgumentParser(argparse.ArgumentParser):
     """Bad arguments are one line on stderr, exit 2, like every other error of the command."""
 
@@ -305,6 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder to write to (default: the current one), or the workbook's .xlsx file, "
                         "e.g. --out reports/")  # fmt: skip
     export.set_defaults(handler=cmd_export)
+
+    report = commands.add_parser("report", help="write a month's report for managers: one self-contained HTML file")
+    report.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    report.add_argument("--month", help=MONTH_HELP)
+    report.add_argument("--out", help="HTML file or folder to write (default: ./kpi_report_<YYYY-MM>.html), e.g. --out reports/")
+    report.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="labels and KPI names (default zh), e.g. --lang en")  # fmt: skip
+    report.set_defaults(handler=cmd_report)
     return parser
 
 
