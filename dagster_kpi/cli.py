@@ -190,7 +190,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from dagster_kpi.export import DEFAULT_FORMAT, export_month
 
     warehouse = published_warehouse(args)
-    for path in export_month(warehouse, Path(args.out), args.format or [DEFAULT_FORMAT], month=args.month):
+    for path in export_month(warehouse, Path(args.out), args.format or [DEFAULT_FORMAT], month=args.month, lang=args.lang):
         print(f"wrote {path}")
     return 0
 
@@ -245,14 +245,22 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--month", help="YYYY-MM (default: the latest published month)")
     show.set_defaults(handler=cmd_show)
 
-    export = commands.add_parser("export", help="write a month's published marts for people: an Excel workbook or CSV files")
+    export = commands.add_parser("export", help="write a month's published marts: an Excel workbook, CSV files or Parquet files")
     export.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
     export.add_argument("--month", help="YYYY-MM (default: the latest published month)")
     export.add_argument(
         "--format",
         action="append",
-        choices=("xlsx", "csv"),
-        help="xlsx (one workbook, the default) or csv (one file per mart); repeat for both",
+        choices=("xlsx", "csv", "parquet"),
+        help="xlsx (one workbook, the default), csv or parquet (one file per mart); repeat for several,"
+        " e.g. --format xlsx --format parquet",
+    )
+    export.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="headers and sheet names of the workbook and CSV files: zh (Chinese, with units; the default) or en"
+        " (the marts' column names); Parquet always keeps the column names",
     )
     export.add_argument("--out", default=".", help="folder to write to (default: the current one), or the workbook's .xlsx file")
     export.set_defaults(handler=cmd_export)
