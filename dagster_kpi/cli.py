@@ -1,4 +1,4 @@
-"""The `kpi` command line: generate, run, ui, show, export."""
+"""The `kpi` command line: generate, run, ui, show, export, explain."""
 
 from __future__ import annotations
 
@@ -195,6 +195,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    from dagster_kpi.explain import explain, records, render, write_csv
+
+    published_warehouse(args)
+    result = explain(load_settings(warehouse=args.warehouse), args.kpi, args.entity, args.month, level=args.level)
+    print(render(result))
+    if args.csv:
+        write_csv(Path(args.csv), result)
+        print(f"wrote {records(len(result.rows))} to {args.csv}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kpi", description="Customer-service KPI warehouse.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -264,6 +276,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--out", default=".", help="folder to write to (default: the current one), or the workbook's .xlsx file")
     export.set_defaults(handler=cmd_export)
+
+    explain = commands.add_parser(
+        "explain", help="the numerator, denominator and records behind an entity's KPI value in a month"
+    )
+    explain.add_argument("--kpi", required=True, help="KPI code, e.g. answer_rate")
+    explain.add_argument("--entity", required=True, help="agent id, team, department or center, e.g. A0001")
+    explain.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-03")
+    explain.add_argument("--level", choices=("agent", "team", "department", "center"), help="when an id names two levels")
+    explain.add_argument("--warehouse", help="warehouse file (default $KPI_WAREHOUSE or data/warehouse.duckdb)")
+    explain.add_argument("--csv", metavar="FILE", help="also write the records to this CSV file")
+    explain.set_defaults(handler=cmd_explain)
     return parser
 
 
