@@ -1,4 +1,4 @@
-"""The `kpi` command line: generate, run, ui, show, export, report."""
+"""The `kpi` command line: generate, run, ui, show, export, explain, report."""
 
 from __future__ import annotations
 
@@ -194,8 +194,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     from dagster_kpi.export import DEFAULT_FORMAT, export_month
 
     warehouse = published_warehouse(args)
-    for path in export_month(warehouse, Path(args.out), args.format or [DEFAULT_FORMAT], month=args.month):
+    for path in export_month(warehouse, Path(args.out), args.format or [DEFAULT_FORMAT], month=args.month, lang=args.lang):
         print(f"wrote {path}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from dagster_kpi.explain import explain, records, render, write_csv
+
+    published_warehouse(args)
+    result = explain(load_settings(warehouse=args.warehouse), args.kpi, args.entity, args.month, level=args.level)
+    print(render(result))
+    if args.csv:
+        write_csv(Path(args.csv), result)
+        print(f"wrote {records(len(result.rows))} to {args.csv}")
     return 0
 
 
@@ -300,19 +312,40 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--month", help=MONTH_HELP)
     show.set_defaults(handler=cmd_show)
 
-    export = commands.add_parser("export", help="write a month's published marts for people: an Excel workbook or CSV files")
+    export = commands.add_parser("export", help="write a month's published marts: an Excel workbook, CSV files or Parquet files")
     export.add_argument("--warehouse", help=WAREHOUSE_HELP)
     export.add_argument("--month", help=MONTH_HELP)
     export.add_argument(
         "--format",
         action="append",
-        choices=("xlsx", "csv"),
-        help="xlsx (one workbook, the default) or csv (one file per mart); repeat for both, e.g. --format xlsx --format csv",
+        choices=("xlsx", "csv", "parquet"),
+        help="xlsx (one workbook, the default), csv or parquet (one file per mart); repeat for several,"
+        " e.g. --format xlsx --format parquet",
+    )
+    export.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default="zh",
+        help="headers and sheet names of the workbook and CSV files: zh (Chinese, with units; the default) or en"
+        " (the marts' column names); Parquet always keeps the column names; e.g. --lang en",
     )
     export.add_argument("--out", default=".",
                         help="folder to write to (default: the current one), or the workbook's .xlsx file, "
                         "e.g. --out reports/")  # fmt: skip
     export.set_defaults(handler=cmd_export)
+
+    explain = commands.add_parser(
+        "explain", help="the numerator, denominator and records behind an entity's KPI value in a month"
+    )
+    explain.add_argument("--kpi", required=True, help="KPI code, e.g. answer_rate")
+    explain.add_argument("--entity", required=True, help="agent id, team, department or center, e.g. A0001")
+    explain.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-03")
+    explain.add_argument(
+        "--level", choices=("agent", "team", "department", "center"), help="when an id names two levels, e.g. --level team"
+    )
+    explain.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    explain.add_argument("--csv", metavar="FILE", help="also write the records to this CSV file, e.g. --csv talk.csv")
+    explain.set_defaults(handler=cmd_explain)
 
     report = commands.add_parser("report", help="write a month's report for managers: one self-contained HTML file")
     report.add_argument("--warehouse", help=WAREHOUSE_HELP)

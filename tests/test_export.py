@@ -42,8 +42,10 @@ ANSI_NAME = "\x1b[2J\x1b[31m李四\x1b[0m"
 TAB_TEAM = "\t二组"
 AGENTS = {"a1": (HYPERLINK, "=1+1"), "a2": ("张三", DROP), "a3": (ANSI_NAME, "=1+1"), "a4": ("-3", TAB_TEAM)}
 CSAT = {"2024-03": {"a1": [5], "a2": [4], "a3": [5, 4], "a4": [3]}, "2024-02": {"a1": [4]}}
-MARTS = ["kpi_catalog", "kpi_scores", "kpi_values", "scorecards", "pay_sheet", "deductions"]
-SHEETS = ["scorecards", "pay_sheet", "deductions", "kpi_scores", "kpi_values", "kpi_catalog"]
+NEW_MARTS = ["sla_events", "ticket_backlog", "call_intervals", "rating_summary"]
+MARTS = ["kpi_catalog", "kpi_scores", "kpi_values", "scorecards", "pay_sheet", "deductions", *NEW_MARTS]
+SHEETS = ["scorecards", "pay_sheet", "deductions", "kpi_scores", "kpi_values", "kpi_catalog", *NEW_MARTS]
+SHEETS_ZH = ["计分卡", "绩效工资表", "扣分明细", "指标得分", "指标值", "指标目录", "SLA事件", "工单积压", "话务时段", "评分汇总"]
 MARCH = datetime(2024, 3, 1)
 
 
@@ -181,6 +183,13 @@ def test_the_marts_and_the_published_file_keep_the_names_as_they_came(warehouse)
 @pytest.fixture(scope="module")
 def workbook_path(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("export_xlsx")
+    assert main(["export", "--warehouse", str(warehouse), "--out", str(out), "--lang", "en"]) == 0
+    return out / "kpi_2024-03.xlsx"
+
+
+@pytest.fixture(scope="module")
+def workbook_zh(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("export_zh")
     assert main(["export", "--warehouse", str(warehouse), "--out", str(out)]) == 0
     return out / "kpi_2024-03.xlsx"
 
@@ -266,8 +275,76 @@ def test_the_workbook_holds_the_hand_checked_march_figures(workbook_path):
     assert (ledger["violation_id"], ledger["team"], ledger["points"], ledger["fine_amount"]) == ("v1", "'=1+1", 1, 10)
 
 
+def test_the_default_workbook_has_chinese_sheets_headers_with_units_and_number_formats(workbook_zh):
+    book = load_workbook(workbook_zh)
+    assert book.sheetnames == SHEETS_ZH
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref.startswith("A1:")
+        untranslated = [cell.value for cell in sheet[1] if str(cell.value).isascii()]
+        assert untranslated == [], sheet.title  # every column of every mart has a Chinese header
+        for row in sheet.iter_rows():
+            assert all(cell.data_type != "f" for cell in row), sheet.title
+    cards = book["计分卡"]
+    assert [cell.value for cell in cards[1]][:6] == ["期间", "层级", "对象编号", "对象名称", "考核方案", "总分"]
+
+    def cells(title: str, row: int) -> dict[str, tuple[Any, str]]:
+        sheet = book[title]
+        return {h.value: (c.value, c.number_format) for h, c in zip(sheet[1], sheet[row], strict=True)}
+
+    centre = cells("计分卡", 2)  # the centre first
+    assert centre["对象编号"] == ("center", "General")
+    assert centre["总分"] == (pytest.approx(2500 / 45), "0.00")
+    assert centre["绩效系数"] == (0.7, "0.0%")
+    assert centre["排名"] == (1, "#,##0")
+    assert centre["奖励金额(元)"][1] == "#,##0.00"
+    [ledger] = book["扣分明细"].iter_rows(min_row=2)
+    fine = cells("扣分明细", 2)
+    assert fine["罚款(元)"] == (10, "#,##0.00") and fine["扣分"] == (1, "General")
+    assert fine["发生时间"] == (datetime(2024, 3, 5, 9), "yyyy-mm-dd hh:mm:ss")
+    # a KPI's value takes its unit's format: answer_rate a ratio, csat_score a score
+    values = {(r[2].value, r[4].value): (r[7].value, r[7].number_format) for r in book["指标值"].iter_rows(min_row=2)}
+    assert values[("center", "answer_rate")] == (pytest.approx(0.75), "0.0%")
+    assert values[("center", "csat_score")] == (pytest.approx(84.0), "0.00")
+    # the four calls of 2024-03-03 09:00: one interval, three answered, service level 75 %
+    interval = cells("话务时段", 2)
+    assert interval["时段开始"] == (datetime(2024, 3, 3, 9), "yyyy-mm-dd hh:mm:ss")
+    assert interval["呼入量"] == (4, "#,##0") and interval["接听量"] == (3, "#,##0")
+    assert interval["服务水平"][1] == "0.0%"
+    assert interval["平均应答速度(秒)"][1] in ("#,##0.0", "General")  # General when NULL (no answered_at here)
+    # the text still neutralised
+    names = {r[2].value: r[3].value for r in cards.iter_rows(min_row=2)}
+    assert names["a1"] == "'" + HYPERLINK and names["'=1+1"] == "'=1+1"
+
+
+def test_parquet_keeps_the_marts_columns_types_and_values(warehouse, tmp_path, capsys):
+    code, out, _ = export(capsys, "--warehouse", warehouse, "--format", "parquet", "--out", tmp_path)
+    assert code == 0
+    assert out.splitlines() == [f"wrote {tmp_path / f'kpi_2024-03_{mart}.parquet'}" for mart in SHEETS]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for mart in SHEETS:
+            file = tmp_path / f"kpi_2024-03_{mart}.parquet"
+            published = con.execute(f"DESCRIBE marts.{mart}").fetchall()
+            assert con.execute(f"DESCRIBE SELECT * FROM '{file}'").fetchall() == published, mart
+        names = dict(con.execute(f"SELECT entity_id, entity_name FROM '{tmp_path}/kpi_2024-03_scorecards.parquet'"
+                                 " WHERE level = 'agent'").fetchall())  # fmt: skip
+        assert names == {agent: name for agent, (name, _) in AGENTS.items()}  # as published: for analysts, not Excel
+        periods = con.execute(f"SELECT DISTINCT period_start FROM '{tmp_path}/kpi_2024-03_kpi_values.parquet'").fetchall()
+        assert periods == [(date(2024, 3, 1),)]
+    assert not list(tmp_path.glob(".*partial"))
+    assert export(capsys, "--warehouse", warehouse, "--format", "parquet", "--out", tmp_path / "x.xlsx") == (
+        2, "", f"kpi export: --out {tmp_path / 'x.xlsx'}: Parquet export writes one file per mart; give a folder\n",
+    )  # fmt: skip
+
+
+def test_csv_headers_are_chinese_by_default(warehouse, tmp_path, capsys):
+    assert export(capsys, "--warehouse", warehouse, "--format", "csv", "--out", tmp_path)[0] == 0
+    with (tmp_path / "kpi_2024-03_pay_sheet.csv").open(encoding="utf-8-sig", newline="") as file:
+        header = next(csv.reader(file))
+    assert header[:7] == ["期间", "工号", "姓名", "班组", "部门", "岗位", "职级"]
+
+
 def test_csv_files_are_utf8_with_bom_quoted_text_and_bare_numbers(warehouse, tmp_path, capsys):
-    code, out, _ = export(capsys, "--warehouse", warehouse, "--format", "csv", "--out", tmp_path / "csv")
+    code, out, _ = export(capsys, "--warehouse", warehouse, "--format", "csv", "--out", tmp_path / "csv", "--lang", "en")
     assert code == 0
     files = [tmp_path / "csv" / f"kpi_2024-03_{mart}.csv" for mart in SHEETS]
     assert out.splitlines() == [f"wrote {path}" for path in files]
@@ -287,7 +364,7 @@ def test_csv_files_are_utf8_with_bom_quoted_text_and_bare_numbers(warehouse, tmp
 
 def test_export_of_another_month_both_formats_and_a_named_workbook(warehouse, tmp_path, capsys):
     code, out, _ = export(capsys, "--warehouse", warehouse, "--month", "2024-02", "--format", "csv", "--format", "xlsx",
-                          "--out", tmp_path)  # fmt: skip
+                          "--out", tmp_path, "--lang", "en")  # fmt: skip
     assert code == 0
     assert out.splitlines()[0] == f"wrote {tmp_path / 'kpi_2024-02.xlsx'}"
     assert len(out.splitlines()) == 1 + len(SHEETS)
@@ -295,7 +372,7 @@ def test_export_of_another_month_both_formats_and_a_named_workbook(warehouse, tm
     assert {r["period_start"] for r in rows_of(book["kpi_values"])} == {datetime(2024, 2, 1)}
     named = tmp_path / "reports" / "march.xlsx"
     assert export(capsys, "--warehouse", warehouse, "--out", named)[0] == 0
-    assert load_workbook(named).sheetnames == SHEETS
+    assert load_workbook(named).sheetnames == SHEETS_ZH
     assert not list(named.parent.glob(".*partial"))
 
 

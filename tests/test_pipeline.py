@@ -210,7 +210,7 @@ def test_formula_like_names_are_published_with_a_warning_and_exported_as_quoted_
         query = "SELECT DISTINCT entity_name FROM marts.scorecards WHERE entity_id = ?"
         assert con.execute(query, [row["agent_id"]]).fetchall() == [(hyperlink,)]
 
-    exported = kpi("export", "--warehouse", out, "--out", tmp_path / "export")
+    exported = kpi("export", "--warehouse", out, "--out", tmp_path / "export", "--lang", "en")
     assert exported.returncode == 0, exported.stderr
     [path] = (tmp_path / "export").glob("kpi_*.xlsx")
     sheet = load_workbook(path)["scorecards"]
