@@ -130,16 +130,20 @@ def _absent(columns: list[str]) -> str:
 
 
 def quality_summary(ingest: dict[str, dict[str, Any]]) -> str:
-    """Rows read, loaded and quarantined per source, with the quarantine reasons; then the workbook sheets not read,
-    the headers not read that come close to a column, and the optional columns files lack."""
-    lines = [f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}  reasons"]
+    """Rows read, loaded, quarantined and replaced (read = the other three) per source, with the quarantine reasons;
+    then the workbook sheets not read, the headers not read that come close to a column, and the optional columns
+    files lack."""
+    lines = [f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}{'replaced':>12}  reasons"]
     for source, stats in ingest.items():
         reasons = stats.get("quarantined_by_reason") or {}
         detail = ", ".join(f"{reason} {count:,}" for reason, count in sorted(reasons.items(), key=lambda r: -r[1]))
         lines.append(
             f"{source:<24}{stats.get('rows_read', 0):>12,}{stats.get('rows_loaded', 0):>12,}"
-            f"{stats.get('rows_quarantined', 0):>12,}  {detail}".rstrip()
+            f"{stats.get('rows_quarantined', 0):>12,}{stats.get('rows_replaced', 0):>12,}  {detail}".rstrip()
         )
+    if any(stats.get("rows_replaced") for stats in ingest.values()):
+        lines.append("read = loaded + quarantined + replaced: a replaced row's key came again in a newer extract "
+                     "(or further down the same file), whose row was loaded")  # fmt: skip
     for source, stats in ingest.items():
         if conflicts := stats.get("keys_conflicting"):
             lines.append(f"{source}: {conflicts:,} keys differ between files with the same modification time "
