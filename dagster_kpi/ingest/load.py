@@ -421,9 +421,7 @@ def conflicting_keys(con: duckdb.DuckDBPyConnection, source: Source, parsed: str
 def superseded_rows(con: duckdb.DuckDBPyConnection, source: Source, parsed: str) -> int:
     """Valid rows of `parsed` whose key a later valid row repeats: all but one row of each key."""
     key = ", ".join(ident(k) for k in source.key)
-    [(count,)] = con.execute(
-        f"SELECT count(*) - count(DISTINCT ({key})) FROM {ident(parsed)} WHERE __check IS NULL"
-    ).fetchall()
+    [(count,)] = con.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM {ident(parsed)} WHERE __check IS NULL").fetchall()
     return int(count)
 
 
