@@ -41,8 +41,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi.data_months import first_month
     from dagster_kpi.defs.partitions import month_partition_key, monthly_partitions
     from dagster_kpi.ingest import unexpected_folders
+    from dagster_kpi.progress import Progress
     from dagster_kpi.runner import check_run_paths, prepare_warehouse
 
+    progress = Progress(None if args.quiet else sys.stderr)
     settings = run_settings(args)
     check_engine(settings.engine)
     check_run_paths(settings.landing, settings.warehouse)
@@ -65,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     run_state.forget(settings)
     prepare_manifest(settings)
-    outcome = run_all(settings, month=args.month)
+    outcome = run_all(settings, month=args.month, progress=progress)
     if outcome.ingest:
         print(quality_summary(outcome.ingest))
     for line in outcome.centre_only:
@@ -73,7 +75,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for warning in outcome.warnings:
         print(f"warning: {terminal_text(warning)}")
     if not outcome.success:
-        print(f"details: {settings.paths.log_file} and the run in `kpi ui`", file=sys.stderr)
+        print(f"details: {outcome.log or settings.paths.log_file} and the run in `kpi ui`", file=sys.stderr)
+        if outcome.data_docs:
+            print(f"validation results (Data Docs): {outcome.data_docs}", file=sys.stderr)
         print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
         return 1
     run_state.remember(settings, inputs, datetime.now())
@@ -237,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
                 "--force",
                 action="store_true",
                 help="run even when nothing changed since the last published run",
+            )
+            sub.add_argument(
+                "--quiet",
+                action="store_true",
+                help="no progress on stderr (errors still print); the run's log has it",
             )
             sub.add_argument(
                 "--accept-drift",
