@@ -161,3 +161,18 @@ def test_raw_check_reports_the_docs_of_its_run(tmp_path):
     assert index_statuses(index) == {"raw_surveys": "passed"}
     # data_docs_keep=1: only this run's site is left.
     assert [p.name for p in paths.data_docs_dir.iterdir() if p.is_dir()] == [result.run_id]
+
+
+def test_values_on_the_page_are_text_not_markup(tmp_path):
+    from dagster_kpi.validation.docs_site import render_index
+
+    record = {"suite": "scorecards", "table": "marts.scorecards", "validated": "every month", "success": False,
+              "expectations": [{"type": "unexpected_rows_expectation", "description": "names <b>bold</b>",
+                                "columns": "entity_name", "success": False, "unexpected": 1, "checked": None,
+                                "detail": "observed '<script>alert(1)</script>'"}]}  # fmt: skip
+    index = tmp_path / "index.html"
+    index.write_text(render_index("run-a", [record], datetime(2026, 1, 2, 3, 4, 5)), encoding="utf-8")
+    page = rendered(index)
+    assert "names &lt;b&gt;bold&lt;/b&gt;" in page and "observed '&lt;script&gt;alert(1)&lt;/script&gt;'" in page
+    assert "<script" not in page and "<b>" not in page
+    assert "run run-a, written 2026-01-02 03:04:05: 1 of 1 suites failed" in page

@@ -49,6 +49,7 @@ def expectation_row(expectation_result: Any) -> dict[str, Any]:
         unexpected = result.get("observed_value")
     return {
         "type": config.type,
+        "description": config.description or "",
         "columns": expectation_columns(config),
         "success": bool(expectation_result.success),
         "unexpected": unexpected if isinstance(unexpected, int) else None,
@@ -73,6 +74,11 @@ def _status(success: bool) -> str:
     return '<span class="passed-text">passed</span>' if success else '<span class="failed-text">FAILED</span>'
 
 
+def _description(expectation: dict[str, Any]) -> str:
+    text = expectation.get("description")
+    return f'<br><span class="meta">{html.escape(text)}</span>' if text else ""
+
+
 def render_index(run_id: str, records: Sequence[dict[str, Any]], written: datetime) -> str:
     """The page of a run's suites (`records`, as `suite_record` makes them)."""
     e = html.escape
@@ -86,7 +92,8 @@ def render_index(run_id: str, records: Sequence[dict[str, Any]], written: dateti
     sections = []
     for r in records:
         rows = "".join(
-            f'<tr class="{"passed" if x["success"] else "failed"}"><td>{e(x["type"])}</td><td>{e(x["columns"])}</td>'
+            f'<tr class="{"passed" if x["success"] else "failed"}"><td>{e(x["type"])}{_description(x)}</td>'
+            f"<td>{e(x['columns'])}</td>"
             f'<td>{_status(x["success"])}</td><td class="n">{_number(x["unexpected"])}</td>'
             f'<td class="n">{_number(x["checked"])}</td><td>{e(x["detail"])}</td></tr>'
             for x in r["expectations"]
