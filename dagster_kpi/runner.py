@@ -28,7 +28,8 @@ from dagster_kpi.validation.dbt_failures import first_failure_row
 WAREHOUSE_SUFFIXES = (".duckdb", ".db")
 DUCKDB_MAGIC = b"DUCK"
 
-# The console stays quiet: the outcome is reported in one line, and every event is in Dagster's run storage.
+# Dagster's console logger stays quiet: `kpi run` writes its own progress (dagster_kpi.progress) and outcome, and
+# every event is in Dagster's run storage.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
 PROBE_PREFIX = ".write-probe-"
