@@ -91,11 +91,12 @@ class Progress:
             self.steps_seen.add(step_key)
             self.step += 1
             stage = self.stage_of(step_key)
-            if stage != self.stage:
+            if stage != self.stage and stage != "ingest":  # each ingest step has its own line
+                self.stage, self.status = stage, step_key
+                self.write(STAGE_STARTS.get(stage, stage))  # and the status line below it
+            else:
                 self.stage = stage
-                if stage != "ingest":  # each ingest step has its own line
-                    self.write(STAGE_STARTS.get(stage, stage))
-            self.show_status(step_key)
+                self.show_status(step_key)
 
     def materialized(self, step_key: str, asset_path: list[str], metadata: Mapping[str, Any]) -> None:
         if self.stage_of(step_key) == "ingest" and step_key == f"raw__{asset_path[-1]}":

@@ -110,3 +110,18 @@ def test_quiet_writes_only_the_log():
     clock, log = Clock(), io.StringIO()
     run_through(Progress(None, clock=clock), clock, log)
     assert "   0:19  ingest     1/7  calls: 3,960 read, 3,921 loaded, 0 quarantined, 39 replaced" in log.getvalue()
+
+
+def test_a_new_stage_s_line_is_followed_by_the_status_of_its_first_step():
+    clock, terminal = Clock(), Terminal()
+    progress = Progress(terminal, clock=clock)
+    progress.begin(len(STEPS), lambda key: stage_of(key, SOURCES))
+    progress.step_started("raw__calls")
+    progress.step_started("raw__agents")
+    terminal.seek(0)
+    terminal.truncate()
+    progress.step_started("raw__calls_quarantine_share")
+    assert terminal.getvalue() == (
+        "\r\x1b[K   0:00  checks     3/7  checks on the raw tables: quarantine share, freshness, drift\n"
+        "   0:00  checks     3/7  raw__calls_quarantine_share"
+    )
