@@ -170,15 +170,17 @@ class RunLog:
         self.file = file
         self.progress = progress
         self.pending = ""
+        self.lock = progress.lock if progress is not None else threading.RLock()
 
     def write(self, text: str) -> int:
-        self.pending += text
-        *lines, self.pending = self.pending.split("\n")
-        for line in lines:
-            clean = plain(line)
-            self.file.write(clean + "\n")
-            if self.progress is not None:
-                self.progress.output_line(clean)
+        with self.lock:  # one line at a time in the log, dbt's and the progress lines
+            self.pending += text
+            *lines, self.pending = self.pending.split("\n")
+            for line in lines:
+                clean = plain(line)
+                self.file.write(clean + "\n")
+                if self.progress is not None:
+                    self.progress.output_line(clean)
         return len(text)
 
     def flush(self) -> None:
