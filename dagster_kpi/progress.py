@@ -105,6 +105,14 @@ class Progress:
     def check_failed(self, check_name: str, asset: str, blocking: bool) -> None:
         self.write(f"check {check_name} on {asset} {'failed' if blocking else 'warns'}")
 
+    def step_failed(self, step_key: str, details: str) -> None:
+        """A step failed: one line, and the error in full (`details`) in the log only."""
+        with self.lock:
+            self.write(f"step {step_key} failed")
+            if self.log is not None and details.strip():
+                self.log.write(plain(details).rstrip() + "\n")
+                self.log.flush()
+
     def output_line(self, line: str) -> None:
         """A line dbt printed: its count of finished nodes."""
         match = DBT_DONE.match(line)
@@ -206,6 +214,12 @@ def dagster_listener(progress: Progress) -> Callable[[Any], None]:
             materialization = event.step_materialization_data.materialization
             metadata = {name: value.value for name, value in materialization.metadata.items()}
             progress.materialized(event.step_key or "", list(materialization.asset_key.path), metadata)
+        elif event.event_type == DagsterEventType.STEP_FAILURE and event.step_key:
+            failure = event.step_failure_data
+            if failure.error and failure.error.cls_name == "DagsterAssetCheckFailedError":
+                return  # a blocking check that failed: its own line said so
+            described = failure.user_failure_data.description if failure.user_failure_data else None
+            progress.step_failed(event.step_key, described or (failure.error.to_string() if failure.error else ""))
         elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
             if not evaluation.passed:

@@ -125,3 +125,55 @@ def test_a_new_stage_s_line_is_followed_by_the_status_of_its_first_step():
         "\r\x1b[K   0:00  checks     3/7  checks on the raw tables: quarantine share, freshness, drift\n"
         "   0:00  checks     3/7  raw__calls_quarantine_share"
     )
+
+
+def test_a_failed_step_is_one_line_and_its_error_in_full_in_the_log():
+    clock, stream, log = Clock(), io.StringIO(), io.StringIO()
+    progress = Progress(stream, clock=clock)
+    progress.begin(len(STEPS), lambda key: stage_of(key, SOURCES), log)
+    progress.step_started("raw__calls")
+    progress.step_failed("raw__calls", 'ExtractError: calls/a.csv: \x1b[31mnot a CSV\x1b[0m\n  File "load.py", line 3\n')
+    assert stream.getvalue().splitlines()[-1] == "   0:00  ingest     1/7  step raw__calls failed"
+    assert log.getvalue().splitlines()[-3:] == [
+        "   0:00  ingest     1/7  step raw__calls failed",
+        "ExtractError: calls/a.csv: not a CSV",
+        '  File "load.py", line 3',
+    ]
+
+
+def test_dagster_s_events_reach_the_progress_through_the_instance_listener():
+    import uuid
+
+    from dagster import AssetCheckResult, DagsterInstance, Definitions, Failure, MaterializeResult, asset, asset_check
+
+    from dagster_kpi.progress import dagster_listener
+
+    @asset(key=["raw", "agents"])
+    def agents() -> MaterializeResult:
+        return MaterializeResult(metadata={"rows_read": 3, "rows_loaded": 2, "rows_quarantined": 0, "rows_replaced": 1})
+
+    @asset(key=["raw", "calls"])
+    def calls() -> None:
+        raise Failure(description="calls/a.csv: not a CSV")
+
+    @asset_check(asset=agents, blocking=True)
+    def roster() -> AssetCheckResult:
+        return AssetCheckResult(passed=False)
+
+    job = Definitions(assets=[agents, calls], asset_checks=[roster]).resolve_implicit_global_asset_job_def()
+    clock, stream, log = Clock(), io.StringIO(), io.StringIO()
+    progress = Progress(stream, clock=clock)
+    progress.begin(len(job.nodes_in_topological_order), lambda key: stage_of(key, ["agents", "calls"]), log)
+    run_id = str(uuid.uuid4())
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_event_listener(run_id, dagster_listener(progress))
+        job.execute_in_process(instance=instance, raise_on_error=False, run_id=run_id)
+    # The check's own step failure (a blocking check failed) is not repeated; the error of calls is in the log.
+    assert stream.getvalue().splitlines() == [
+        "   0:00  start      0/3  3 steps: ingest, checks, build, validate, publish",
+        "   0:00  ingest     1/3  agents: 3 read, 2 loaded, 0 quarantined, 1 replaced",
+        "   0:00  ingest     2/3  step raw__calls failed",
+        "   0:00  checks     3/3  checks on the raw tables: quarantine share, freshness, drift",
+        "   0:00  checks     3/3  check roster on raw/agents failed",
+    ]
+    assert "step raw__calls failed\ncalls/a.csv: not a CSV\n" in log.getvalue()
