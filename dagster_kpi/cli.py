@@ -43,8 +43,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dagster_kpi.data_months import first_month
     from dagster_kpi.defs.partitions import month_partition_key, monthly_partitions
     from dagster_kpi.ingest import unexpected_folders
+    from dagster_kpi.progress import Progress
     from dagster_kpi.runner import check_run_paths, prepare_warehouse
 
+    progress = Progress(None if args.quiet else sys.stderr)
     settings = run_settings(args)
     check_engine(settings.engine)
     check_run_paths(settings.landing, settings.warehouse)
@@ -67,7 +69,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     run_state.forget(settings)
     prepare_manifest(settings)
-    outcome = run_all(settings, month=args.month)
+    outcome = run_all(settings, month=args.month, progress=progress)
     if outcome.ingest:
         print(quality_summary(outcome.ingest))
     for line in outcome.centre_only:
@@ -75,7 +77,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for warning in outcome.warnings:
         print(f"warning: {terminal_text(warning)}")
     if not outcome.success:
-        print(f"details: {settings.paths.log_file} and the run in `kpi ui`", file=sys.stderr)
+        print(f"details: {outcome.log or settings.paths.log_file} and the run in `kpi ui`", file=sys.stderr)
+        if outcome.data_docs:
+            print(f"validation results (Data Docs): {outcome.data_docs}", file=sys.stderr)
         print(f"kpi run: not published: {outcome.reason}", file=sys.stderr)
         return 1
     run_state.remember(settings, inputs, datetime.now())
@@ -132,16 +136,20 @@ def _absent(columns: list[str]) -> str:
 
 
 def quality_summary(ingest: dict[str, dict[str, Any]]) -> str:
-    """Rows read, loaded and quarantined per source, with the quarantine reasons; then the workbook sheets not read,
-    the headers not read that come close to a column, and the optional columns files lack."""
-    lines = [f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}  reasons"]
+    """Rows read, loaded, quarantined and replaced (read = the other three) per source, with the quarantine reasons;
+    then the workbook sheets not read, the headers not read that come close to a column, and the optional columns
+    files lack."""
+    lines = [f"{'source':<24}{'read':>12}{'loaded':>12}{'quarantined':>12}{'replaced':>12}  reasons"]
     for source, stats in ingest.items():
         reasons = stats.get("quarantined_by_reason") or {}
         detail = ", ".join(f"{reason} {count:,}" for reason, count in sorted(reasons.items(), key=lambda r: -r[1]))
         lines.append(
             f"{source:<24}{stats.get('rows_read', 0):>12,}{stats.get('rows_loaded', 0):>12,}"
-            f"{stats.get('rows_quarantined', 0):>12,}  {detail}".rstrip()
+            f"{stats.get('rows_quarantined', 0):>12,}{stats.get('rows_replaced', 0):>12,}  {detail}".rstrip()
         )
+    if any(stats.get("rows_replaced") for stats in ingest.values()):
+        lines.append("read = loaded + quarantined + replaced: a replaced row's key came again in a newer extract "
+                     "(or further down the same file), whose row was loaded")  # fmt: skip
     for source, stats in ingest.items():
         if conflicts := stats.get("keys_conflicting"):
             lines.append(f"{source}: {conflicts:,} keys differ between files with the same modification time "
@@ -300,6 +308,11 @@ def build_parser() -> argparse.ArgumentParser:
                 "--force",
                 action="store_true",
                 help="run even when nothing changed since the last published run",
+            )
+            sub.add_argument(
+                "--quiet",
+                action="store_true",
+                help="no progress on stderr (errors still print); the run's log has it",
             )
             sub.add_argument(
                 "--accept-drift",

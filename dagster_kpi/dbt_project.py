@@ -141,7 +141,8 @@ def dbt_cli(project: DbtProject, settings: Settings) -> DbtCliResource:
         project_dir=project,  # type: ignore[arg-type]  # DbtCliResource takes a DbtProject too
         target=settings.dbt_target,
         dbt_executable=str(DBT_EXECUTABLE),
-        global_config_flags=[f"{WORK_DIR_OPTION}{settings.paths.work_dir}"],
+        # dbt's lines go to the run's log: no colour codes in them.
+        global_config_flags=[f"{WORK_DIR_OPTION}{settings.paths.work_dir}", "--no-use-colors"],
     )
 
 

@@ -8,7 +8,8 @@ publish. All work in progress lives in a folder beside it:
     data/warehouse.work/dagster/     Dagster's run storage
     data/warehouse.work/data_docs/   Great Expectations Data Docs of the latest runs
     data/warehouse.work/dbt_target/  dbt's manifest and the latest dbt invocations' artifacts
-    data/warehouse.work/last_run.log the latest run's log
+    data/warehouse.work/logs/        the latest runs' logs, one file each
+    data/warehouse.work/last_run.log the latest run's log (a link into logs/)
     data/warehouse.serving/current/  Parquet copies of the published marts
 """
 
@@ -78,8 +79,13 @@ class WarehousePaths:
 
     @property
     def log_file(self) -> Path:
-        """The log of the latest run (dbt's output among it)."""
+        """The log of the latest run (its progress and dbt's output): a link to its file in `logs_dir`."""
         return self.work_dir / "last_run.log"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Each run's log, `<YYYYmmdd-HHMMSS>-<run id>.log`; the latest few are kept."""
+        return self.work_dir / "logs"
 
     def ensure(self) -> None:
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,10 @@ import contextlib
 import fcntl
 import os
 import time
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from dagster_kpi.contract import load_contract
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.instance import run_instance
 from dagster_kpi.paths import WarehousePaths
+from dagster_kpi.progress import Progress, RunLog, dagster_listener, stage_of
 from dagster_kpi.settings import Settings, configure_dagster_process
 from dagster_kpi.validation.centre_only import CENTRE_ONLY_CHECK
 from dagster_kpi.validation.dbt_failures import first_failure_row
@@ -25,7 +28,8 @@ from dagster_kpi.validation.dbt_failures import first_failure_row
 WAREHOUSE_SUFFIXES = (".duckdb", ".db")
 DUCKDB_MAGIC = b"DUCK"
 
-# The console stays quiet: the outcome is reported in one line, and every event is in Dagster's run storage.
+# Dagster's console logger stays quiet: `kpi run` writes its own progress (dagster_kpi.progress) and outcome, and
+# every event is in Dagster's run storage.
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 INSTANCE_CONFIG = "telemetry:\n  enabled: false\n"
 PROBE_PREFIX = ".write-probe-"
@@ -45,6 +49,10 @@ class RunOutcome:
     centre_only: list[str] = field(default_factory=list)
     # The months the run's dbt build refreshed: "every month", "no month", "2026-02, 2026-03"; "" if it did not run.
     refreshed: str = ""
+    # The run's log file.
+    log: Path | None = None
+    # The Data Docs index of the run's validations, when a suite failed.
+    data_docs: Path | None = None
 
 
 def prepare_warehouse(settings: Settings) -> WarehousePaths:
@@ -133,12 +141,13 @@ def check_work_db_free(work_db: Path, wait_seconds: float = HOLDER_WAIT_SECONDS)
         time.sleep(0.2)
 
 
-def run_all(settings: Settings, month: str | None = None) -> RunOutcome:
-    """Materialise every asset and run every check: all months, or refresh one month (`YYYY-MM`)."""
+def run_all(settings: Settings, month: str | None = None, progress: Progress | None = None) -> RunOutcome:
+    """Materialise every asset and run every check: all months, or refresh one month (`YYYY-MM`); the run tells
+    `progress` what it does."""
     paths = prepare_warehouse(settings)
     with exclusive_run(paths):
         check_work_db_free(paths.work_db)
-        return _run_job(settings, month)
+        return _run_job(settings, month, progress=progress)
 
 
 def run_requested(settings: Settings, job_name: str, tags: Mapping[str, str]) -> RunOutcome:
@@ -151,9 +160,14 @@ def run_requested(settings: Settings, job_name: str, tags: Mapping[str, str]) ->
 
 
 def _run_job(
-    settings: Settings, month: str | None, job_name: str | None = None, tags: Mapping[str, str] | None = None
+    settings: Settings,
+    month: str | None,
+    job_name: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> RunOutcome:
-    """The whole asset graph for `month` (None: every month); or the job `job_name` with `tags`."""
+    """The whole asset graph for `month` (None: every month); or the job `job_name` with `tags`. Its log is a file of
+    its own; its progress goes to `progress` (and to the log)."""
     from dagster_kpi.data_months import first_month
     from dagster_kpi.defs.build import build_definitions
     from dagster_kpi.defs.partitions import monthly_partitions, run_partition_tags
@@ -164,19 +178,26 @@ def _run_job(
     job = definitions.resolve_job_def(job_name) if job_name else definitions.resolve_implicit_global_asset_job_def()
     if tags is None:
         tags = run_partition_tags(monthly_partitions(first_month(settings)), month)
-    paths.log_file.parent.mkdir(parents=True, exist_ok=True)
-    # dbt's log lines are echoed to stdout by dagster-dbt; they go to the run log instead.
-    with (
-        run_instance(paths.dagster_home) as instance,
-        paths.log_file.open("w", encoding="utf-8") as log,
-        contextlib.redirect_stdout(log),
-    ):
-        result = job.execute_in_process(
-            instance=instance,
-            run_config=QUIET_LOGS,
-            raise_on_error=False,
-            tags=dict(tags),
-        )
+    run_id = str(uuid.uuid4())
+    log_path = new_run_log(paths, run_id, settings.run_logs_keep)
+    progress = progress or Progress(None)
+    sources = list(load_contract())
+    steps = len(job.nodes_in_topological_order)
+    with run_instance(paths.dagster_home) as instance, log_path.open("w", encoding="utf-8") as log:
+        output = RunLog(log, progress)
+        progress.begin(steps, lambda step_key: stage_of(step_key, sources), log)
+        instance.add_event_listener(run_id, dagster_listener(progress))
+        # dbt's log lines are echoed to stdout by dagster-dbt; they go to the run log instead.
+        with contextlib.redirect_stdout(output):  # type: ignore[type-var]
+            result = job.execute_in_process(
+                instance=instance,
+                run_config=QUIET_LOGS,
+                raise_on_error=False,
+                tags=dict(tags),
+                run_id=run_id,
+            )
+        output.close()
+        progress.finish(result.success)
     return RunOutcome(
         success=result.success,
         reason="" if result.success else blocking_reason(result, paths.work_db),
@@ -184,7 +205,32 @@ def _run_job(
         warnings=mart_warnings(result, paths.work_db),
         centre_only=check_lines(result, CENTRE_ONLY_CHECK),
         refreshed=last_build(paths.work_db) if result.success else "",
+        log=log_path,
+        data_docs=failed_suite_docs(result),
     )
+
+
+def new_run_log(paths: WarehousePaths, run_id: str, keep: int) -> Path:
+    """A new run's log file in `paths.logs_dir`, linked as `last_run.log`; the logs beyond the latest `keep` deleted."""
+    paths.logs_dir.mkdir(parents=True, exist_ok=True)
+    log = paths.logs_dir / f"{datetime.now():%Y%m%d-%H%M%S}-{run_id}.log"
+    log.touch()
+    link = paths.log_file.with_name(f".{paths.log_file.name}.{os.getpid()}")
+    link.unlink(missing_ok=True)
+    link.symlink_to(log.relative_to(paths.log_file.parent))
+    link.replace(paths.log_file)  # at once: a reader never finds no latest log
+    for old in sorted(paths.logs_dir.glob("*.log"), reverse=True)[keep:]:
+        old.unlink(missing_ok=True)
+    return log
+
+
+def failed_suite_docs(result: ExecuteInProcessResult) -> Path | None:
+    """The Data Docs index a failed Great Expectations check (blocking or not) wrote, if any did."""
+    for evaluation in _check_evaluations(result):
+        docs = evaluation.metadata.get("data_docs")
+        if not evaluation.passed and docs is not None and isinstance(docs.value, str) and Path(docs.value).is_file():
+            return Path(docs.value)
+    return None
 
 
 def last_build(work_db: Path) -> str:

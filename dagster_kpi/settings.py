@@ -77,6 +77,8 @@ class Settings:
     sensor_settle_seconds: int = 30
     # Runs whose Great Expectations Data Docs are kept.
     data_docs_keep: int = 20
+    # Runs whose log is kept (`<work_dir>/logs/`; `last_run.log` links to the latest).
+    run_logs_keep: int = 10
     # dbt vars for the runs (thresholds, modes), checked against the vars dbt_project.yml declares.
     dbt_vars: Mapping[str, Any] = field(default_factory=dict)
     # Folders of the landing folder that are not sources and are left alone (any other is an error).
@@ -268,6 +270,7 @@ SCALARS: dict[str, tuple[str, Parser]] = {
     "sensor_interval_seconds": ("KPI_SENSOR_INTERVAL_SECONDS", parse_seconds),
     "sensor_settle_seconds": ("KPI_SENSOR_SETTLE_SECONDS", parse_seconds),
     "data_docs_keep": ("KPI_DATA_DOCS_KEEP", parse_runs),
+    "run_logs_keep": ("KPI_RUN_LOGS_KEEP", parse_runs),
     "ignored_folders": ("KPI_IGNORED_FOLDERS", parse_names),
     "allow_outside_links": ("KPI_ALLOW_OUTSIDE_LINKS", parse_flag),
     "encodings": ("KPI_ENCODINGS", parse_encodings),

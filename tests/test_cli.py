@@ -11,9 +11,10 @@ def test_quality_summary_lists_each_source_with_its_quarantine_reasons():
     summary = quality_summary(
         {
             "calls": {
-                "rows_read": 1693,
+                "rows_read": 1700,
                 "rows_loaded": 1609,
                 "rows_quarantined": 84,
+                "rows_replaced": 7,
                 "quarantined_by_reason": {"unparsable_int": 4, "below_min": 80},
             },
             "agents": {
@@ -27,9 +28,11 @@ def test_quality_summary_lists_each_source_with_its_quarantine_reasons():
         }
     )
     assert summary.splitlines() == [
-        "source                          read      loaded quarantined  reasons",
-        "calls                          1,693       1,609          84  below_min 80, unparsable_int 4",
-        "agents                             8           8           0",
+        "source                          read      loaded quarantined    replaced  reasons",
+        "calls                          1,700       1,609          84           7  below_min 80, unparsable_int 4",
+        "agents                             8           8           0           0",
+        "read = loaded + quarantined + replaced: a replaced row's key came again in a newer extract "
+        "(or further down the same file), whose row was loaded",
         "agents: 2 keys differ between files with the same modification time (the later file name won)",
         "agents: sheets not read (no header with the required columns): 人员档案.xlsx: 说明, 2026-10/人员.xlsx: Sheet2",
     ]

@@ -292,6 +292,24 @@ def test_an_invalid_newer_row_does_not_replace_a_valid_older_one(tmp_path, con):
     assert rows(con, "SELECT talk_seconds, _source_file FROM raw.calls") == [(290, "a.csv")]
 
 
+def test_rows_read_are_loaded_quarantined_or_replaced_by_a_newer_extract(tmp_path, con):
+    ids = [CALL | {"call_id": c} for c in ("C1", "C2", "C3", "C4")]
+    ids[2] |= {"talk_seconds": "lots"}  # C3: quarantined
+    put(tmp_path, "calls", "old.csv", csv_bytes(ids), mtime=1_700_000_000)
+    # A re-extract: C1 and C2 again, C5 new and repeated further down the file.
+    again = [CALL | {"call_id": c, "queue": "Q2"} for c in ("C1", "C2", "C5", "C5")]
+    put(tmp_path, "calls", "new.csv", csv_bytes(again), mtime=1_700_000_500)
+    report = ingest(con, tmp_path, "calls")
+    # 8 read: C1..C5 loaded once each but C3 (4), C3 quarantined (1), old C1, old C2 and the first C5 replaced (3).
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined, report.rows_superseded) == (8, 4, 1, 3)
+    # A later re-extract of C4, loaded key by key: one more row read and one more replaced.
+    put(tmp_path, "calls", "newer.csv", csv_bytes([CALL | {"call_id": "C4", "queue": "Q3"}]), mtime=1_700_000_900)
+    report = ingest_source(con, CONTRACT["calls"], tmp_path, loaded_at=datetime(2025, 1, 2, 12, 0, 0))
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined, report.rows_superseded) == (9, 4, 1, 4)
+    assert rows(con, "SELECT call_id, queue FROM raw.calls ORDER BY call_id") == [
+        ("C1", "Q2"), ("C2", "Q2"), ("C4", "Q3"), ("C5", "Q2")]  # fmt: skip
+
+
 # --- quarantine ----------------------------------------------------------------------------------------------------
 
 QUARANTINE_CASES = [

@@ -139,7 +139,7 @@ def test_kpi_dbt_starts_dbt_in_the_work_folder_it_is_given(tmp_path, monkeypatch
 def test_the_runs_dbt_starts_in_the_warehouse_s_work_folder(tmp_path):
     settings = make_settings(tmp_path)
     cli = dbt_project.dbt_cli(dbt_project.dbt_project(settings), settings)
-    assert cli.global_config_flags == [f"--kpi-work-dir={settings.paths.work_dir}"]
+    assert cli.global_config_flags == [f"--kpi-work-dir={settings.paths.work_dir}", "--no-use-colors"]
     assert dbt_project.dbt_vars(settings)["kpi_work_db"] == "work.duckdb"
     assert settings.paths.work_dir / "work.duckdb" == settings.paths.work_db
 

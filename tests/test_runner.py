@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import duckdb
 from dagster import AssetCheckSeverity, AssetKey, DagsterEventType
 
-from dagster_kpi.runner import blocking_reason
+from dagster_kpi.paths import WarehousePaths
+from dagster_kpi.runner import blocking_reason, new_run_log
 
 
 def check_failed(name: str, description: str, severity: AssetCheckSeverity = AssetCheckSeverity.ERROR) -> SimpleNamespace:
@@ -81,3 +82,16 @@ def test_failed_warnings_on_the_marts_are_listed_with_their_first_stored_row(tmp
         "kpi_values.entity_id begins like a spreadsheet formula: =1+1 (3 rows)"
     ]
     assert mart_warnings(SimpleNamespace(all_events=[]), work_db) == []  # type: ignore[arg-type]
+
+
+def test_each_run_has_its_own_log_the_latest_linked_and_only_the_last_few_kept(tmp_path: Path):
+    paths = WarehousePaths(tmp_path / "warehouse.duckdb")
+    paths.ensure()
+    paths.log_file.write_text("a log from before logs were kept per run\n", encoding="utf-8")
+    made = []  # named by the second each starts in, then the run id: here they sort by the run id
+    for run in ("run-1", "run-2", "run-3"):
+        made.append(new_run_log(paths, run, keep=2))
+        made[-1].write_text(f"{run}\n", encoding="utf-8")
+    assert sorted(paths.logs_dir.iterdir()) == made[1:]
+    assert [p.name[16:] for p in made] == ["run-1.log", "run-2.log", "run-3.log"]
+    assert paths.log_file.is_symlink() and paths.log_file.read_text(encoding="utf-8") == "run-3\n"

@@ -1,8 +1,10 @@
-"""Great Expectations Data Docs: one site per run listing every suite it validated, old runs pruned."""
+"""Data Docs: one page per run listing every suite it validated, readable offline, old runs pruned."""
 
 import json
 import os
 import re
+import shutil
+import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
@@ -59,11 +61,19 @@ def make_work_db(db: Path) -> None:
         )
 
 
+def rendered(index: Path) -> str:
+    """The page's DOM as headless Chromium renders it, offline (every request but the file's refused)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (make installs it)")
+    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9",
+               "--proxy-bypass-list=<-loopback>", "--dump-dom", index.as_uri()]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
+
+
 def index_statuses(index: Path) -> dict[str, str]:
-    """Suite name -> Success/Failed, from the validation rows of a GX index page."""
-    rows = re.findall(
-        r"'_expectation_suite_name_sort': '(\w+)'[^}]*?'_validation_success_text': '(\w+)'", index.read_text(encoding="utf-8")
-    )
+    """Suite name -> passed/FAILED, from the summary rows of the rendered page."""
+    rows = re.findall(r'<tr class="\w+"><td><a href="#(\w+)">\w+</a></td>.*?<span class="\w+-text">(\w+)</span>', rendered(index))
     return dict(rows)
 
 
@@ -95,10 +105,17 @@ def test_one_index_per_run_names_every_suite_and_its_status(tmp_path):
 
     assert (surveys.success, exams.success) == (True, False)
     assert surveys.docs_index == exams.docs_index == root / "run-a" / "index.html"
-    assert index_statuses(docs.index) == {"surveys_rows": "Success", "exams_scores": "Failed"}
-    pages = sorted(p.relative_to(docs.run_dir).parts[:2] for p in (docs.run_dir / "validations").rglob("*.html"))
-    assert pages == [("validations", "exams_scores"), ("validations", "surveys_rows")]
-    assert "score" in next((docs.run_dir / "validations" / "exams_scores").rglob("*.html")).read_text(encoding="utf-8")
+    assert index_statuses(docs.index) == {"exams_scores": "FAILED", "surveys_rows": "passed"}
+    page = rendered(docs.index)
+    # The failed expectation with its counts: 1 of the 2 rows unexpected (the score of 120).
+    assert re.search(
+        r'<tr class="failed"><td>expect_column_values_to_be_between</td><td>score</td><td><span class="failed-text">FAILED'
+        r'</span></td><td class="n">1</td><td class="n">2</td><td>1 of 2 rows unexpected, e.g. 120.0 \(1 row\)</td>',
+        page,
+    )
+    # Nothing is fetched from the network: no script at all, styles inline, no http(s) address anywhere.
+    text = docs.index.read_text(encoding="utf-8")
+    assert "<script" not in text and "<link" not in text and not re.search(r"https?://", text)
     # Two runs kept: this one and the newer of the two before it.
     assert sorted(p.name for p in root.iterdir() if p.is_dir()) == ["older", "run-a"]
 
@@ -141,6 +158,21 @@ def test_raw_check_reports_the_docs_of_its_run(tmp_path):
     index = paths.data_docs_dir / result.run_id / "index.html"
     assert evaluation.passed
     assert evaluation.metadata["data_docs"].path == str(index)
-    assert index_statuses(index) == {"raw_surveys": "Success"}
+    assert index_statuses(index) == {"raw_surveys": "passed"}
     # data_docs_keep=1: only this run's site is left.
     assert [p.name for p in paths.data_docs_dir.iterdir() if p.is_dir()] == [result.run_id]
+
+
+def test_values_on_the_page_are_text_not_markup(tmp_path):
+    from dagster_kpi.validation.docs_site import render_index
+
+    record = {"suite": "scorecards", "table": "marts.scorecards", "validated": "every month", "success": False,
+              "expectations": [{"type": "unexpected_rows_expectation", "description": "names <b>bold</b>",
+                                "columns": "entity_name", "success": False, "unexpected": 1, "checked": None,
+                                "detail": "observed '<script>alert(1)</script>'"}]}  # fmt: skip
+    index = tmp_path / "index.html"
+    index.write_text(render_index("run-a", [record], datetime(2026, 1, 2, 3, 4, 5)), encoding="utf-8")
+    page = rendered(index)
+    assert "names &lt;b&gt;bold&lt;/b&gt;" in page and "observed '&lt;script&gt;alert(1)&lt;/script&gt;'" in page
+    assert "<script" not in page and "<b>" not in page
+    assert "run run-a, written 2026-01-02 03:04:05: 1 of 1 suites failed" in page

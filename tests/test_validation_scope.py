@@ -42,7 +42,7 @@ from tests.test_validation import BOUNDS, KPI_VALUES, NULL_VALUE, SHARE
 from tests.test_validation import make_marts as make_kpi_values
 from tests.test_validation_call_intervals import CALL_INTERVALS, make_call_intervals
 from tests.test_validation_deductions import make_deductions
-from tests.test_validation_docs import index_statuses
+from tests.test_validation_docs import index_statuses, rendered
 from tests.test_validation_pay import PAY_SHEET, make_pay_sheet
 from tests.test_validation_ratings import RATING_SUMMARY, make_rating_summary
 from tests.test_validation_scores import KPI_SCORES, SCORECARDS, replaced, unexpected
@@ -328,7 +328,10 @@ def test_rules_that_read_across_periods_run_on_the_whole_table(tmp_path):
         "mixed: unexpected_rows_expectation() — 1 row unexpected: a negative value",
     ]
     assert result.validated == f"{FEBRUARY} (3 expectations reading across periods: the whole table)"
-    assert index_statuses(docs.index) == {"mixed": "Failed", "mixed__whole_table": "Failed"}
+    # One entry for the suite, its two parts' expectations together: 1 of the 5 met.
+    assert index_statuses(docs.index) == {"mixed": "FAILED"}
+    assert f"<td>{FEBRUARY} (3 expectations reading across periods: the whole table)</td>" in rendered(docs.index)
+    assert '<td class="n">1 of 5</td>' in rendered(docs.index)
 
 
 # --- the publish stage -----------------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ def _results(source: Source, report: IngestReport) -> Iterator[MaterializeResult
             "rows_read": MetadataValue.int(report.rows_read),
             "rows_loaded": MetadataValue.int(report.rows_loaded),
             "rows_quarantined": MetadataValue.int(report.rows_quarantined),
+            # read = loaded + quarantined + replaced: valid rows whose key a later row repeats (a newer extract).
+            "rows_replaced": MetadataValue.int(report.rows_superseded),
             "quarantined_by_reason": MetadataValue.json(report.quarantined_by_reason),
             "ignored_sheets": MetadataValue.json(report.ignored_sheets),
             "keys_conflicting": MetadataValue.int(report.keys_conflicting),

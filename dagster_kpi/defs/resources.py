@@ -29,6 +29,7 @@ class KpiWarehouse(ConfigurableResource):
     sensor_interval_seconds: int = Settings.sensor_interval_seconds
     sensor_settle_seconds: int = Settings.sensor_settle_seconds
     data_docs_keep: int = Settings.data_docs_keep
+    run_logs_keep: int = Settings.run_logs_keep
     dbt_vars: dict[str, Any] = {}
     ignored_folders: list[str] = []
     allow_outside_links: bool = False

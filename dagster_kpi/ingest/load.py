@@ -48,7 +48,9 @@ class IngestReport:
     rows_loaded: int
     rows_quarantined: int
     quarantined_by_reason: dict[str, int] = field(default_factory=dict)
-    rows_superseded: int = 0  # valid rows replaced by a later row with the same key
+    # Valid rows replaced by a later valid row with the same key (a newer extract, or further down the same file):
+    # counted on their own, so that read = loaded + quarantined + superseded checks the load.
+    rows_superseded: int = 0
     ignored_sheets: list[str] = field(default_factory=list)  # "<file>: <sheet>" of workbook sheets not read
     # Keys whose valid rows differ between files with the same modification time: the later file name won.
     keys_conflicting: int = 0
@@ -416,6 +418,13 @@ def conflicting_keys(con: duckdb.DuckDBPyConnection, source: Source, parsed: str
     return int(count)
 
 
+def superseded_rows(con: duckdb.DuckDBPyConnection, source: Source, parsed: str) -> int:
+    """Valid rows of `parsed` whose key a later valid row repeats: all but one row of each key."""
+    key = ", ".join(ident(k) for k in source.key)
+    [(count,)] = con.execute(f"SELECT count(*) - count(DISTINCT ({key})) FROM {ident(parsed)} WHERE __check IS NULL").fetchall()
+    return int(count)
+
+
 def _changed_keys(con: duckdb.DuckDBPyConnection, source: Source, last: _LastLoad, files: list[_File],
                   plans: list[FilePlan], now: datetime) -> str | None:  # fmt: skip
     """SQL of the keys whose latest valid row may differ from the last load's (None: no file changed and no
@@ -492,6 +501,7 @@ def ingest_source(
             else:
                 changed = _load_keys(con, source, query, view, loaded, state, last, files, plans, now)
             conflicts = conflicting_keys(con, source, view, [f.mtime_ns for f in files])
+            superseded = superseded_rows(con, source, view)
         except duckdb.Error as exc:
             raise ExtractError(f"{source.name}/: {one_line(str(exc))}") from exc
         finally:
@@ -510,7 +520,7 @@ def ingest_source(
         rows_loaded=loaded_rows,
         rows_quarantined=quarantined,
         quarantined_by_reason=dict(reasons),
-        rows_superseded=read - quarantined - loaded_rows,
+        rows_superseded=superseded,
         ignored_sheets=findings.ignored_sheets,
         keys_conflicting=conflicts,
         near_miss_headers=findings.near_miss_headers,

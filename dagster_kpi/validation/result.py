@@ -30,7 +30,7 @@ class ValidationResult:
     validated: str = "the whole table"  # the rows validated: "every month", "2026-11 and its quarter 2026-Q4 ...", "no month"
 
 
-def _columns(config: Any) -> str:
+def expectation_columns(config: Any) -> str:
     kwargs = config.kwargs
     if "column" in kwargs:
         return str(kwargs["column"])
@@ -62,7 +62,7 @@ def _exception_message(info: dict[str, Any]) -> str | None:
     return None
 
 
-def _detail(expectation_result: Any) -> str:
+def expectation_detail(expectation_result: Any) -> str:
     config = expectation_result.expectation_config
     error = _exception_message(expectation_result.exception_info or {})
     if error is not None:
@@ -98,7 +98,7 @@ def failed_expectations(suite_result: Any) -> list[FailedExpectation]:
 def failure_lines(suite_name: str, suite_result: Any) -> list[str]:
     """`<suite>: <expectation type>(<columns>) — <observed detail>` for each failed expectation."""
     return [
-        f"{suite_name}: {r.expectation_config.type}({_columns(r.expectation_config)}) — {_detail(r)}"
+        f"{suite_name}: {r.expectation_config.type}({expectation_columns(r.expectation_config)}) — {expectation_detail(r)}"
         for r in suite_result.results
         if not r.success
     ]

@@ -59,8 +59,7 @@ def validate_table(
             result.failures += failure_lines(suite_name, outcome)
             result.failed += failed_expectations(outcome)
     if docs is not None:
-        from dagster_kpi.validation.gx_docs import write_run_docs
+        from dagster_kpi.validation.docs_site import write_run_docs
 
-        for suite, outcome in zip(suites, outcomes, strict=True):
-            result.docs_index = write_run_docs(docs, suite, outcome)
+        result.docs_index = write_run_docs(docs, suite_name, table, steps.validated, outcomes)
     return result
