@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -60,9 +60,11 @@ def test_run_publishes_every_headline_kpi_for_every_grain(published):
         grains = con.execute(
             "SELECT period_grain, min(period_start), max(period_start) FROM marts.kpi_values GROUP BY 1 ORDER BY 1"
         ).fetchall()
+        # Three months of records, and April: the SLA targets of late-March tickets and complaints place their
+        # events in April (sla_attainment_rate), so the period range runs to April and its quarter.
         assert [(g, str(a), str(b)) for g, a, b in grains] == [
-            ("month", "2026-01-01", "2026-03-01"),
-            ("quarter", "2026-01-01", "2026-01-01"),
+            ("month", "2026-01-01", "2026-04-01"),
+            ("quarter", "2026-01-01", "2026-04-01"),
             ("year", "2026-01-01", "2026-01-01"),
         ]
         levels = {r[0] for r in con.execute("SELECT DISTINCT level FROM marts.kpi_values").fetchall()}
@@ -91,6 +93,8 @@ def test_centre_answer_rate_reconciles_with_raw_calls(published):
             ).fetchall()
         )
     assert len(expected) == 3
+    # April, in the period range for its SLA targets, has no calls: denominator 0, no value.
+    assert published_rates.pop(date(2026, 4, 1)) is None
     assert published_rates == pytest.approx(expected)
 
 
@@ -98,8 +102,12 @@ def test_show_prints_the_latest_month(published):
     _, warehouse = published
     result = kpi("show", "--warehouse", warehouse)
     assert result.returncode == 0, result.stderr
-    assert "2026-03" in result.stdout
-    assert "受话业务接通率" in result.stdout and "center" in result.stdout
+    # April is the latest month with published values: the SLA targets of late-March records fall in it.
+    assert "== 2026-04 ==" in result.stdout and "SLA attainment by priority" in result.stdout
+    march = kpi("show", "--warehouse", warehouse, "--month", "2026-03")
+    assert march.returncode == 0, march.stderr
+    assert "== 2026-03 ==" in march.stdout
+    assert "受话业务接通率" in march.stdout and "center" in march.stdout and "Busiest intervals" in march.stdout
 
 
 def test_an_unreadable_extract_blocks_publishing_and_keeps_the_marts(published, tmp_path):
@@ -200,11 +208,11 @@ def test_formula_like_names_are_published_with_a_warning_and_exported_as_quoted_
     warnings = sorted(line for line in result.stdout.splitlines() if line.startswith("warning:"))
     assert [line.split(" warns: ")[0] for line in warnings] == [
         f"warning: check {mart}_formula_like_text on marts/{mart}"
-        for mart in ("deductions", "kpi_scores", "kpi_values", "pay_sheet", "scorecards")
+        for mart in ("deductions", "kpi_scores", "kpi_values", "pay_sheet", "scorecards", "sla_events")
     ]
-    assert warnings[-1].startswith(  # the first formula-like value of the mart, one line
+    assert warnings[-2].startswith(  # the first formula-like value of the mart, one line
         "warning: check scorecards_formula_like_text on marts/scorecards warns: "
-        "scorecards.entity_id begins like a spreadsheet formula: =1+1 (4 rows) (and 2 more)"  # 3 months and Q1; 2 names
+        "scorecards.entity_id begins like a spreadsheet formula: =1+1 (5 rows) (and 2 more)"  # 4 months (April: the SLA targets) and Q1; 2 names
     )
     with duckdb.connect(str(out), read_only=True) as con:
         query = "SELECT DISTINCT entity_name FROM marts.scorecards WHERE entity_id = ?"
