@@ -350,9 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain = commands.add_parser(
         "explain", help="the numerator, denominator and records behind an entity's KPI value in a month"
     )
-    explain.add_argument("--kpi", required=True, help="KPI code, e.g. answer_rate")
-    explain.add_argument("--entity", required=True, help="agent id, team, department or center, e.g. A0001")
-    explain.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-03")
+    explain.add_argument("--kpi", required=True, help="KPI code, e.g. --kpi answer_rate")
+    explain.add_argument("--entity", required=True, help="agent id, team, department or center, e.g. --entity KF1001")
+    explain.add_argument("--month", required=True, help="YYYY-MM, e.g. --month 2026-03")
     explain.add_argument(
         "--level", choices=("agent", "team", "department", "center"), help="when an id names two levels, e.g. --level team"
     )

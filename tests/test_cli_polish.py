@@ -38,7 +38,7 @@ def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentP
 
 def test_every_option_has_help_with_an_example():
     commands = subcommands(build_parser())
-    assert sorted(commands) == ["export", "generate", "run", "show", "ui"]
+    assert sorted(commands) == ["explain", "export", "generate", "report", "run", "show", "ui"]
     for name, sub in commands.items():
         for action in sub._actions:
             if isinstance(action, argparse._HelpAction):
@@ -54,7 +54,11 @@ def test_every_option_has_help_with_an_example():
 @pytest.mark.parametrize(
     ("args", "line"),
     [
-        (["nope"], "kpi: argument command: invalid choice: 'nope' (choose from 'generate', 'run', 'ui', 'show', 'export')"),
+        (
+            ["nope"],
+            "kpi: argument command: invalid choice: 'nope'"
+            " (choose from 'generate', 'run', 'ui', 'show', 'export', 'explain', 'report')",
+        ),
         ([], "kpi: the following arguments are required: command"),
         (["generate", "--out", "x", "--months", "x"], "kpi generate: argument --months: invalid int value: 'x'"),
         (["generate", "--out", "x", "--months", "0"], "kpi generate: months must be at least 1, got 0"),
@@ -63,7 +67,10 @@ def test_every_option_has_help_with_an_example():
         (["ui", "--port", "99999"], "kpi ui: argument --port: must be a port number from 1 to 65535, got '99999'"),
         (["run", "--engine", "bad"], "kpi run: argument --engine: invalid choice: 'bad' (choose from 'duckdb', 'spark')"),
         (["run", "--month", "bad"], "kpi run: month must be YYYY-MM, got 'bad'"),
-        (["export", "--format", "pdf"], "kpi export: argument --format: invalid choice: 'pdf' (choose from 'xlsx', 'csv')"),
+        (
+            ["export", "--format", "pdf"],
+            "kpi export: argument --format: invalid choice: 'pdf' (choose from 'xlsx', 'csv', 'parquet')",
+        ),
         (["show", "--bogus"], "kpi: unrecognized arguments: --bogus"),
         (["show", "--month", "bad"], "kpi show: month must be YYYY-MM, got 'bad'"),
         (["export", "--month", "2026-1"], "kpi export: month must be YYYY-MM, got '2026-1'"),

@@ -173,7 +173,7 @@ def test_a_warehouse_published_before_the_newer_marts_shows_what_it_has(tmp_path
 def test_bad_arguments_are_one_line_errors(tmp_path, capsys):
     warehouse = build(tmp_path / "warehouse.duckdb")
     assert main(["report", "--warehouse", str(warehouse), "--month", "2024-13"]) == 2
-    with pytest.raises(KpiError, match="no published KPI values for 2019-01"):
+    with pytest.raises(KpiError, match="no published values for 2019-01; published months: 2024-01 … 2024-03"):
         write_report(warehouse, tmp_path / "r.html", month="2019-01")
     assert main(["report", "--warehouse", str(tmp_path / "missing.duckdb")]) == 2
     errors = capsys.readouterr().err.splitlines()
