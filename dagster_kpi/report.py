@@ -189,10 +189,9 @@ def pay_totals(con: duckdb.DuckDBPyConnection, period: date) -> str:
     return heading + "\n" + render_table(["total", "yuan"], body)
 
 
-def deducted_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
-    """The month's agents with deductions (marts.deductions), most points first: incidents, points and fines."""
-    rows = con.execute(
-        """
+# The month's agents with deductions (marts.deductions), most points first: agent_id, agent_name, incidents, points,
+# fines; parameters: the month's first day, twice.
+DEDUCTED_AGENTS_QUERY = """
         WITH per_agent AS (
             SELECT agent_id, count(*) AS incidents, sum(points) AS points, sum(fine_amount) AS fines
             FROM marts.deductions WHERE period_start = ? AND agent_id IS NOT NULL
@@ -206,9 +205,12 @@ def deducted_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
         SELECT agent_id, agent_name, incidents, points, fines
         FROM per_agent LEFT JOIN names USING (agent_id)
         ORDER BY points DESC NULLS LAST, fines DESC NULLS LAST, agent_id
-        """,
-        [period, period],
-    ).fetchall()
+"""
+
+
+def deducted_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
+    """The month's agents with deductions (marts.deductions), most points first: incidents, points and fines."""
+    rows = con.execute(DEDUCTED_AGENTS_QUERY, [period, period]).fetchall()
     if not rows:
         return "Deductions: none this month"
     body = [
@@ -221,9 +223,10 @@ def deducted_agents(con: duckdb.DuckDBPyConnection, period: date) -> str:
     return "Deductions (most points first)\n" + table + tail
 
 
-def sla_by_priority(con: duckdb.DuckDBPyConnection, period: date) -> str:
-    """The month's SLA events (marts.sla_events, by the month of their target) per priority: achieved, breached and
-    open events, and the attainment (achieved / (achieved + breached), as sla_attainment_rate counts it)."""
+def sla_attainment(con: duckdb.DuckDBPyConnection, period: date) -> list[tuple[str, int, int, int, float | None]]:
+    """The month's SLA events (marts.sla_events, by the month of their target) per priority (urgent, high, normal,
+    then any other) and in all: (priority, achieved, breached, open, attainment), the attainment achieved /
+    (achieved + breached) as sla_attainment_rate counts it (None without a decided event); [] without events."""
     rows = con.execute(
         """
         SELECT priority, count(*) FILTER (WHERE status = 'achieved'), count(*) FILTER (WHERE status = 'breached'),
@@ -233,16 +236,26 @@ def sla_by_priority(con: duckdb.DuckDBPyConnection, period: date) -> str:
         """,
         [period],
     ).fetchall()
-    if not rows:
-        return "SLA attainment: no SLA events this month"
     counts = {priority: (achieved, breached, still_open) for priority, achieved, breached, still_open in rows}
+    if not counts:
+        return []
     order = [p for p in PRIORITIES if p in counts] + sorted(set(counts) - set(PRIORITIES))
     totals = tuple(sum(c[i] for c in counts.values()) for i in range(3))
-    body = []
-    for label, (achieved, breached, still_open) in [*((p, counts[p]) for p in order), ("all", totals)]:
-        closed = achieved + breached
-        rate = format_value(achieved / closed if closed else None, "ratio")
-        body.append([label, f"{achieved:,}", f"{breached:,}", f"{still_open:,}", rate])
+    return [
+        (label, achieved, breached, still_open, achieved / (achieved + breached) if achieved + breached else None)
+        for label, (achieved, breached, still_open) in [*((p, counts[p]) for p in order), ("all", totals)]
+    ]
+
+
+def sla_by_priority(con: duckdb.DuckDBPyConnection, period: date) -> str:
+    """The month's SLA attainment by priority (`sla_attainment`) as a table."""
+    rows = sla_attainment(con, period)
+    if not rows:
+        return "SLA attainment: no SLA events this month"
+    body = [
+        [label, f"{achieved:,}", f"{breached:,}", f"{still_open:,}", format_value(rate, "ratio")]
+        for label, achieved, breached, still_open, rate in rows
+    ]
     return "SLA attainment by priority\n" + render_table(["priority", "achieved", "breached", "open", "attainment"], body)
 
 

@@ -25,12 +25,13 @@ from markupsafe import Markup, escape
 
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.report import (
+    DEDUCTED_AGENTS_QUERY,
     DEDUCTIONS_SHOWN,
     HEADLINE_KPIS,
-    PRIORITIES,
     format_value,
     published_marts,
     published_month,
+    sla_attainment,
 )
 from dagster_kpi.sql import table_exists
 
@@ -485,25 +486,7 @@ def _by_rule_set(cards: list[dict[str, Any]]) -> list[tuple[str | None, list[dic
 
 
 def _deductions(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, Any]:
-    agents = _rows(
-        con,
-        """
-        WITH per_agent AS (
-            SELECT agent_id, count(*) AS incidents, sum(points) AS points, sum(fine_amount) AS fines
-            FROM marts.deductions WHERE period_start = ? AND agent_id IS NOT NULL
-            GROUP BY agent_id
-        ),
-        names AS (
-            SELECT entity_id AS agent_id, any_value(entity_name) AS agent_name
-            FROM marts.scorecards WHERE period_grain = 'month' AND period_start = ? AND level = 'agent'
-            GROUP BY entity_id
-        )
-        SELECT agent_id, agent_name, incidents, points, fines
-        FROM per_agent LEFT JOIN names USING (agent_id)
-        ORDER BY points DESC NULLS LAST, fines DESC NULLS LAST, agent_id
-        """,
-        [period, period],
-    )
+    agents = _rows(con, DEDUCTED_AGENTS_QUERY, [period, period])
     categories = _rows(
         con,
         "SELECT category, count(*) AS incidents, sum(points) AS points, sum(fine_amount) AS fines"
@@ -514,31 +497,17 @@ def _deductions(con: duckdb.DuckDBPyConnection, period: date) -> dict[str, Any]:
 
 
 def _sla(con: duckdb.DuckDBPyConnection, period: date) -> list[dict[str, Any]]:
-    rows = con.execute(
-        "SELECT priority, count(*) FILTER (WHERE status = 'achieved'), count(*) FILTER (WHERE status = 'breached'),"
-        " count(*) FILTER (WHERE status = 'open') FROM marts.sla_events WHERE period_start = ? GROUP BY priority",
-        [period],
-    ).fetchall()
-    counts = {p: (a, b, o) for p, a, b, o in rows}
-    if not counts:
-        return []
-    order = [p for p in PRIORITIES if p in counts] + sorted(set(counts) - set(PRIORITIES))
-    totals = tuple(sum(c[i] for c in counts.values()) for i in range(3))
-    result = []
-    for key, (achieved, breached, still_open) in [*((p, counts[p]) for p in order), ("all", totals)]:
-        closed = achieved + breached
-        share = achieved / closed if closed else None
-        result.append(
-            {
-                "priority": key,
-                "achieved": achieved,
-                "breached": breached,
-                "open": still_open,
-                "rate": format_value(share, "ratio"),
-                "bar": meter(share),
-            }
-        )
-    return result
+    return [
+        {
+            "priority": key,
+            "achieved": achieved,
+            "breached": breached,
+            "open": still_open,
+            "rate": format_value(share, "ratio"),
+            "bar": meter(share),
+        }
+        for key, achieved, breached, still_open, share in sla_attainment(con, period)
+    ]
 
 
 def _intervals(con: duckdb.DuckDBPyConnection, period: date) -> list[dict[str, Any]]:
