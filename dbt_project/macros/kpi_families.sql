@@ -70,3 +70,36 @@ with facts as (
 )
 {{ aggregate_kpi('facts', method='sum', fact_team=true) }}
 {% endmacro %}
+
+{#
+  The tickets whose duration from created_at to `end_column` a ticket KPI measures (not cancelled, `end_column`
+  set), placed by `date_column`, with the duration on the clock of var sla_clock in `unit` (minutes or hours):
+  CTEs ending in `ticket_durations` (event_date, agent_id, duration). first_response_minutes, avg_resolution_hours
+  and their percentiles read the same records through it.
+  Usage: `with {{ ticket_durations('first_response_at', 'created_date', 'minutes') }}, facts as (...)`.
+#}
+{% macro ticket_durations(end_column, date_column, unit) %}
+{%- set seconds_per_unit = {'minutes': 60, 'hours': 3600}[unit] -%}
+tickets as (
+    select
+        {{ date_column }},
+        agent_id,
+        created_at,
+        {{ end_column }}
+    from {{ ref('stg_tickets') }}
+    where not is_cancelled
+        and {{ end_column }} is not null
+),
+
+timed as (
+    {{ clock_seconds(var('sla_clock'), 'created_at', end_column, 'tickets', 'elapsed_seconds') }}
+),
+
+ticket_durations as (
+    select
+        {{ date_column }} as event_date,
+        agent_id,
+        cast(elapsed_seconds as {{ type_double() }}) / {{ seconds_per_unit }} as duration
+    from timed
+)
+{%- endmacro %}

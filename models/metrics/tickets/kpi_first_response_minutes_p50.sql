@@ -5,26 +5,13 @@
 -- Tagged percentile: published with the value only, numerator and denominator NULL.
 {{ config(tags=['percentile']) }}
 
-with tickets as (
-    select
-        created_date,
-        agent_id,
-        created_at,
-        first_response_at
-    from {{ ref('stg_tickets') }}
-    where not is_cancelled
-        and first_response_at is not null
-),
-
-timed as (
-    {{ clock_seconds(var('sla_clock'), 'created_at', 'first_response_at', 'tickets', 'elapsed_seconds') }}
-),
+with {{ ticket_durations('first_response_at', 'created_date', 'minutes') }},
 
 facts as (
     select
-        created_date as event_date,
+        event_date,
         agent_id,
-        cast(elapsed_seconds as {{ type_double() }}) / 60 as value
-    from timed
+        duration as value
+    from ticket_durations
 )
 {{ aggregate_kpi('facts', method='percentile', p=0.5) }}

@@ -5,26 +5,13 @@
 -- Tagged percentile: published with the value only, numerator and denominator NULL.
 {{ config(tags=['percentile']) }}
 
-with tickets as (
-    select
-        resolved_date,
-        agent_id,
-        created_at,
-        resolved_at
-    from {{ ref('stg_tickets') }}
-    where not is_cancelled
-        and resolved_at is not null
-),
-
-timed as (
-    {{ clock_seconds(var('sla_clock'), 'created_at', 'resolved_at', 'tickets', 'elapsed_seconds') }}
-),
+with {{ ticket_durations('resolved_at', 'resolved_date', 'hours') }},
 
 facts as (
     select
-        resolved_date as event_date,
+        event_date,
         agent_id,
-        cast(elapsed_seconds as {{ type_double() }}) / 3600 as value
-    from timed
+        duration as value
+    from ticket_durations
 )
 {{ aggregate_kpi('facts', method='percentile', p=0.9) }}
