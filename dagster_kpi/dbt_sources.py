@@ -204,7 +204,9 @@ def render_values_macro(contract: dict[str, Source] | None = None) -> str:
 
 
 # Months placed by a derived time rather than a source column: (model, column, the sources it derives from). An SLA
-# event counts in the month of its target (int_sla_events.target_at), which may lie after every source timestamp.
+# event counts in the month of its target (int_sla_events.target_at), which may lie after every source timestamp: such
+# a month joins the spine only once a source has a record in it (or later), so the period range never runs past the
+# data's last month; its events are published when that month's data arrives.
 DERIVED_EVENT_MONTHS = [("int_sla_events", "target_at", ("tickets", "complaints"))]
 
 
@@ -218,18 +220,39 @@ def render_event_months_model(contract: dict[str, Source] | None = None) -> str:
         where = f"\n    where {source.event_months.where}" if source.event_months.where else ""
         for column in source.event_months.columns:
             selects.append(f"    select cast({column} as date) as event_date\n    from {{{{ ref('stg_{name}') }}}}{where}")
-    for model, column, derived_from in DERIVED_EVENT_MONTHS:
-        if any(name in sources for name in derived_from):
-            selects.append(f"    select cast({column} as date) as event_date\n    from {{{{ ref('{model}') }}}}")
+    derived = [
+        f"    select cast({column} as date) as event_date\n    from {{{{ ref('{model}') }}}}"
+        for model, column, derived_from in DERIVED_EVENT_MONTHS
+        if any(name in sources for name in derived_from)
+    ]
     union = "\n    union all\n".join(selects)
-    return (
+    header = (
         "-- Rendered from dagster_kpi/source_extracts.yml (each source's `event_months`) by\n"
         "-- dagster_kpi.dbt_sources; do not edit. Regenerate: python -m dagster_kpi.dbt_sources\n"
         "-- Every month in which a record is placed by the timestamp its KPIs use.\n"
-        f"with event_dates as (\n{union}\n)\n\n"
-        "select distinct cast({{ dbt.date_trunc('month', 'event_date') }} as date) as event_month\n"
-        "from event_dates\n"
-        "where event_date is not null\n"
+    )
+    month = "select distinct cast({{ dbt.date_trunc('month', 'event_date') }} as date) as event_month\n"
+    if not derived:
+        return f"{header}with event_dates as (\n{union}\n)\n\n{month}from event_dates\nwhere event_date is not null\n"
+    return (
+        f"{header}"
+        "-- A derived month (an SLA target's) counts up to the last month of the sources' records.\n"
+        f"with source_dates as (\n{union}\n),\n\n"
+        "derived_dates as (\n" + "\n    union all\n".join(derived) + "\n),\n\n"
+        "data_end as (\n"
+        "    select cast({{ dbt.dateadd('month', 1, dbt.date_trunc('month', 'max(event_date)')) }} as date) as next_month\n"
+        "    from source_dates\n"
+        "),\n\n"
+        "event_dates as (\n"
+        "    select event_date\n"
+        "    from source_dates\n"
+        "    union all\n"
+        "    select derived_dates.event_date\n"
+        "    from derived_dates\n"
+        "    inner join data_end\n"
+        "        on derived_dates.event_date < data_end.next_month\n"
+        ")\n\n"
+        f"{month}from event_dates\nwhere event_date is not null\n"
     )
 
 

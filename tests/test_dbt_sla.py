@@ -24,6 +24,8 @@ Tickets (2026-03-02 is a Monday):
     T8 high     fault    a2  the same, resolved 17:01 (541 business minutes: breached by a minute)
     T9 urgent   service_request, no agent, created 03-03 10:00, resolved 03-06 00:00 (the midnight ending 03-05);
                               no first response (target 11:00, breached); resolution target 12:00: breached
+    T10 urgent  inquiry  a2  created 04-30 23:30, nothing since: targets 05-01 00:30 and 01:30, open; May holds no
+                              record, so it is not a period (April, the data's last month, ends the range)
 Complaints:
     C1 normal a2 received 03-01 08:00, resolved 03-02 08:00: exactly 1440 min, achieved
     C2 (none) a1 received 03-01 08:00, resolved 03-02 08:01: normal, breached by a minute
@@ -46,7 +48,8 @@ from dagster_kpi.paths import PROJECT_ROOT
 from tests.dbt_fixture import build_work_db
 from tests.test_dbt_project import run_dbt
 
-MAR, APR, Q1, Q2, Y2026 = date(2026, 3, 1), date(2026, 4, 1), date(2026, 1, 1), date(2026, 4, 1), date(2026, 1, 1)
+MAR, APR, MAY = date(2026, 3, 1), date(2026, 4, 1), date(2026, 5, 1)
+Q1, Q2, Y2026 = date(2026, 1, 1), date(2026, 4, 1), date(2026, 1, 1)
 AS_OF = "2026-03-10 12:00:00"
 T = datetime.fromisoformat
 
@@ -94,6 +97,7 @@ TICKETS = [
     ticket("T7", "high", "fault", "a2", "2026-03-06 17:00:00", None, "2026-03-09 17:00:00", "resolved"),
     ticket("T8", "high", "fault", "a2", "2026-03-06 17:00:00", None, "2026-03-09 17:01:00", "resolved"),
     ticket("T9", "urgent", "service_request", None, "2026-03-03 10:00:00", None, "2026-03-06 00:00:00", "resolved"),
+    ticket("T10", "urgent", "inquiry", "a2", "2026-04-30 23:30:00"),
 ]
 COMPLAINTS = [
     complaint("C1", "normal", "a2", "2026-03-01 08:00:00", "2026-03-02 08:00:00"),
@@ -185,6 +189,11 @@ def test_sla_events_per_record_and_metric(work_db: Path) -> None:
                                              T("2026-03-02 08:01"), 1441.0, 1440, cal, "breached", "a1", "T1", "D1", MAR),
         ("complaints", "C4", "resolution"): ("normal", T("2026-03-09 13:00"), T("2026-03-10 13:00"), None, None,
                                              1440, cal, "open", "a2", "T2", None, MAR),
+        # Targets in May, after the data's last month: in the mart all the same.
+        ("tickets", "T10", "first_response"): ("urgent", T("2026-04-30 23:30"), T("2026-05-01 00:30"), None, None,
+                                               60, cal, "open", "a2", "T2", None, MAY),
+        ("tickets", "T10", "resolution"): ("urgent", T("2026-04-30 23:30"), T("2026-05-01 01:30"), None, None,
+                                           120, cal, "open", "a2", "T2", None, MAY),
     }  # fmt: skip
     # T4 is cancelled; C3 (high) has no policy.
     assert got == want
@@ -218,6 +227,16 @@ def test_sla_attainment_rate_counts_closed_events_by_target_month(work_db: Path)
     for key, value in want.items():
         assert got.get(key) == value, key
     assert not any(key[3] == "x9" for key in got)
+
+
+def test_a_month_of_sla_targets_alone_is_not_a_period(work_db: Path) -> None:
+    # T10's targets fall in May, after April, the last month with a record: May is not in the period range (it
+    # joins once May's records arrive), so no KPI publishes an empty May.
+    months = query(work_db, "select event_month from intermediate.int_event_months order by 1")
+    assert [m for (m,) in months] == [MAR, APR]
+    periods = query(work_db, "select distinct period_start from metrics.kpi_sla_attainment_rate"
+                             " where period_grain = 'month' order by 1")  # fmt: skip
+    assert [p for (p,) in periods] == [MAR, APR]
 
 
 # --- marts.ticket_backlog --------------------------------------------------------------------------------------------

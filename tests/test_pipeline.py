@@ -60,11 +60,11 @@ def test_run_publishes_every_headline_kpi_for_every_grain(published):
         grains = con.execute(
             "SELECT period_grain, min(period_start), max(period_start) FROM marts.kpi_values GROUP BY 1 ORDER BY 1"
         ).fetchall()
-        # Three months of records, and April: the SLA targets of late-March tickets and complaints place their
-        # events in April (sla_attainment_rate), so the period range runs to April and its quarter.
+        # Three months of records. The SLA targets of late-March tickets and complaints fall in April, which has no
+        # records: the period range ends with the data's last month all the same.
         assert [(g, str(a), str(b)) for g, a, b in grains] == [
-            ("month", "2026-01-01", "2026-04-01"),
-            ("quarter", "2026-01-01", "2026-04-01"),
+            ("month", "2026-01-01", "2026-03-01"),
+            ("quarter", "2026-01-01", "2026-01-01"),
             ("year", "2026-01-01", "2026-01-01"),
         ]
         levels = {r[0] for r in con.execute("SELECT DISTINCT level FROM marts.kpi_values").fetchall()}
@@ -93,8 +93,6 @@ def test_centre_answer_rate_reconciles_with_raw_calls(published):
             ).fetchall()
         )
     assert len(expected) == 3
-    # April, in the period range for its SLA targets, has no calls: denominator 0, no value.
-    assert published_rates.pop(date(2026, 4, 1)) is None
     assert published_rates == pytest.approx(expected)
 
 
@@ -102,8 +100,8 @@ def test_show_prints_the_latest_month(published):
     _, warehouse = published
     result = kpi("show", "--warehouse", warehouse)
     assert result.returncode == 0, result.stderr
-    # April is the latest month with published values: the SLA targets of late-March records fall in it.
-    assert "== 2026-04 ==" in result.stdout and "SLA attainment by priority" in result.stdout
+    # March, the data's last month, is the latest published month (late-March SLA targets fall in April).
+    assert "== 2026-03 ==" in result.stdout and "SLA attainment by priority" in result.stdout
     march = kpi("show", "--warehouse", warehouse, "--month", "2026-03")
     assert march.returncode == 0, march.stderr
     assert "== 2026-03 ==" in march.stdout

@@ -1,7 +1,8 @@
 -- Rendered from dagster_kpi/source_extracts.yml (each source's `event_months`) by
 -- dagster_kpi.dbt_sources; do not edit. Regenerate: python -m dagster_kpi.dbt_sources
 -- Every month in which a record is placed by the timestamp its KPIs use.
-with event_dates as (
+-- A derived month (an SLA target's) counts up to the last month of the sources' records.
+with source_dates as (
     select cast(offered_at as date) as event_date
     from {{ ref('stg_calls') }}
     union all
@@ -68,9 +69,26 @@ with event_dates as (
     union all
     select cast(check_date as date) as event_date
     from {{ ref('stg_facility_checks') }}
-    union all
+),
+
+derived_dates as (
     select cast(target_at as date) as event_date
     from {{ ref('int_sla_events') }}
+),
+
+data_end as (
+    select cast({{ dbt.dateadd('month', 1, dbt.date_trunc('month', 'max(event_date)')) }} as date) as next_month
+    from source_dates
+),
+
+event_dates as (
+    select event_date
+    from source_dates
+    union all
+    select derived_dates.event_date
+    from derived_dates
+    inner join data_end
+        on derived_dates.event_date < data_end.next_month
 )
 
 select distinct cast({{ dbt.date_trunc('month', 'event_date') }} as date) as event_month
