@@ -210,7 +210,7 @@ def test_formula_like_names_are_published_with_a_warning_and_exported_as_quoted_
     ]
     assert warnings[-2].startswith(  # the first formula-like value of the mart, one line
         "warning: check scorecards_formula_like_text on marts/scorecards warns: "
-        "scorecards.entity_id begins like a spreadsheet formula: =1+1 (5 rows) (and 2 more)"  # Jan-Apr, Q1; 2 names
+        "scorecards.entity_id begins like a spreadsheet formula: =1+1 (4 rows) (and 2 more)"  # Jan-Mar, Q1; 2 names
     )
     with duckdb.connect(str(out), read_only=True) as con:
         query = "SELECT DISTINCT entity_name FROM marts.scorecards WHERE entity_id = ?"
