@@ -1,28 +1,29 @@
 """`kpi explain`: why an entity's KPI value is what it is, record by record.
 
 The published figures (numerator, denominator, value of marts.kpi_values, month grain) come from the warehouse file;
-the records behind them from the run's work database (`<warehouse>.work/work.duckdb`): the staging rows of the
-KPI's source in the entity's month, each with what it adds to the numerator and to the denominator. The records'
-sums equal the published numerator and denominator.
+the records behind them from the run's work database (`<warehouse>.work/work.duckdb`), counted by the KPI's own SQL.
 
-Each explained KPI is one row of `EXPLAINED`: the relation it reads, the columns shown (ids, timestamps and the flags
-that decide — never names or phone numbers), the date that places a record in a month, and three SQL expressions over
-the relation (`src`): whether the record is in the KPI's facts, and what it adds to the numerator and denominator.
-They restate the filters of the KPI's model (models/metrics/<family>/kpi_<code>.sql) with the run's dbt vars filled
-in. A record reaches an entity as the KPI models attribute it (macro aggregate_kpi): the centre every record, an
-agent its own on the roster, a team or department those of the agents that were in it in the record's month
-(intermediate.int_agent_months).
+Every KPI model that counts records one by one ends in the macro aggregate_kpi, whose output begins with a comment
+`/* kpi_facts {...} */`: the facts CTE's name, the method (sum, distinct, per_person_mean, percentile), and the model
+whose rows the facts are (`records`, with its key columns, which the facts carry). The compiled SQL of the model, as
+the run that built it compiled it (`<warehouse>.work/dbt_target/…/compiled/…/kpi_<code>.sql`, vars filled in), up
+to that comment is the model's WITH list ending in the facts: each fact row is one record and what it adds to the
+numerator and the denominator (or its value). Explain selects those rows for the entity's month and joins the
+records' own columns, so the filters, thresholds and clocks are the model's, never restated here.
 
-The vars are those of the run that built the work database, as dbt recorded them (`run_results.json` of the latest
-dbt invocation in the warehouse's dbt target folder), over the dbt project's defaults; when no invocation is
-recorded, the defaults with the settings' dbt vars.
+A record reaches an entity as aggregate_kpi attributes it: the centre every record, an agent its own on the roster
+(intermediate.int_agents), a team or department those of the agents that were in it in the record's month
+(intermediate.int_agent_months); with `fact_team`, a record without a rostered agent reaches its own team.
+
+The records' columns shown: their key, their timestamps and the columns the KPI's SQL reads (the flags that
+decide), never a column the contract marks as personal data (names, phone numbers, raters, descriptions).
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Mapping
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,110 +32,33 @@ from typing import Any
 import duckdb
 
 from dagster_kpi.cells import spreadsheet_cell
+from dagster_kpi.contract import load_contract
 from dagster_kpi.errors import KpiError, UsageError
 from dagster_kpi.paths import WarehousePaths
 from dagster_kpi.report import format_value, published_marts, render_table
-from dagster_kpi.settings import Settings, declared_dbt_vars
+from dagster_kpi.settings import Settings
 
-CALL_COLUMNS = ("call_id", "offered_at", "answered_at", "ended_at", "outcome", "is_valid", "direction")
-TICKET_COLUMNS = ("ticket_id", "category", "status", "created_at", "first_response_at", "resolved_at")
-VALID_INBOUND = "src.is_valid AND src.direction = 'inbound'"
-# A short abandon and a short answer (macros/call_rules.sql), with the run's thresholds.
-SHORT_ABANDON = "(src.outcome = 'abandoned' AND coalesce(src.call_seconds < {short_abandon_seconds}, false))"
-SHORT_ANSWER = (
-    "({short_answer_seconds} > 0 AND src.outcome = 'answered'"
-    " AND coalesce(date_diff('second', src.answered_at, src.ended_at) < {short_answer_seconds}, false))"
-)
-SL_COUNTED = (
-    f"((src.outcome = 'answered' AND NOT {SHORT_ANSWER})"
-    f" OR ('{{service_level_abandon_mode}}' <> 'ignore' AND src.outcome = 'abandoned' AND NOT {SHORT_ABANDON}))"
-)
-SL_MET = (
-    f"((src.outcome = 'answered' AND NOT {SHORT_ANSWER} AND src.answer_seconds <= {{service_level_seconds}})"
-    f" OR ('{{service_level_abandon_mode}}' = 'positive' AND src.outcome = 'abandoned' AND NOT {SHORT_ABANDON}"
-    " AND src.call_seconds <= {service_level_seconds}))"
-)
-ABANDON_MODES = ("negative", "ignore", "positive")
-NUMBER_VARS = ("short_abandon_seconds", "short_answer_seconds", "service_level_seconds", "feedback_sla_hours")
-
-
-def flag(condition: str) -> str:
-    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
+MARKER = re.compile(r"/\*\s*kpi_facts\s+(\{.*?\})\s*\*/", re.DOTALL)
+METHODS = ("sum", "distinct", "per_person_mean", "percentile")
+# Fact columns aggregate_kpi reads; the others (the record's key, record_source, record_id) identify the record.
+FACT_COLUMNS = ("event_date", "agent_id", "team", "numerator", "denominator", "value", "distinct_key")
+# Columns explain adds to the facts (prefixed so they never meet a model's own names).
+ATTRIBUTION = "kpi_explain_roster_agent", "kpi_explain_team", "kpi_explain_department"
+SHOWN_RECORDS = 200  # text output lists at most this many records; --csv writes them all
 
 
 @dataclass(frozen=True)
-class Explanation:
-    """How one KPI's records are found and counted (SQL over the relation as `src`, `{var}` for the run's vars)."""
+class CompiledKpi:
+    """A KPI model as the run compiled it: the SQL up to aggregate_kpi and what the macro was told."""
 
-    relation: str
-    key: str
-    columns: tuple[str, ...]
-    event_date: str
-    included: str
-    numerator: str
-    denominator: str = "1"
-    distinct_key: str | None = None  # method distinct: counted once per key (numerator: any record of the key)
-    clock: bool = False  # durations on the clock of var sla_clock: explained on the calendar clock only
-
-
-def _calls(included: str, numerator: str, *extra: str) -> Explanation:
-    return Explanation("staging.stg_calls", "call_id", (*CALL_COLUMNS, *extra), "src.offered_date", included, numerator)
-
-
-ANSWERED = f"{VALID_INBOUND} AND src.outcome = 'answered'"
-EXPLAINED: dict[str, Explanation] = {
-    "answer_rate": _calls(f"{VALID_INBOUND} AND NOT {SHORT_ANSWER}", flag("src.outcome = 'answered'")),
-    "service_level": _calls(f"{VALID_INBOUND} AND {SL_COUNTED}", flag(SL_MET), "answer_seconds", "call_seconds"),
-    "abandonment_rate": _calls(
-        f"{VALID_INBOUND} AND (src.outcome = 'answered' OR (src.outcome = 'abandoned' AND NOT {SHORT_ABANDON}))",
-        flag("src.outcome = 'abandoned'"),
-        "call_seconds",
-    ),
-    "avg_speed_of_answer_seconds": _calls(
-        f"{ANSWERED} AND src.answer_seconds IS NOT NULL", "src.answer_seconds", "answer_seconds"
-    ),
-    "avg_talk_seconds": _calls(f"{ANSWERED} AND src.talk_seconds IS NOT NULL", "src.talk_seconds", "talk_seconds"),
-    "first_response_minutes": Explanation(
-        "staging.stg_tickets", "ticket_id", TICKET_COLUMNS, "src.created_date",
-        "NOT src.is_cancelled AND src.first_response_at IS NOT NULL",
-        "date_diff('second', src.created_at, src.first_response_at) / 60", clock=True,
-    ),
-    "avg_resolution_hours": Explanation(
-        "staging.stg_tickets", "ticket_id", TICKET_COLUMNS, "src.resolved_date",
-        "NOT src.is_cancelled AND src.resolved_at IS NOT NULL",
-        "date_diff('second', src.created_at, src.resolved_at) / 3600", clock=True,
-    ),
-    "feedback_timeliness_rate": Explanation(
-        "staging.stg_tickets", "ticket_id", TICKET_COLUMNS, "src.created_date",
-        "NOT src.is_cancelled AND src.category = 'feedback'",
-        flag("date_diff('second', src.created_at, src.first_response_at) <= {feedback_sla_hours} * 3600"), clock=True,
-    ),
-    "fcr_rate": Explanation(
-        "staging.stg_tickets", "ticket_id", (*TICKET_COLUMNS, "first_contact_resolution"), "src.resolved_date",
-        "NOT src.is_cancelled AND src.resolved_at IS NOT NULL", flag("src.first_contact_resolution"),
-    ),
-    "callback_rate": Explanation(
-        "staging.stg_callbacks", "callback_id", ("callback_id", "customer_id", "planned_date", "completed_at", "status"),
-        "src.planned_date", "NOT src.is_cancelled", flag("src.status = 'completed'"), distinct_key="customer_id",
-    ),
-    "complaint_resolution_satisfaction_rate": Explanation(
-        "staging.stg_complaints", "complaint_id", ("complaint_id", "received_at", "resolved_at", "satisfied"),
-        "src.resolved_date", "src.resolved_at IS NOT NULL", flag("src.satisfied"),
-    ),
-    "sla_attainment_rate": Explanation(
-        "marts.sla_events", "record_id",
-        ("source", "record_id", "metric", "priority", "started_at", "target_at", "achieved_at", "status"),
-        "CAST(src.target_at AS DATE)", "src.status <> 'open'", flag("src.status = 'achieved'"),
-    ),
-}  # fmt: skip
-# How aggregate_kpi attributes a record to an entity of each level (`?`: the entity).
-ENTITY_CONDITIONS = {
-    "center": "true",
-    "agent": "roster.agent_id = ?",
-    "team": "months.team = ?",
-    "department": "months.department = ?",
-}
-SHOWN_RECORDS = 200  # text output lists at most this many records; --csv writes them all
+    path: Path
+    prefix: str
+    facts: str
+    method: str
+    fact_team: bool
+    p: float | None
+    records: str | None
+    record_key: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -145,117 +69,194 @@ class Explained:
     level: str
     entity: str
     period: date
+    method: str
+    p: float | None
     published: tuple[float | None, float | None, float | None]
     columns: list[str]
     rows: list[tuple[Any, ...]]
-    vars: dict[str, Any]
-    vars_from: str
+    compiled: Path
+
+    def measures(self) -> list[tuple[Any, ...]]:
+        """Each record's (agent_id, numerator, denominator), or (agent_id, value) for a percentile."""
+        at = {name: i for i, name in enumerate(self.columns)}
+        if self.method == "percentile":
+            return [(row[at["agent_id"]], row[at["value"]]) for row in self.rows]
+        return [(row[at["agent_id"]], row[at["numerator"]], row[at["denominator"]]) for row in self.rows]
 
     @property
-    def sums(self) -> tuple[float, float]:
-        return sum(row[-2] for row in self.rows), sum(row[-1] for row in self.rows)
+    def summary(self) -> tuple[float | None, float | None, float | None]:
+        """(numerator, denominator, value) from the records, as the model and marts.kpi_values count them."""
+        measures = self.measures()
+        if self.method == "percentile":
+            values = sorted(float(v) for _, v in measures if v is not None)
+            return None, float(len(values)), percentile_cont(values, self.p or 0.0)
+        if self.method == "per_person_mean":
+            per_agent: dict[Any, list[float]] = {}
+            for agent, numerator, denominator in measures:
+                if agent is not None:
+                    sums = per_agent.setdefault(agent, [0.0, 0.0])
+                    sums[0] += float(numerator or 0)
+                    sums[1] += float(denominator or 0)
+            units = [n / d for n, d in per_agent.values() if d > 0]
+            numerator, denominator = float(sum(units)), float(len(units))
+        else:
+            numerator = float(sum(float(n or 0) for _, n, _ in measures))
+            denominator = float(sum(float(d or 0) for _, _, d in measures))
+        return numerator, denominator, kpi_value(self.unit, numerator, denominator)
+
+    @property
+    def counted(self) -> int:
+        """The records that count: a value, or something added to the numerator or the denominator."""
+        if self.method == "percentile":
+            return sum(1 for _, v in self.measures() if v is not None)
+        return sum(1 for _, n, d in self.measures() if n or d)
 
     @property
     def matches(self) -> bool:
-        """Do the records add up to the published numerator and denominator (to rounding)?"""
+        """Do the records give the published figures (to rounding)? A count or percentile publishes its value alone."""
         return all(
-            abs(summed - (published or 0)) <= 1e-9 * max(1.0, abs(published or 0))
-            for summed, published in zip(self.sums, self.published[:2], strict=False)
+            (want is None) or (got is not None and abs(got - want) <= 1e-9 * max(1.0, abs(want)))
+            for got, want in zip(self.summary, self.published, strict=True)
         )
 
 
-def run_vars(settings: Settings) -> tuple[dict[str, Any], str]:
-    """The dbt vars of the run that built the work database and where they were read from: the latest dbt
-    invocation's run_results.json (over the project's defaults), else the defaults with the settings' vars."""
-    defaults = declared_dbt_vars()
-    target = settings.paths.dbt_target_dir
-    results = sorted(target.glob("*/run_results.json"), key=lambda p: p.stat().st_mtime) if target.is_dir() else []
-    for path in reversed(results):
-        try:
-            recorded = json.loads(path.read_text(encoding="utf-8")).get("args", {}).get("vars")
-        except (OSError, ValueError):
-            continue
-        if isinstance(recorded, str):
-            try:
-                recorded = json.loads(recorded)
-            except ValueError:
+def kpi_value(unit: str, numerator: float, denominator: float) -> float | None:
+    """The value marts.kpi_values publishes for these sums (macro kpi_rows_on_spine)."""
+    if unit == "count":
+        return numerator
+    if denominator == 0:
+        return None
+    return 100 * numerator / denominator if unit == "nps" else numerator / denominator
+
+
+def percentile_cont(values: list[float], p: float) -> float | None:
+    """The `p` percentile of sorted `values`, linearly interpolated at position (n - 1) x p (as aggregate_kpi)."""
+    if not values:
+        return None
+    position = (len(values) - 1) * p
+    lower = int(position)
+    fraction = position - lower
+    if fraction == 0 or lower + 1 >= len(values):
+        return values[lower]
+    return values[lower] + (values[lower + 1] - values[lower]) * fraction
+
+
+def compiled_kpi(paths: WarehousePaths, kpi: str) -> CompiledKpi:
+    """The KPI model's SQL as the latest run that built it compiled it, cut where aggregate_kpi begins."""
+    model = f"kpi_{kpi}.sql"
+    target = paths.dbt_target_dir
+    found = [path for path in target.rglob(model) if "compiled" in path.parts] if target.is_dir() else []
+    if not found:
+        raise KpiError(f"no compiled SQL of kpi_{kpi} in {target}: run `kpi run` first")
+    path = max(found, key=lambda p: p.stat().st_mtime)
+    text = path.read_text(encoding="utf-8")
+    marker = MARKER.search(text)
+    if marker is None:
+        raise UsageError(f"kpi {kpi!r} is not explained record by record: its model counts periods or snapshots")
+    told = json.loads(marker.group(1))
+    if told.get("method") not in METHODS or not re.fullmatch(r"\w+", str(told.get("facts"))):
+        raise KpiError(f"{path}: cannot read the aggregate_kpi comment {marker.group(0)!r}")
+    return CompiledKpi(
+        path=path,
+        prefix=text[: marker.start()].rstrip(),
+        facts=told["facts"],
+        method=told["method"],
+        fact_team=bool(told.get("fact_team")),
+        p=None if told.get("p") is None else float(told["p"]),
+        records=told.get("records"),
+        record_key=tuple(told.get("record_key") or ()),
+    )
+
+
+def _personal_columns() -> set[str]:
+    return {column.name for source in load_contract().values() for column in source.columns if column.pii}
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _names(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple[str, str]]:
+    """(column, type) of a query's result."""
+    return [(str(row[0]), str(row[1])) for row in con.execute(f"DESCRIBE {sql}").fetchall()]
+
+
+def records_query(con: duckdb.DuckDBPyConnection, compiled: CompiledKpi, level: str, entity: str, period: date) -> str:
+    """The entity's records of the month: identifying columns, the record's own columns, what each adds."""
+    personal = _personal_columns()
+    facts = [name for name, _ in _names(con, f"{compiled.prefix}\nselect * from {compiled.facts}")]
+    ids = [name for name in facts if name not in FACT_COLUMNS and name not in personal]
+    referenced = set(re.findall(r"\w+", compiled.prefix.lower()))
+    own: list[str] = []
+    if compiled.records:
+        for name, kind in _names(con, f"select * from {compiled.records}"):
+            if name.startswith("_") or name in compiled.record_key or name in facts or name in personal:
                 continue
-        if isinstance(recorded, dict):
-            return {**defaults, **recorded}, "as the run recorded them"
-    return {**defaults, "timezone": settings.timezone, **settings.dbt_vars}, "no run recorded: defaults and settings"
-
-
-def _sql_vars(variables: Mapping[str, Any]) -> dict[str, Any]:
-    """The vars the explanations use, checked: numbers as numbers, the abandon mode one of its three words."""
-    values: dict[str, Any] = {}
-    for name in NUMBER_VARS:
-        try:
-            values[name] = float(str(variables.get(name)).strip())
-        except ValueError:
-            raise KpiError(f"var {name} is not a number: {variables.get(name)!r}") from None
-    mode = str(variables.get("service_level_abandon_mode")).strip().lower()
-    if mode not in ABANDON_MODES:
-        raise KpiError(f"var service_level_abandon_mode must be one of {', '.join(ABANDON_MODES)}, got {mode!r}")
-    values["service_level_abandon_mode"] = mode
-    return values
-
-
-def records_query(explanation: Explanation, level: str, variables: Mapping[str, Any]) -> str:
-    """The records of an entity's month (parameters: month start twice, entity unless centre): the shown columns, then
-    the numerator and denominator each record adds."""
-    fill = _sql_vars(variables)
-    shown = ", ".join(f"src.{column}" for column in explanation.columns)
-    included = explanation.included.format(**fill)
-    numerator = explanation.numerator.format(**fill)
-    denominator = explanation.denominator.format(**fill)
-    where = ENTITY_CONDITIONS[level]
-    inner = f"""
-        SELECT {shown}, src.{explanation.key} AS _key,
-               {"src." + explanation.distinct_key if explanation.distinct_key else "NULL"} AS _distinct,
-               coalesce({included}, false) AS _included,
-               CAST(coalesce({numerator}, 0) AS DOUBLE) AS _numerator,
-               CAST(coalesce({denominator}, 0) AS DOUBLE) AS _denominator
-        FROM {explanation.relation} AS src
-        LEFT JOIN intermediate.int_agents AS roster ON roster.agent_id = src.agent_id
-        LEFT JOIN intermediate.int_agent_months AS months
-            ON months.agent_id = src.agent_id AND months.month_start = CAST(date_trunc('month', {explanation.event_date}) AS DATE)
-        WHERE {explanation.event_date} >= ? AND {explanation.event_date} < ? + INTERVAL 1 MONTH AND {where}
-    """
-    columns = ", ".join(explanation.columns)
-    if explanation.distinct_key:
-        # Counted once per key: the key's first record (a completed one when there is one) carries the key's counts.
-        first = "row_number() OVER (PARTITION BY _included, _distinct ORDER BY _numerator DESC, _key) = 1"
-        counts = (
-            f"CASE WHEN _included AND _distinct IS NOT NULL AND {first} THEN CASE WHEN _numerator > 0 THEN 1 ELSE 0 END "
-            f"ELSE 0 END AS numerator, CASE WHEN _included AND _distinct IS NOT NULL AND {first} THEN 1 ELSE 0 END AS denominator"
-        )
+            if kind.startswith("TIMESTAMP") or (kind != "DATE" and name.lower() in referenced):
+                own.append(name)
+    team = "case when e.kpi_explain_roster_agent is null then e.team else e.kpi_explain_team end"
+    where = {
+        "center": "true",
+        "agent": f"e.kpi_explain_roster_agent = {_literal(entity)}",
+        "team": f"{team if compiled.fact_team else 'e.kpi_explain_team'} = {_literal(entity)}",
+        "department": f"e.kpi_explain_department = {_literal(entity)}",
+    }[level]
+    if compiled.method == "per_person_mean":
+        where += " and e.agent_id is not null"
+    order = ", ".join(f"e.{name}" for name in ids) or "e.event_date"
+    if compiled.method == "percentile":
+        measures = ["e.value"]
+    elif compiled.method == "distinct":
+        # Counted once per key: the key's first record (one that adds to the numerator when there is one).
+        first = f"row_number() over (partition by e.distinct_key order by e.numerator desc, {order}) = 1"
+        counts = f"e.distinct_key is not null and {first}"
+        measures = [
+            "e.distinct_key",
+            f"case when {counts} then max(case when e.numerator > 0 then 1 else 0 end)"
+            " over (partition by e.distinct_key) else 0 end as numerator",
+            f"case when {counts} then 1 else 0 end as denominator",
+        ]
     else:
-        counts = (
-            "CASE WHEN _included THEN _numerator ELSE 0 END AS numerator, "
-            "CASE WHEN _included THEN _denominator ELSE 0 END AS denominator"
-        )
-    return f"SELECT {columns}, {counts} FROM ({inner}) ORDER BY {explanation.key}"
-
-
-def vars_used(explanation: Explanation) -> list[str]:
-    """The vars the explanation's expressions name (and sla_clock for a duration on that clock)."""
-    text = explanation.included + explanation.numerator + explanation.denominator
-    names = [name for name in (*NUMBER_VARS, "service_level_abandon_mode") if "{" + name + "}" in text]
-    return names + (["sla_clock"] if explanation.clock else [])
-
-
-def unknown_kpi(kpi: str) -> UsageError:
-    return UsageError(f"kpi {kpi!r} is not explained; explained KPIs: {', '.join(sorted(EXPLAINED))}")
+        measures = ["e.numerator", "e.denominator"]
+    shown = [f"e.{name}" for name in ids] + [f"r.{name}" for name in own] + ["e.event_date", "e.agent_id"]
+    if compiled.fact_team:
+        shown.append("e.team")
+    join = ""
+    if compiled.records:
+        on = " and ".join(f"r.{name} = e.{name}" for name in compiled.record_key)
+        join = f"\nleft join {compiled.records} as r on {on}"
+    month = f"date '{period.isoformat()}'"
+    return f"""{compiled.prefix}
+, kpi_explained as (
+    select
+        f.*,
+        roster.agent_id as kpi_explain_roster_agent,
+        agent_months.team as kpi_explain_team,
+        agent_months.department as kpi_explain_department
+    from {compiled.facts} as f
+    left join intermediate.int_agents as roster
+        on roster.agent_id = f.agent_id
+    left join intermediate.int_agent_months as agent_months
+        on agent_months.agent_id = f.agent_id
+        and agent_months.month_start = cast(date_trunc('month', f.event_date) as date)
+    where f.event_date >= {month} and f.event_date < {month} + interval 1 month
+)
+select {", ".join(shown + measures)}
+from kpi_explained as e{join}
+where {where}
+order by {order}, e.event_date"""
 
 
 def _published(warehouse: Path, kpi: str, entity: str, period: date, level: str | None) -> tuple[str, tuple[Any, ...], str, str]:
     with published_marts(warehouse) as con:
+        catalog = con.execute("SELECT name_zh, unit FROM marts.kpi_catalog WHERE kpi_code = ?", [kpi]).fetchone()
+        if catalog is None:
+            raise UsageError(f"no kpi {kpi!r} in marts.kpi_catalog (`kpi show` and the export list the KPIs)")
         rows = con.execute(
             "SELECT level, numerator, denominator, value FROM marts.kpi_values"
             " WHERE period_grain = 'month' AND period_start = ? AND kpi_code = ? AND entity_id = ?",
             [period, kpi, entity],
         ).fetchall()
-        catalog = con.execute("SELECT name_zh, unit FROM marts.kpi_catalog WHERE kpi_code = ?", [kpi]).fetchone()
     by_level = {row[0]: row[1:] for row in rows}
     if level is not None:
         by_level = {level: by_level[level]} if level in by_level else {}
@@ -264,35 +265,28 @@ def _published(warehouse: Path, kpi: str, entity: str, period: date, level: str 
     if len(by_level) > 1:
         raise UsageError(f"{entity} is a {' and a '.join(sorted(by_level))} in {period:%Y-%m}: say which with --level")
     [(found, published)] = by_level.items()
-    name, unit = catalog if catalog else ("", "")
+    name, unit = catalog
     return found, published, name, unit
 
 
 def explain(settings: Settings, kpi: str, entity: str, month: str, level: str | None = None) -> Explained:
     """The published figures of `kpi` for `entity` in `month` (YYYY-MM) and the records behind them."""
-    if kpi not in EXPLAINED:
-        raise unknown_kpi(kpi)
-    explanation = EXPLAINED[kpi]
     period = datetime.strptime(month, "%Y-%m").date()
     paths: WarehousePaths = settings.paths
     found, published, name, unit = _published(paths.warehouse, kpi, entity, period, level)
-    variables, vars_from = run_vars(settings)
-    if explanation.clock and str(variables.get("sla_clock", "calendar")).strip().lower() != "calendar":
-        raise KpiError(f"{kpi} was computed on the business clock (var sla_clock); explain follows the calendar clock only")
+    compiled = compiled_kpi(paths, kpi)
     if not paths.work_db.is_file():
         raise KpiError(f"work database {paths.work_db} does not exist: run `kpi run` first")
-    query = records_query(explanation, found, variables)
-    parameters: list[Any] = [period, period] + ([] if found == "center" else [entity])
     try:
         with duckdb.connect(str(paths.work_db), read_only=True) as con:
-            cursor = con.execute(query, parameters)
+            cursor = con.execute(records_query(con, compiled, found, entity, period))
             columns = [column[0] for column in cursor.description or ()]
             rows = cursor.fetchall()
     except duckdb.Error as error:
         cause = " ".join(str(error).split("\n")[0].split())
         raise KpiError(f"work database {paths.work_db} cannot be read ({cause})") from None
-    used = {name: variables.get(name) for name in vars_used(explanation)}
-    return Explained(kpi, name, unit, found, entity, period, published, columns, rows, used, vars_from)
+    return Explained(kpi, name, unit, found, entity, period, compiled.method, compiled.p, published, columns, rows,
+                     compiled.path)  # fmt: skip
 
 
 def _text(value: object) -> str:
@@ -317,29 +311,34 @@ def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:,.6g}"
 
 
+METHOD_NOTES = {
+    "distinct": "each key counts once",
+    "per_person_mean": "each agent's mean over its records, then the mean over agents",
+    "percentile": "the {p:g} percentile of the values",
+}
+
+
 def render(result: Explained) -> str:
-    """The published figures, the records' sums and the records (at most SHOWN_RECORDS), aligned as `kpi show`."""
+    """The published figures, the records' figures and the records (at most SHOWN_RECORDS), aligned as `kpi show`."""
     numerator, denominator, value = result.published
-    summed = result.sums
-    counted = sum(1 for row in result.rows if row[-1] or row[-2])
-    settings = ", ".join(f"{k}={v}" for k, v in result.vars.items())
+    summed = result.summary
     shown = result.rows[:SHOWN_RECORDS]
     table = render_table(
         ["", "numerator", "denominator", "value"],
         [
             ["published", _number(numerator), _number(denominator), format_value(value, result.unit)],
-            ["records", _number(summed[0]), _number(summed[1]),
-             format_value(summed[0] / summed[1] if summed[1] else None, result.unit)],
+            ["records", _number(summed[0]), _number(summed[1]), format_value(summed[2], result.unit)],
         ],
     )  # fmt: skip
+    note = METHOD_NOTES.get(result.method, "").format(p=100 * (result.p or 0))
     lines = [
         f"{result.kpi} {result.name}".rstrip() + f" · {result.level} {result.entity} · {result.period:%Y-%m}",
         table,
-        f"{records(len(result.rows))} of the month, {counted:,} counted"
-        + (f"; vars: {settings} ({result.vars_from})" if settings else ""),
+        f"{records(len(result.rows))} of the month, {result.counted:,} counted" + (f" ({note})" if note else ""),
         "",
-        render_table(result.columns, [[_text(v) for v in row] for row in shown], left=len(result.columns) - 2),
-    ]
+        render_table(result.columns, [[_text(v) for v in row] for row in shown],
+                     left=len(result.columns) - (1 if result.method == "percentile" else 2)),
+    ]  # fmt: skip
     if not result.matches:
         lines.insert(
             2, "the records differ from the published figures: the work database is from a later run that was not published"

@@ -34,8 +34,15 @@
   are not additive: every period re-aggregates the facts.
   Usage: `with facts as (...) {{ aggregate_kpi('facts', method='sum') }}`; the
   macro continues the WITH list and ends with the final select.
+  The records behind the facts (for `kpi explain`): `records` names the model
+  whose rows the facts are, `record_key` its key columns, which the facts carry
+  under the same names (a fact of several models carries record_source and
+  record_id instead). The macro's output begins with a comment holding these and
+  the method; `kpi explain` reads the compiled model up to that comment, so it
+  counts a record exactly as the model does. The key columns cost nothing here:
+  nothing below reads them.
 #}
-{% macro aggregate_kpi(facts, method='sum', fact_team=false, p=none) %}
+{% macro aggregate_kpi(facts, method='sum', fact_team=false, p=none, records=none, record_key=none) %}
 {%- if method not in ('sum', 'distinct', 'per_person_mean', 'percentile') -%}
     {{ exceptions.raise_compiler_error("aggregate_kpi: unknown method '" ~ method ~ "'") }}
 {%- endif -%}
@@ -47,6 +54,12 @@
 {%- endif -%}
 {%- set key = ', f.distinct_key' if method == 'distinct' else '' -%}
 {%- set key_column = ', distinct_key' if method == 'distinct' else '' -%}
+{%- if (records is none) != (record_key is none) -%}
+    {{ exceptions.raise_compiler_error("aggregate_kpi: records and record_key go together") }}
+{%- endif -%}
+{%- set explained = {'facts': facts, 'method': method, 'fact_team': fact_team, 'p': p,
+                     'records': (ref(records) | string) if records else none, 'record_key': record_key} %}
+/* kpi_facts {{ tojson(explained) }} */
 , kpi_attributed as (
     select
         f.event_date,

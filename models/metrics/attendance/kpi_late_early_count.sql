@@ -16,9 +16,10 @@ facts as (
     select
         work_date as event_date,
         agent_id,
+        work_date,
         incident_count as numerator,
         1 as denominator
     from incidents
     where incident_count > 0
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_attendance', record_key=['agent_id', 'work_date']) }}

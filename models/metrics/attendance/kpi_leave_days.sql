@@ -7,6 +7,7 @@ with facts as (
     select
         work_date as event_date,
         agent_id,
+        work_date,
         1 as numerator,
         1 as denominator
     from {{ ref('stg_attendance') }}
@@ -22,4 +23,4 @@ with facts as (
             {%- endif %}
         )
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_attendance', record_key=['agent_id', 'work_date']) }}

@@ -5,11 +5,13 @@
 -- is the numerator.
 with parties as (
     select
+        swap_id,
         swap_date,
         agent_id
     from {{ ref('stg_shift_swaps') }}
     union all
     select
+        swap_id,
         swap_date,
         counterpart_agent_id as agent_id
     from {{ ref('stg_shift_swaps') }}
@@ -19,8 +21,9 @@ facts as (
     select
         swap_date as event_date,
         agent_id,
+        swap_id,
         1 as numerator,
         1 as denominator
     from parties
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_shift_swaps', record_key=['swap_id']) }}

@@ -5,6 +5,7 @@ with facts as (
     select
         callbacks.completed_date as event_date,
         callbacks.agent_id,
+        callbacks.callback_id,
         1 as numerator,
         1 as denominator
     from {{ ref('stg_callbacks') }} as callbacks
@@ -15,4 +16,4 @@ with facts as (
         and (customers.big_client_from is null or customers.big_client_from <= callbacks.completed_date)
         and (customers.churned_at is null or callbacks.completed_date < customers.churned_at)
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_callbacks', record_key=['callback_id']) }}

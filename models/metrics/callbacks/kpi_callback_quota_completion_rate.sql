@@ -8,6 +8,8 @@ with facts as (
     select
         completed_date as event_date,
         agent_id,
+        'callbacks' as record_source,
+        cast(callback_id as {{ dbt.type_string() }}) as record_id,
         1 as numerator,
         0 as denominator
     from {{ ref('stg_callbacks') }}
@@ -16,6 +18,8 @@ with facts as (
     select
         work_date as event_date,
         agent_id,
+        'attendance' as record_source,
+        cast(work_date as {{ dbt.type_string() }}) as record_id,
         0 as numerator,
         {{ var('callback_daily_quota') }} as denominator
     from {{ ref('stg_attendance') }}

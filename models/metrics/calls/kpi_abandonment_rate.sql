@@ -6,6 +6,7 @@ with facts as (
     select
         offered_date as event_date,
         agent_id,
+        call_id,
         case when outcome = 'abandoned' then 1 else 0 end as numerator,
         1 as denominator
     from {{ ref('stg_calls') }}
@@ -16,4 +17,4 @@ with facts as (
             or (outcome = 'abandoned' and not {{ is_short_abandon() }})
         )
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_calls', record_key=['call_id']) }}

@@ -5,6 +5,7 @@ with facts as (
     select
         offered_date as event_date,
         agent_id,
+        call_id,
         case when outcome = 'answered' then 1 else 0 end as numerator,
         1 as denominator
     from {{ ref('stg_calls') }}
@@ -12,4 +13,4 @@ with facts as (
         and direction = 'inbound'
         and not {{ is_short_answer() }}
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_calls', record_key=['call_id']) }}

@@ -5,6 +5,7 @@ with facts as (
     select
         offered_date as event_date,
         agent_id,
+        call_id,
         answer_seconds as numerator,
         1 as denominator
     from {{ ref('stg_calls') }}
@@ -13,4 +14,4 @@ with facts as (
         and outcome = 'answered'
         and answer_seconds is not null
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_calls', record_key=['call_id']) }}

@@ -4,8 +4,9 @@ with facts as (
     select
         offered_date as event_date,
         agent_id,
+        call_id,
         1 as numerator,
         1 as denominator
     from {{ ref('stg_calls') }}
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_calls', record_key=['call_id']) }}

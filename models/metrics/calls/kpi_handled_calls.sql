@@ -4,6 +4,7 @@ with facts as (
     select
         offered_date as event_date,
         agent_id,
+        call_id,
         1 as numerator,
         1 as denominator
     from {{ ref('stg_calls') }}
@@ -11,4 +12,4 @@ with facts as (
         and direction = 'inbound'
         and outcome = 'answered'
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_calls', record_key=['call_id']) }}

@@ -8,6 +8,7 @@ with facts as (
     select
         offered_date as event_date,
         agent_id,
+        call_id,
         {{ service_level_met() }} as numerator,
         1 as denominator
     from {{ ref('stg_calls') }}
@@ -15,4 +16,4 @@ with facts as (
         and direction = 'inbound'
         and {{ service_level_counted() }} = 1
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_calls', record_key=['call_id']) }}

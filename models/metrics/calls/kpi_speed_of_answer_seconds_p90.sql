@@ -8,6 +8,7 @@ with facts as (
     select
         offered_date as event_date,
         agent_id,
+        call_id,
         answer_seconds as value
     from {{ ref('stg_calls') }}
     where is_valid
@@ -15,4 +16,4 @@ with facts as (
         and outcome = 'answered'
         and answer_seconds is not null
 )
-{{ aggregate_kpi('facts', method='percentile', p=0.9) }}
+{{ aggregate_kpi('facts', method='percentile', p=0.9, records='stg_calls', record_key=['call_id']) }}

@@ -9,6 +9,7 @@ with facts as (
     select
         offered_date as event_date,
         agent_id,
+        call_id,
         talk_seconds as value
     from {{ ref('stg_calls') }}
     where is_valid
@@ -16,4 +17,4 @@ with facts as (
         and outcome = 'answered'
         and talk_seconds is not null
 )
-{{ aggregate_kpi('facts', method='percentile', p=0.5) }}
+{{ aggregate_kpi('facts', method='percentile', p=0.5, records='stg_calls', record_key=['call_id']) }}

@@ -7,6 +7,8 @@ with facts as (
     select
         received_date as event_date,
         agent_id,
+        'complaints' as record_source,
+        cast(complaint_id as {{ dbt.type_string() }}) as record_id,
         1 as numerator,
         0 as denominator
     from {{ ref('stg_complaints') }}
@@ -14,6 +16,8 @@ with facts as (
     select
         offered_date as event_date,
         agent_id,
+        'calls' as record_source,
+        cast(call_id as {{ dbt.type_string() }}) as record_id,
         0 as numerator,
         1 as denominator
     from {{ ref('stg_calls') }}
@@ -24,6 +28,8 @@ with facts as (
     select
         created_date as event_date,
         agent_id,
+        'tickets' as record_source,
+        cast(ticket_id as {{ dbt.type_string() }}) as record_id,
         0 as numerator,
         1 as denominator
     from {{ ref('stg_tickets') }}

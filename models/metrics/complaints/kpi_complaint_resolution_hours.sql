@@ -4,6 +4,7 @@
 -- denominator: their count.
 with complaints as (
     select
+        complaint_id,
         resolved_date,
         agent_id,
         received_at,
@@ -20,8 +21,9 @@ facts as (
     select
         resolved_date as event_date,
         agent_id,
+        complaint_id,
         cast(elapsed_seconds as {{ type_double() }}) / 3600 as numerator,
         1 as denominator
     from timed
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_complaints', record_key=['complaint_id']) }}

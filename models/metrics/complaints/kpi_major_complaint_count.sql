@@ -5,10 +5,11 @@ with facts as (
     select
         received_date as event_date,
         agent_id,
+        complaint_id,
         1 as numerator,
         1 as denominator
     from {{ ref('stg_complaints') }}
     where severity = 'major'
         and is_responsible
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_complaints', record_key=['complaint_id']) }}

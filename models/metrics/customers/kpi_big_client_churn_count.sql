@@ -4,6 +4,7 @@ with facts as (
     select
         churned_at as event_date,
         cast(null as {{ dbt.type_string() }}) as agent_id,
+        customer_id,
         1 as numerator,
         1 as denominator
     from {{ ref('stg_customers') }}
@@ -11,4 +12,4 @@ with facts as (
         and churned_at is not null
         and (big_client_from is null or big_client_from <= churned_at)
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_customers', record_key=['customer_id']) }}

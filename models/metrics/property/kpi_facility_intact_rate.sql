@@ -4,8 +4,9 @@ with facts as (
     select
         check_date as event_date,
         agent_id,
+        check_id,
         items_intact as numerator,
         items_checked as denominator
     from {{ ref('stg_facility_checks') }}
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_facility_checks', record_key=['check_id']) }}

@@ -5,8 +5,10 @@ with facts as (
     select
         period_month as event_date,
         agent_id,
+        period_month,
+        building,
         households_paid as numerator,
         households_due as denominator
     from {{ ref('stg_fee_collection') }}
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_fee_collection', record_key=['period_month', 'building', 'agent_id']) }}

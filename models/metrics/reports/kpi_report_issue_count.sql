@@ -4,8 +4,9 @@ with facts as (
     select
         raised_date as event_date,
         cast(null as {{ dbt.type_string() }}) as agent_id,
+        issue_id,
         1 as numerator,
         1 as denominator
     from {{ ref('stg_report_issues') }}
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_report_issues', record_key=['issue_id']) }}

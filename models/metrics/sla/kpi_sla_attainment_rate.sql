@@ -10,9 +10,12 @@ with facts as (
     select
         cast(target_at as date) as event_date,
         agent_id,
+        source,
+        record_id,
+        metric,
         case when {{ sla_status('achieved_at', 'target_at') }} = 'achieved' then 1 else 0 end as numerator,
         1 as denominator
     from {{ ref('int_sla_events') }}
     where {{ sla_status('achieved_at', 'target_at') }} <> 'open'
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='int_sla_events', record_key=['source', 'record_id', 'metric']) }}

@@ -5,8 +5,9 @@ with facts as (
     select
         exam_date as event_date,
         agent_id,
+        exam_id,
         score as numerator,
         1 as denominator
     from {{ ref('stg_exams') }}
 )
-{{ aggregate_kpi('facts', method='per_person_mean') }}
+{{ aggregate_kpi('facts', method='per_person_mean', records='stg_exams', record_key=['exam_id', 'agent_id']) }}

@@ -5,8 +5,9 @@ with facts as (
     select
         reviewed_date as event_date,
         agent_id,
+        review_id,
         score as numerator,
         1 as denominator
     from {{ ref('stg_qa_reviews') }}
 )
-{{ aggregate_kpi('facts', method='per_person_mean') }}
+{{ aggregate_kpi('facts', method='per_person_mean', records='stg_qa_reviews', record_key=['review_id']) }}

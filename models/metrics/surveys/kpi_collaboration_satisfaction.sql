@@ -4,8 +4,9 @@ with facts as (
     select
         period_month as event_date,
         cast(null as {{ dbt.type_string() }}) as agent_id,
+        response_id,
         score as numerator,
         1 as denominator
     from {{ ref('stg_collaboration_surveys') }}
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_collaboration_surveys', record_key=['response_id']) }}

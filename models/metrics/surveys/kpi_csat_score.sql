@@ -4,8 +4,9 @@ with facts as (
     select
         responded_date as event_date,
         agent_id,
+        survey_id,
         csat_points as numerator,
         1 as denominator
     from {{ ref('stg_surveys') }}
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_surveys', record_key=['survey_id']) }}

@@ -5,9 +5,10 @@ with facts as (
     select
         responded_date as event_date,
         agent_id,
+        survey_id,
         case when is_promoter then 1 when is_detractor then -1 else 0 end as numerator,
         1 as denominator
     from {{ ref('stg_surveys') }}
     where nps_score is not null
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_surveys', record_key=['survey_id']) }}

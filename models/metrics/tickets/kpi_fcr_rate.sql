@@ -5,10 +5,11 @@ with facts as (
     select
         resolved_date as event_date,
         agent_id,
+        ticket_id,
         case when first_contact_resolution then 1 else 0 end as numerator,
         1 as denominator
     from {{ ref('stg_tickets') }}
     where not is_cancelled
         and resolved_at is not null
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_tickets', record_key=['ticket_id']) }}

@@ -7,8 +7,9 @@ facts as (
     select
         event_date,
         agent_id,
+        ticket_id,
         duration as numerator,
         1 as denominator
     from ticket_durations
 )
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_tickets', record_key=['ticket_id']) }}

@@ -39,6 +39,7 @@ facts as (
     select
         resolved.resolved_date as event_date,
         resolved.agent_id,
+        resolved.ticket_id,
         case when repeated.ticket_id is not null then 1 else 0 end as numerator,
         1 as denominator
     from resolved
@@ -46,4 +47,4 @@ facts as (
         on repeated.ticket_id = resolved.ticket_id
 )
 
-{{ aggregate_kpi('facts', method='sum') }}
+{{ aggregate_kpi('facts', method='sum', records='stg_tickets', record_key=['ticket_id']) }}

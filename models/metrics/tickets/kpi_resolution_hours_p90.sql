@@ -11,7 +11,8 @@ facts as (
     select
         event_date,
         agent_id,
+        ticket_id,
         duration as value
     from ticket_durations
 )
-{{ aggregate_kpi('facts', method='percentile', p=0.9) }}
+{{ aggregate_kpi('facts', method='percentile', p=0.9, records='stg_tickets', record_key=['ticket_id']) }}

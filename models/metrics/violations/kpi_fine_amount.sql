@@ -7,8 +7,9 @@ with facts as (
         occurred_date as event_date,
         agent_id,
         team,
+        violation_id,
         fine_amount as numerator,
         1 as denominator
     from {{ ref('int_violations') }}
 )
-{{ aggregate_kpi('facts', method='sum', fact_team=true) }}
+{{ aggregate_kpi('facts', method='sum', fact_team=true, records='int_violations', record_key=['violation_id']) }}
