@@ -371,7 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except BrokenPipeError:  # `kpi --help | head -1`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     try:
         return args.handler(args)
     except KpiError as error:
@@ -389,7 +393,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def entry_point() -> None:
     """Console-script entry: exits without interpreter teardown, where native extensions print leak noise."""
     configure_dagster_process()
-    code = main()
+    try:
+        code = main()
+    except SystemExit as done:  # argparse's --help, --version and bad arguments
+        code = done.code if isinstance(done.code, int) else int(done.code is not None)
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -4,7 +4,8 @@ One sheet (or file) per mart: `scorecards`, `pay_sheet`, `deductions`, `kpi_scor
 (the month's monthly rows; quarters, half-years and years are in the warehouse), the whole `kpi_catalog`, and, where the
 warehouse has them, `sla_events` (by the month of their target), `ticket_backlog` (the month's days), `call_intervals`
 (the month's intervals) and `rating_summary`. Values are those of the published marts, read from the warehouse file
-read-only. Scorecards run from the centre to the departments, teams and agents, each level by rank, then id.
+read-only. Scorecards run from the centre to the departments, teams and agents, each level by rank, then name in its
+natural order (热线二组 before 热线三组).
 
 - Excel: one workbook `kpi_<YYYY-MM>.xlsx`; headers and sheet names in Chinese (units in the header: 元, 秒, 分钟) or,
   with lang en, the marts' names; a bold, frozen header row with filters, columns as wide as their content (within
@@ -36,6 +37,7 @@ import duckdb
 
 from dagster_kpi.cells import spreadsheet_cell, spreadsheet_text
 from dagster_kpi.errors import KpiError, UsageError
+from dagster_kpi.naming import register_natural_key
 from dagster_kpi.report import display_width, published_marts, published_month
 from dagster_kpi.sql import lit, table_exists
 
@@ -51,24 +53,29 @@ MONTH = "$month"  # in a mart's query: the month's first day, as a DATE literal
 
 LEVEL_ORDER = "CASE level WHEN 'center' THEN 0 WHEN 'department' THEN 1 WHEN 'team' THEN 2 ELSE 3 END"
 IN_MONTH = f">= {MONTH} AND {{column}} < {MONTH} + INTERVAL 1 MONTH"
-# The sheets of a workbook, in order: (mart, query of the month's rows). Teams and agents in SQL order (rank, then id).
+# The sheets of a workbook, in order: (mart, query of the month's rows). Names in their natural order (naming.natural_key,
+# the SQL function natural_key: 热线二组 before 热线三组, KF999 before KF1001); scorecards by rank, then name.
 MART_QUERIES: tuple[tuple[str, str], ...] = (
     (
         "scorecards",
         f"SELECT * FROM marts.scorecards WHERE period_grain = 'month' AND period_start = {MONTH} "
-        f"ORDER BY {LEVEL_ORDER}, rank NULLS LAST, entity_id",
+        f"ORDER BY {LEVEL_ORDER}, rank NULLS LAST, natural_key(entity_id)",
     ),
-    ("pay_sheet", f"SELECT * FROM marts.pay_sheet WHERE period_start = {MONTH} ORDER BY team NULLS LAST, agent_id"),
+    (
+        "pay_sheet",
+        f"SELECT * FROM marts.pay_sheet WHERE period_start = {MONTH} "
+        "ORDER BY natural_key(team) NULLS LAST, natural_key(agent_id)",
+    ),
     ("deductions", f"SELECT * FROM marts.deductions WHERE period_start = {MONTH} ORDER BY occurred_at, violation_id"),
     (
         "kpi_scores",
         f"SELECT * FROM marts.kpi_scores WHERE period_start = {MONTH} "
-        f"ORDER BY {LEVEL_ORDER}, entity_id, CASE component WHEN 'item' THEN 0 ELSE 1 END, kpi_code",
+        f"ORDER BY {LEVEL_ORDER}, natural_key(entity_id), CASE component WHEN 'item' THEN 0 ELSE 1 END, kpi_code",
     ),
     (
         "kpi_values",
         f"SELECT * FROM marts.kpi_values WHERE period_grain = 'month' AND period_start = {MONTH} "
-        f"ORDER BY {LEVEL_ORDER}, entity_id, kpi_code",
+        f"ORDER BY {LEVEL_ORDER}, natural_key(entity_id), kpi_code",
     ),
     ("kpi_catalog", "SELECT * FROM marts.kpi_catalog ORDER BY kpi_code"),
     ("sla_events", f"SELECT * FROM marts.sla_events WHERE period_start = {MONTH} ORDER BY target_at, source, record_id, metric"),
@@ -78,7 +85,7 @@ MART_QUERIES: tuple[tuple[str, str], ...] = (
         f"SELECT * FROM marts.call_intervals WHERE interval_start {IN_MONTH.format(column='interval_start')} "
         "ORDER BY interval_start, queue",
     ),
-    ("rating_summary", f"SELECT * FROM marts.rating_summary WHERE period_start = {MONTH} ORDER BY agent_id"),
+    ("rating_summary", f"SELECT * FROM marts.rating_summary WHERE period_start = {MONTH} ORDER BY natural_key(agent_id)"),
 )
 # Marts a warehouse published before they existed may lack: their sheets are left out.
 OPTIONAL_MARTS = frozenset({"sla_events", "ticket_backlog", "call_intervals", "rating_summary"})
@@ -289,6 +296,7 @@ def export_month(
     folder, workbook_name = _output(out, formats)
     written: list[Path] = []
     with published_marts(warehouse) as con:
+        register_natural_key(con)
         period = published_month(con, month)
         if period is None or not _has_month(con, period):
             raise KpiError(f"no published KPI values for {month}" if month else "no published KPI values")

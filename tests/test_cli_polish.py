@@ -181,3 +181,19 @@ def test_kpi_ui_listens_on_the_host_and_stops_with_everything_on_sigterm(tmp_pat
     finally:
         if ui.poll() is None or subprocess.run(["pgrep", "-g", str(ui.pid)], capture_output=True).returncode == 0:
             os.killpg(ui.pid, signal.SIGKILL)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["explain", "--help"], ["--version"], ["generate", "--months", "1"]])
+def test_a_reader_that_went_away_is_no_traceback(args, tmp_path):
+    # `kpi show | head -1`: the pipe's reader is gone before kpi writes. argparse's own output (help, version)
+    # swallows the error and exits 0; a command's output ends with 141, as `yes | head` does; neither says more.
+    read, write = os.pipe()
+    os.close(read)
+    if args[0] == "generate":
+        args = [*args, "--agents", "2", "--scale", "0.001", "--out", str(tmp_path / "landing")]
+    try:
+        done = subprocess.run([sys.executable, "-m", "dagster_kpi.cli", *args], stdout=write, stderr=subprocess.PIPE,
+                              text=True, timeout=300)  # fmt: skip
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (141 if args[0] == "generate" else 0, "")
