@@ -250,7 +250,7 @@ def render_event_months_model(contract: dict[str, Source] | None = None) -> str:
         "    select derived_dates.event_date\n"
         "    from derived_dates\n"
         "    inner join data_end\n"
-        "        on derived_dates.event_date < data_end.next_month\n"
+        "        on data_end.next_month > derived_dates.event_date\n"
         ")\n\n"
         f"{month}from event_dates\nwhere event_date is not null\n"
     )

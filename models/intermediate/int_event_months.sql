@@ -88,7 +88,7 @@ event_dates as (
     select derived_dates.event_date
     from derived_dates
     inner join data_end
-        on derived_dates.event_date < data_end.next_month
+        on data_end.next_month > derived_dates.event_date
 )
 
 select distinct cast({{ dbt.date_trunc('month', 'event_date') }} as date) as event_month
